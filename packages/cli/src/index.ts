@@ -1,0 +1,1 @@
+export { type Command, commandNames, loadCommand } from './commands.js'

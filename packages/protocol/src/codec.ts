@@ -1,0 +1,96 @@
+/**
+ * A codec is everything one interop version says about the wire: which header fields a request carries and how they
+ * are read, and which status and fields each response carries. Handlers speak only in the version-independent terms
+ * below (`CreationRequest`, `UploadView`, `Reply`), so adding a version means adding one codec.
+ */
+import type { RufhError } from './errors.js'
+import type { Fields, HeaderReader, Reply } from './fields.js'
+import type { Limits } from './limits.js'
+
+export type InteropVersion = 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10
+
+/** What a codec needs to know of an upload to describe it. */
+export interface UploadView {
+  offset: number
+  /** The representation's length once known (declared, or fixed by completion). */
+  length: number | undefined
+  complete: boolean
+  /** Epoch milliseconds after which the upload is removed. */
+  expiresAt: number | undefined
+}
+
+export interface CreationRequest {
+  /** The request carries the whole representation (`Upload-Complete: ?1`, or no `Upload-Incomplete: ?1` in I3). */
+  complete: boolean
+  /** The representation's length, when the request tells it. */
+  length: number | undefined
+  /** The request content's length, when `Content-Length` tells it (chunked bodies: undefined). */
+  contentLength: number | undefined
+}
+
+export interface AppendRequest extends CreationRequest {
+  /** `Upload-Offset`: where the request's content starts. */
+  offset: number
+}
+
+export interface ResponseContext {
+  limits: Limits
+  /** Epoch milliseconds when the response is generated (for `max-age`). */
+  now: number
+}
+
+export type Procedure = 'creation' | 'append' | 'retrieval' | 'cancellation' | 'discovery'
+
+export interface Codec {
+  readonly interop: InteropVersion
+  /** Draft revisions that use this interop version, e.g. `['-04', '-05']`. */
+  readonly drafts: readonly string[]
+  /** Whether 104 responses may report progress with `Upload-Offset` (from I5). */
+  readonly progressInterim: boolean
+  /** Methods that retrieve the offset (HEAD; GET from I9). */
+  readonly retrievalMethods: readonly string[]
+  /** Whether `max-append-size`/`min-append-size` bind the content of a creation request too (from I9). */
+  readonly appendLimitsBindCreation: boolean
+  /** Whether a repeated completing append on a completed upload is answered with the final response again (I9). */
+  readonly replaysCompletion: boolean
+
+  /** Reads a creation request; `undefined` when the request is not a resumable upload (no valid completeness field). */
+  readCreation(h: HeaderReader): CreationRequest | undefined
+  /** Reads an append request; throws a `RufhError` when it is not a valid one. */
+  readAppend(h: HeaderReader): AppendRequest
+  checkRetrieval(h: HeaderReader): void
+  checkCancellation(h: HeaderReader): void
+
+  /** Fields of the 104 that announces a new upload. */
+  announce(location: string, upload: UploadView, ctx: ResponseContext): Fields
+  /** Fields of a progress 104 (only sent when `progressInterim`). */
+  progress(offset: number): Fields
+  created(location: string, upload: UploadView, ctx: ResponseContext): Reply
+  appended(upload: UploadView, ctx: ResponseContext): Reply
+  retrieved(upload: UploadView, ctx: ResponseContext): Reply
+  cancelled(): Reply
+  discovery(ctx: ResponseContext): Reply
+  failure(err: RufhError, procedure: Procedure, ctx: ResponseContext, upload?: UploadView): Reply
+
+  // ---- the client's side of the same version ----
+
+  /** Fields of a creation request (interop version, completeness, and `Upload-Length` where the version has it). */
+  creationFields(req: { complete: boolean; length?: number | undefined }): Fields
+  /** Fields of an append request (adds `Upload-Offset`, and the partial-upload media type from I6). */
+  appendFields(req: { offset: number; complete: boolean; length?: number | undefined }): Fields
+  /** Fields of an offset retrieval or cancellation request. */
+  requestFields(): Fields
+  /** What a response (interim or final) says about the upload; absent or invalid fields are undefined. */
+  readResponse(h: HeaderReader): ResponseInfo
+}
+
+/** What a client learns from one response. */
+export interface ResponseInfo {
+  location: string | undefined
+  offset: number | undefined
+  complete: boolean | undefined
+  length: number | undefined
+  limits: Limits | undefined
+  /** Whether a 104 is meant for this version (its `Upload-Draft-Interop-Version` matches). */
+  interopMatches: boolean
+}

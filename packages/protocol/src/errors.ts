@@ -1,0 +1,176 @@
+/**
+ * Every failure is an `Error` subclass with a stable `code`. Stores and handlers throw these; only codecs decide the
+ * HTTP status and problem type for a given interop version (a store never picks a status code).
+ */
+
+export type ErrorCode =
+  | 'ERR_OFFSET_MISMATCH'
+  | 'ERR_INCONSISTENT_LENGTH'
+  | 'ERR_UPLOAD_COMPLETED'
+  | 'ERR_UPLOAD_NOT_FOUND'
+  | 'ERR_UPLOAD_GONE'
+  | 'ERR_INVALID_FIELD'
+  | 'ERR_UNEXPECTED_FIELD'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_LIMIT_EXCEEDED'
+  | 'ERR_UPLOAD_INTERRUPTED'
+  | 'ERR_UPLOAD_LOCKED'
+  | 'ERR_UNSUPPORTED_VERSION'
+  | 'ERR_NOT_RESUMABLE'
+  | 'ERR_METHOD_NOT_ALLOWED'
+  | 'ERR_SHUTTING_DOWN'
+  | 'ERR_INTERNAL'
+
+/** Default HTTP status per code; a codec may override it for its version. */
+export const defaultStatus: Record<ErrorCode, number> = {
+  ERR_OFFSET_MISMATCH: 409,
+  ERR_INCONSISTENT_LENGTH: 400,
+  ERR_UPLOAD_COMPLETED: 400,
+  ERR_UPLOAD_NOT_FOUND: 404,
+  ERR_UPLOAD_GONE: 410,
+  ERR_INVALID_FIELD: 400,
+  ERR_UNEXPECTED_FIELD: 400,
+  ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  ERR_LIMIT_EXCEEDED: 413,
+  ERR_UPLOAD_INTERRUPTED: 400,
+  ERR_UPLOAD_LOCKED: 423,
+  ERR_UNSUPPORTED_VERSION: 400,
+  ERR_NOT_RESUMABLE: 400,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_SHUTTING_DOWN: 503,
+  ERR_INTERNAL: 500,
+}
+
+export class RufhError extends Error {
+  readonly code: ErrorCode
+  /** Extra members for the problem details body (RFC 9457 §3.2). */
+  readonly extensions: Record<string, unknown>
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+    this.extensions = extensions
+  }
+}
+
+/** The request's `Upload-Offset` is not the upload's offset. */
+export class OffsetMismatchError extends RufhError {
+  constructor(
+    readonly expected: number,
+    readonly provided: number,
+  ) {
+    super('ERR_OFFSET_MISMATCH', `Upload-Offset ${provided} does not match the upload's offset ${expected}`, {
+      'expected-offset': expected,
+      'provided-offset': provided,
+    })
+  }
+}
+
+export class InconsistentLengthError extends RufhError {
+  constructor(message: string) {
+    super('ERR_INCONSISTENT_LENGTH', message)
+  }
+}
+
+export class CompletedUploadError extends RufhError {
+  constructor(readonly empty: boolean) {
+    super('ERR_UPLOAD_COMPLETED', 'the upload is already complete; no more data can be appended')
+  }
+}
+
+export class UploadNotFoundError extends RufhError {
+  constructor() {
+    super('ERR_UPLOAD_NOT_FOUND', 'no such upload')
+  }
+}
+
+/** The upload existed but expired, was cancelled, or was invalidated after a length violation. */
+export class UploadGoneError extends RufhError {
+  constructor(reason: string) {
+    super('ERR_UPLOAD_GONE', `the upload is no longer available: ${reason}`)
+  }
+}
+
+export class InvalidFieldError extends RufhError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super('ERR_INVALID_FIELD', message, { field })
+  }
+}
+
+export class UnexpectedFieldError extends RufhError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super('ERR_UNEXPECTED_FIELD', message, { field })
+  }
+}
+
+export class UnsupportedMediaTypeError extends RufhError {
+  constructor(expected: string, got: string | undefined) {
+    super('ERR_UNSUPPORTED_MEDIA_TYPE', `an append must carry Content-Type: ${expected} (got ${got ?? 'none'})`)
+  }
+}
+
+export type LimitName = 'max-size' | 'min-size' | 'max-append-size' | 'min-append-size'
+
+/** A request violates one of the announced limits. Too-large requests map to 413, too-small ones to 400. */
+export class LimitError extends RufhError {
+  constructor(
+    readonly limit: LimitName,
+    readonly value: number,
+    readonly bound: number,
+  ) {
+    super('ERR_LIMIT_EXCEEDED', `${value} bytes violates ${limit}=${bound}`, { limit, bound })
+  }
+  get tooLarge(): boolean {
+    return this.limit.startsWith('max')
+  }
+}
+
+export class UploadInterruptedError extends RufhError {
+  constructor(reason: string) {
+    super('ERR_UPLOAD_INTERRUPTED', `the transfer was stopped: ${reason}`)
+  }
+}
+
+export class UploadLockedError extends RufhError {
+  constructor() {
+    super('ERR_UPLOAD_LOCKED', 'another request holds this upload and did not release it in time')
+  }
+}
+
+export class UnsupportedVersionError extends RufhError {
+  constructor(got: string, supported: readonly number[]) {
+    super('ERR_UNSUPPORTED_VERSION', `Upload-Draft-Interop-Version ${got} is not supported`, { supported })
+  }
+}
+
+export class NotResumableError extends RufhError {
+  constructor(message = 'the request does not carry a valid completeness field, so it is not a resumable upload') {
+    super('ERR_NOT_RESUMABLE', message)
+  }
+}
+
+export class MethodNotAllowedError extends RufhError {
+  constructor(
+    method: string,
+    readonly allow: readonly string[],
+  ) {
+    super('ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here`, { allow })
+  }
+}
+
+export class ShuttingDownError extends RufhError {
+  constructor() {
+    super('ERR_SHUTTING_DOWN', 'the server is shutting down')
+  }
+}
+
+export function asRufhError(e: unknown): RufhError {
+  if (e instanceof RufhError) return e
+  return new RufhError('ERR_INTERNAL', 'internal error', {}, { cause: e })
+}

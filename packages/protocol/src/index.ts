@@ -1,0 +1,8 @@
+export type * from './codec.js'
+export * from './codecs/index.js'
+export * from './errors.js'
+export * from './fields.js'
+export * from './limits.js'
+export * from './problem.js'
+export * from './select.js'
+export * from './sf.js'

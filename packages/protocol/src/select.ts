@@ -1,0 +1,25 @@
+/** Picks the codec for a request from `Upload-Draft-Interop-Version` (draft-01 §A: "Draft Interop Version"). */
+import type { Codec } from './codec.js'
+import { codecFor, newestCodec, supportedInterop } from './codecs/index.js'
+import { UnsupportedVersionError } from './errors.js'
+import { Field, type HeaderReader } from './fields.js'
+import { readInteger } from './sf.js'
+
+export interface Selection {
+  codec: Codec
+  /**
+   * Whether the request named this version. Servers MUST NOT send a 104 when the header is missing or names another
+   * version (every draft's interop appendix); a request without the header is served with the newest codec but never
+   * sees a 104.
+   */
+  interimAllowed: boolean
+}
+
+export function selectCodec(h: HeaderReader): Selection {
+  const raw = h.get(Field.interopVersion)
+  if (raw === null || raw === undefined) return { codec: newestCodec, interimAllowed: false }
+  const v = readInteger(raw)
+  const codec = v === undefined ? undefined : codecFor(v)
+  if (!codec) throw new UnsupportedVersionError(raw, supportedInterop)
+  return { codec, interimAllowed: true }
+}
