@@ -1,6 +1,6 @@
 /** Picks the codec for a request from `Upload-Draft-Interop-Version` (draft-01 §A: "Draft Interop Version"). */
 import type { Codec } from './codec.js'
-import { codecFor, newestCodec, supportedInterop } from './codecs/index.js'
+import { codecs as allCodecs } from './codecs/index.js'
 import { UnsupportedVersionError } from './errors.js'
 import { Field, type HeaderReader } from './fields.js'
 import { readInteger } from './sf.js'
@@ -15,11 +15,18 @@ export interface Selection {
   interimAllowed: boolean
 }
 
-export function selectCodec(h: HeaderReader): Selection {
+/** `available` lists the codecs a server speaks, oldest first (default: all of them). */
+export function selectCodec(h: HeaderReader, available: readonly Codec[] = allCodecs): Selection {
+  const newest = available[available.length - 1]
+  if (!newest) throw new RangeError('no codecs')
   const raw = h.get(Field.interopVersion)
-  if (raw === null || raw === undefined) return { codec: newestCodec, interimAllowed: false }
+  if (raw === null || raw === undefined) return { codec: newest, interimAllowed: false }
   const v = readInteger(raw)
-  const codec = v === undefined ? undefined : codecFor(v)
-  if (!codec) throw new UnsupportedVersionError(raw, supportedInterop)
+  const codec = v === undefined ? undefined : available.find((c) => c.interop === v)
+  if (!codec)
+    throw new UnsupportedVersionError(
+      raw,
+      available.map((c) => c.interop),
+    )
   return { codec, interimAllowed: true }
 }

@@ -1,1 +1,11 @@
-export {}
+export type { Config, ServerOptions } from './config.js'
+export type { CorsOptions } from './cors.js'
+export { DiskStore, type DiskStoreOptions } from './disk-store.js'
+export { type FetchHandler, createFetchHandler } from './fetch-adapter.js'
+export { UploadHandler } from './handler.js'
+export { isUploadId, newUploadId } from './ids.js'
+export { type ListenOptions, type RunningServer, startServer } from './listen.js'
+export { type AcquireOptions, type Lease, type Locker, MemoryLocker } from './locker.js'
+export { createNodeHandler, type NodeHandler } from './node-adapter.js'
+export * from './store.js'
+export type { HandlerReply, InterimSink, UploadRequest } from './types.js'

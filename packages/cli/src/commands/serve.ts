@@ -1,0 +1,119 @@
+/** `rufh serve`: the upload server on the embedded disk store. */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import type { Limits } from '@rufh/protocol'
+import { startServer } from '@rufh/server'
+import { pino } from 'pino'
+import { parseInteger, parseSize, UsageError } from '../size.js'
+
+export const summary = 'serve resumable uploads (interop 3-10) into a folder'
+
+const USAGE = `usage: rufh serve [options]
+
+  --host HOST               address to listen on (default 127.0.0.1)
+  --port PORT               port (default 1080; 0 = any free port)
+  --dir DIR                 folder for uploads (default ./uploads)
+  --base-path PATH          upload-creation path (default /files/)
+  --max-size SIZE           largest upload (e.g. 10GiB)
+  --min-size SIZE           smallest upload offered resumability
+  --max-append-size SIZE    largest request body of one append
+  --min-append-size SIZE    smallest non-final append
+  --max-age SECONDS         lifetime of an incomplete upload; expired ones are removed
+  --cors-origin ORIGIN      allow a browser origin (repeatable; '*' for any)
+  --tls-cert FILE           serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this certificate...
+  --tls-key FILE            ...and this key
+  --trust-proxy             build Location from Forwarded / X-Forwarded-* (only behind a trusted proxy)
+  --fsync                   flush to stable storage before acknowledging (power-loss safety; slower)
+  --log-level LEVEL         trace|debug|info|warn|error|silent (default info)
+
+Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | string[] | undefined>
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '1080' },
+        dir: { type: 'string', default: './uploads' },
+        'base-path': { type: 'string', default: '/files/' },
+        'max-size': { type: 'string' },
+        'min-size': { type: 'string' },
+        'max-append-size': { type: 'string' },
+        'min-append-size': { type: 'string' },
+        'max-age': { type: 'string' },
+        'cors-origin': { type: 'string', multiple: true },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'trust-proxy': { type: 'boolean', default: false },
+        fsync: { type: 'boolean', default: false },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (e) {
+    process.stderr.write(`rufh serve: ${(e as Error).message}\n${USAGE}\n`)
+    return 2
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  const str = (k: string) => values[k] as string | undefined
+  let limits: Limits
+  let port: number
+  let tls: { cert: Buffer; key: Buffer } | undefined
+  try {
+    limits = {}
+    if (str('max-size')) limits.maxSize = parseSize(str('max-size')!, '--max-size')
+    if (str('min-size')) limits.minSize = parseSize(str('min-size')!, '--min-size')
+    if (str('max-append-size')) limits.maxAppendSize = parseSize(str('max-append-size')!, '--max-append-size')
+    if (str('min-append-size')) limits.minAppendSize = parseSize(str('min-append-size')!, '--min-append-size')
+    if (str('max-age')) limits.maxAge = parseInteger(str('max-age')!, '--max-age', 1)
+    port = parseInteger(str('port')!, '--port')
+    if (port > 65535) throw new UsageError('--port must be at most 65535')
+    if (!!str('tls-cert') !== !!str('tls-key')) throw new UsageError('--tls-cert and --tls-key go together')
+    if (str('tls-cert')) tls = { cert: readFileSync(str('tls-cert')!), key: readFileSync(str('tls-key')!) }
+  } catch (e) {
+    process.stderr.write(`rufh serve: ${(e as Error).message}\n`)
+    return 2
+  }
+  const origins = values['cors-origin'] as string[] | undefined
+  const logger = pino({ level: str('log-level') ?? 'info' })
+  let server: Awaited<ReturnType<typeof startServer>>
+  try {
+    server = await startServer({
+      host: str('host')!,
+      port,
+      directory: str('dir')!,
+      basePath: str('base-path')!,
+      limits,
+      fsync: values.fsync === true,
+      trustProxy: values['trust-proxy'] === true,
+      logger,
+      ...(origins?.length ? { cors: { origins: origins.includes('*') ? '*' : origins } } : {}),
+      ...(tls ? { tls } : {}),
+    })
+  } catch (e) {
+    process.stderr.write(`rufh serve: cannot listen: ${(e as Error).message}\n`)
+    return 1
+  }
+  process.stdout.write(`rufh serving ${server.url} -> ${str('dir')}\n`)
+  logger.info({ url: server.url, dir: str('dir'), limits }, 'listening')
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      logger.info({ signal }, 'shutting down')
+      server.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      )
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+}

@@ -1,0 +1,70 @@
+import { type Codec, codecs, type Limits, validateLimits } from '@rufh/protocol'
+import type { Logger } from 'pino'
+import type { CorsOptions } from './cors.js'
+import { DiskStore } from './disk-store.js'
+import { type Locker, MemoryLocker } from './locker.js'
+import type { Store } from './store.js'
+
+export interface ServerOptions {
+  /** Where uploads are stored. Default: a DiskStore in `directory`. */
+  store?: Store
+  /** Folder for the default disk store. Default `./uploads`. */
+  directory?: string
+  /** Flush to stable storage before acknowledging (disk store only). Default false. */
+  fsync?: boolean
+  /** Path of the upload-creation resource; uploads live below it. Default `/files/`. */
+  basePath?: string
+  limits?: Limits
+  /** Interop versions served, oldest first. Default: every codec (3–10). */
+  codecs?: readonly Codec[]
+  locker?: Locker
+  /** How long a request waits for the upload's previous request to let go. Default 10 s. */
+  lockTimeoutMs?: number
+  /** A request body with no data for this long is treated as interrupted. Default 60 s. */
+  idleTimeoutMs?: number
+  /** Minimum time between progress 104s. Default 1 s. */
+  progressIntervalMs?: number
+  /** How often expired uploads are removed. Default 60 s; 0 disables the sweeper. */
+  expiryIntervalMs?: number
+  cors?: CorsOptions
+  /** Build `Location` from `Forwarded` / `X-Forwarded-*`. Only behind a proxy you trust. Default false. */
+  trustProxy?: boolean
+  logger?: Logger
+}
+
+export interface Config {
+  store: Store
+  basePath: string
+  limits: Limits
+  codecs: readonly Codec[]
+  locker: Locker
+  lockTimeoutMs: number
+  idleTimeoutMs: number
+  progressIntervalMs: number
+  expiryIntervalMs: number
+  cors: CorsOptions | undefined
+  trustProxy: boolean
+  logger: Logger | undefined
+}
+
+export function resolveConfig(o: ServerOptions): Config {
+  const limits = o.limits ?? {}
+  validateLimits(limits)
+  let basePath = o.basePath ?? '/files/'
+  if (!basePath.startsWith('/')) basePath = `/${basePath}`
+  if (!basePath.endsWith('/')) basePath = `${basePath}/`
+  return {
+    store: o.store ?? new DiskStore({ directory: o.directory ?? './uploads', fsync: o.fsync ?? false }),
+    basePath,
+    limits,
+    codecs: o.codecs ?? codecs,
+    locker: o.locker ?? new MemoryLocker(),
+    lockTimeoutMs: o.lockTimeoutMs ?? 10_000,
+    idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
+    progressIntervalMs: o.progressIntervalMs ?? 1_000,
+    expiryIntervalMs: o.expiryIntervalMs ?? 60_000,
+    cors: o.cors,
+    trustProxy: o.trustProxy ?? false,
+    logger: o.logger,
+  }
+}

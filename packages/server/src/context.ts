@@ -1,0 +1,23 @@
+/** What every procedure shares: configuration, the shutdown signal, and small helpers over them. */
+import type { ResponseContext, UploadView } from '@rufh/protocol'
+import type { Config } from './config.js'
+import type { UploadInfo } from './store.js'
+
+export interface Ctx {
+  cfg: Config
+  /** Aborts when the server shuts down: transfers stop, persist, and answer 503. */
+  shutdown: AbortSignal
+}
+
+export function responseContext(ctx: Ctx): ResponseContext {
+  return { limits: ctx.cfg.limits, now: Date.now() }
+}
+
+export function view(info: UploadInfo): UploadView {
+  return { offset: info.offset, length: info.length, complete: info.complete, expiresAt: info.expiresAt }
+}
+
+/** Expiry applies to uploads that never completed: completed ones are the server's data, kept until deleted. */
+export function isExpired(info: UploadInfo, now = Date.now()): boolean {
+  return !info.complete && info.expiresAt !== undefined && now >= info.expiresAt
+}

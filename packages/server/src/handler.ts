@@ -1,0 +1,134 @@
+/**
+ * The runtime-independent core: routes a request to a procedure with the codec its interop version selects, and
+ * returns the response as a value. Adapters (node-adapter.ts, fetch-adapter.ts) do the I/O.
+ */
+import {
+  MethodNotAllowedError,
+  newestCodec,
+  type Procedure,
+  type Selection,
+  selectCodec,
+  ShuttingDownError,
+  UploadNotFoundError,
+} from '@rufh/protocol'
+import { type Config, resolveConfig, type ServerOptions } from './config.js'
+import type { Ctx } from './context.js'
+import { corsFields, preflight } from './cors.js'
+import { sweepExpired } from './expiry.js'
+import { failureReply } from './failure.js'
+import { isUploadId } from './ids.js'
+import { append } from './procedures/append.js'
+import { cancel } from './procedures/cancel.js'
+import { create } from './procedures/create.js'
+import { discover } from './procedures/discover.js'
+import { retrieve } from './procedures/retrieve.js'
+import type { HandlerReply, InterimSink, UploadRequest } from './types.js'
+
+const CREATION_METHODS_EXCLUDED = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'])
+
+type Route = { kind: 'target' } | { kind: 'upload'; id: string } | { kind: 'asterisk' } | { kind: 'elsewhere' }
+
+export class UploadHandler {
+  readonly config: Config
+  private readonly shutdown = new AbortController()
+  private readonly ctx: Ctx
+  private readonly inflight = new Set<Promise<unknown>>()
+  private sweeper: NodeJS.Timeout | undefined
+
+  constructor(options: ServerOptions = {}) {
+    this.config = resolveConfig(options)
+    this.ctx = { cfg: this.config, shutdown: this.shutdown.signal }
+    if (this.config.expiryIntervalMs > 0 && this.config.limits.maxAge !== undefined) {
+      this.sweeper = setInterval(() => {
+        sweepExpired(this.config).catch((err: unknown) => this.config.logger?.error({ err }, 'expiry sweep failed'))
+      }, this.config.expiryIntervalMs)
+      this.sweeper.unref()
+    }
+  }
+
+  /** Removes uploads whose lifetime (`max-age`) ran out; returns how many. */
+  sweepExpired(): Promise<number> {
+    return sweepExpired(this.config)
+  }
+
+  async handle(req: UploadRequest, interim?: InterimSink): Promise<HandlerReply> {
+    const started = Date.now()
+    const p = this.dispatch(req, interim)
+    this.inflight.add(p)
+    try {
+      const reply = await p
+      Object.assign(reply.headers, corsFields(req.headers, this.config.cors))
+      this.config.logger?.info(
+        { method: req.method, path: req.url.pathname, status: reply.status, ms: Date.now() - started },
+        'request',
+      )
+      return reply
+    } finally {
+      this.inflight.delete(p)
+    }
+  }
+
+  /** Stops every running transfer (each persists what it received and answers 503) and waits for them to finish. */
+  async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper)
+    this.shutdown.abort()
+    await Promise.allSettled([...this.inflight])
+  }
+
+  private route(req: UploadRequest, asterisk: boolean): Route {
+    if (asterisk) return { kind: 'asterisk' }
+    const base = this.config.basePath
+    const path = req.url.pathname
+    if (path === base || path === base.slice(0, -1)) return { kind: 'target' }
+    if (path.startsWith(base)) return { kind: 'upload', id: path.slice(base.length) }
+    return { kind: 'elsewhere' }
+  }
+
+  private async dispatch(req: UploadRequest, interim: InterimSink | undefined): Promise<HandlerReply> {
+    const pre = preflight(req.method, req.headers, this.config.cors)
+    if (pre) return pre
+    let sel: Selection
+    try {
+      sel = selectCodec(req.headers, this.config.codecs)
+    } catch (e) {
+      return failureReply(this.ctx, newestCodec, e, 'discovery')
+    }
+    const route = this.route(req, (req as { asterisk?: boolean }).asterisk === true)
+    const method = req.method.toUpperCase()
+    let procedure: Procedure = 'discovery'
+    try {
+      switch (route.kind) {
+        case 'elsewhere':
+          throw new UploadNotFoundError()
+        case 'asterisk':
+          if (method !== 'OPTIONS') throw new MethodNotAllowedError(method, ['OPTIONS'])
+          return discover(this.ctx, sel)
+        case 'target':
+          if (method === 'OPTIONS') return discover(this.ctx, sel)
+          if (CREATION_METHODS_EXCLUDED.has(method)) throw new MethodNotAllowedError(method, ['OPTIONS', 'POST', 'PUT', 'PATCH'])
+          procedure = 'creation'
+          if (this.shutdown.signal.aborted) throw new ShuttingDownError()
+          return await create(this.ctx, req, sel, interim, (id) => `${req.url.origin}${this.config.basePath}${id}`)
+        case 'upload': {
+          if (method === 'OPTIONS') return discover(this.ctx, sel)
+          if (!isUploadId(route.id)) throw new UploadNotFoundError()
+          if (sel.codec.retrievalMethods.includes(method)) {
+            procedure = 'retrieval'
+            return await retrieve(this.ctx, req, sel, route.id)
+          }
+          if (method === 'PATCH') {
+            procedure = 'append'
+            return await append(this.ctx, req, sel, interim, route.id)
+          }
+          if (method === 'DELETE') {
+            procedure = 'cancellation'
+            return await cancel(this.ctx, req, sel, route.id)
+          }
+          throw new MethodNotAllowedError(method, ['OPTIONS', ...sel.codec.retrievalMethods, 'PATCH', 'DELETE'])
+        }
+      }
+    } catch (e) {
+      return failureReply(this.ctx, sel.codec, e, procedure)
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * `startServer`: one port that speaks HTTP/1.1 and h2c (prior knowledge, told apart by the HTTP/2 preface), or with
+ * TLS, HTTP/2 and HTTP/1.1 chosen by ALPN. Closing stops accepting, lets running transfers persist what they have,
+ * answers them, and then closes every connection.
+ */
+import { createServer as createHttp1, type Server as Http1Server } from 'node:http'
+import { createServer as createH2c, createSecureServer, type Http2SecureServer, type Http2Server } from 'node:http2'
+import { createServer as createNet, type Server as NetServer, type Socket } from 'node:net'
+import type { ServerOptions } from './config.js'
+import { UploadHandler } from './handler.js'
+import { createNodeHandler } from './node-adapter.js'
+
+export interface ListenOptions extends ServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Default 1080; 0 picks a free port. */
+  port?: number
+  tls?: { cert: string | Buffer; key: string | Buffer }
+}
+
+export interface RunningServer {
+  /** The upload-creation URL, e.g. `http://127.0.0.1:1080/files/`. */
+  url: string
+  port: number
+  core: UploadHandler
+  /** Graceful: in-flight appends persist what they received; then every connection closes. */
+  close(graceMs?: number): Promise<void>
+}
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0')
+
+export async function startServer(options: ListenOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1'
+  const core = new UploadHandler(options)
+  const handler = createNodeHandler(core)
+  const sockets = new Set<Socket>()
+  let front: NetServer | Http2SecureServer
+  let http1: Http1Server | undefined
+  let h2: Http2Server | Http2SecureServer
+
+  if (options.tls) {
+    const secure = createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true }, handler)
+    h2 = secure
+    front = secure
+  } else {
+    http1 = createHttp1(handler)
+    // Uploads can take hours: no total request timeout; idle bodies are caught by the handler's idle timeout.
+    http1.requestTimeout = 0
+    const h2c = createH2c(handler)
+    h2 = h2c
+    front = createNet((socket) => {
+      socket.once('data', (first) => {
+        socket.pause()
+        socket.unshift(first)
+        const n = Math.min(first.length, PREFACE.length)
+        const isH2 = n > 0 && first.subarray(0, n).equals(PREFACE.subarray(0, n))
+        ;(isH2 ? h2c : http1)?.emit('connection', socket)
+        socket.resume()
+      })
+    })
+  }
+  front.on('connection', (s: Socket) => {
+    sockets.add(s)
+    s.once('close', () => sockets.delete(s))
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject)
+    front.listen(options.port ?? 1080, host, () => {
+      front.off('error', reject)
+      resolve()
+    })
+  })
+  const address = front.address()
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 1080)
+  const scheme = options.tls ? 'https' : 'http'
+  const hostPart = host.includes(':') ? `[${host}]` : host
+  return {
+    url: `${scheme}://${hostPart}:${port}${core.config.basePath}`,
+    port,
+    core,
+    async close(graceMs = 5_000) {
+      const closed = new Promise<void>((r) => front.close(() => r()))
+      await core.close()
+      http1?.closeIdleConnections()
+      const timer = setTimeout(() => {
+        for (const s of sockets) s.destroy()
+      }, graceMs)
+      // Idle keep-alive connections and HTTP/2 sessions end now; busy ones after their response, or at the deadline.
+      for (const s of sockets) if (!http1) s.end()
+      h2.close()
+      await closed
+      clearTimeout(timer)
+    },
+  }
+}

@@ -1,0 +1,97 @@
+/** Append: PATCH on the upload resource at `Upload-Offset` (draft-05 §4.4), completing it with `Upload-Complete: ?1`. */
+import {
+  CompletedUploadError,
+  InconsistentLengthError,
+  LimitError,
+  OffsetMismatchError,
+  type Selection,
+  UploadGoneError,
+} from '@rufh/protocol'
+import { type Ctx, isExpired, responseContext, view } from '../context.js'
+import { failureReply, TransferFailure } from '../failure.js'
+import type { UploadInfo } from '../store.js'
+import { type Bound, tightest, transfer } from '../transfer.js'
+import type { HandlerReply, InterimSink, UploadRequest } from '../types.js'
+
+export async function append(
+  ctx: Ctx,
+  req: UploadRequest,
+  sel: Selection,
+  interim: InterimSink | undefined,
+  id: string,
+): Promise<HandlerReply> {
+  const { codec } = sel
+  const { limits, store, locker } = ctx.cfg
+  const a = codec.readAppend(req.headers)
+  const lease = await locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
+  let info: UploadInfo | undefined
+  try {
+    info = await store.get(id)
+    if (info.invalid) throw new UploadGoneError(info.invalid)
+    if (isExpired(info)) throw new UploadGoneError('expired')
+    const empty = a.contentLength === 0
+    if (info.complete) {
+      // draft-12: the server may answer a repeated completing append with the final response (a lost response).
+      if (codec.replaysCompletion && a.complete && empty && a.offset === info.offset)
+        return codec.appended(view(info), responseContext(ctx))
+      // draft-04 §4.4.2 ff.: a completed upload takes no more data.
+      throw new CompletedUploadError(empty)
+    }
+    if (a.offset !== info.offset) throw new OffsetMismatchError(info.offset, a.offset)
+
+    // The length, once known, never changes (draft-05 §4.1.3); content past it is an inconsistency.
+    if (info.length !== undefined && a.length !== undefined && a.length !== info.length)
+      throw new InconsistentLengthError(`the upload's length is ${info.length}, not ${a.length}`)
+    if (info.length !== undefined && a.contentLength !== undefined && a.offset + a.contentLength > info.length) {
+      // draft-08 §4.4: exceeding the length invalidates the upload.
+      await store.update(id, { invalid: 'data past the declared length' })
+      throw new InconsistentLengthError(`${a.offset + a.contentLength} bytes exceed the upload's length ${info.length}`)
+    }
+    if (info.length === undefined && a.length !== undefined) {
+      if (a.length < info.offset) throw new InconsistentLengthError(`length ${a.length} is below the offset ${info.offset}`)
+      info = await store.update(id, { length: a.length })
+    }
+
+    checkAppendLimits(a.contentLength, a.complete, info.offset, ctx)
+    const bound = tightest([
+      info.length !== undefined ? { kind: 'length', bytes: info.length - info.offset, value: info.length } : undefined,
+      limits.maxSize !== undefined
+        ? { kind: 'max-size', bytes: limits.maxSize - info.offset, value: limits.maxSize }
+        : undefined,
+      limits.maxAppendSize !== undefined
+        ? { kind: 'max-append-size', bytes: limits.maxAppendSize, value: limits.maxAppendSize }
+        : undefined,
+    ] satisfies (Bound | undefined)[])
+
+    const t = await transfer(ctx, req, lease, id, info.offset, bound, { codec, interim, allowed: sel.interimAllowed })
+    if (t.failure) {
+      if (t.failure instanceof InconsistentLengthError) await store.update(id, { invalid: t.failure.message })
+      info = await store.get(id)
+      throw new TransferFailure(t.failure)
+    }
+    info = await store.get(id)
+    if (a.complete) {
+      if (info.length !== undefined && info.offset !== info.length)
+        throw new InconsistentLengthError(`the upload ended at ${info.offset} bytes, not at its length ${info.length}`)
+      info = await store.update(id, { complete: true, length: info.offset })
+    }
+    return codec.appended(view(info), responseContext(ctx))
+  } catch (e) {
+    return failureReply(ctx, codec, e, 'append', info)
+  } finally {
+    await lease.release()
+  }
+}
+
+/** Limits on one append's content that can be checked before reading it (draft-05 §4.1.4). */
+function checkAppendLimits(contentLength: number | undefined, complete: boolean, offset: number, ctx: Ctx): void {
+  const { limits } = ctx.cfg
+  if (contentLength === undefined) return
+  if (limits.maxAppendSize !== undefined && contentLength > limits.maxAppendSize)
+    throw new LimitError('max-append-size', contentLength, limits.maxAppendSize)
+  // The final append is exempt from the minimum (draft-05 §4.1.4).
+  if (limits.minAppendSize !== undefined && !complete && contentLength < limits.minAppendSize)
+    throw new LimitError('min-append-size', contentLength, limits.minAppendSize)
+  if (limits.maxSize !== undefined && offset + contentLength > limits.maxSize)
+    throw new LimitError('max-size', offset + contentLength, limits.maxSize)
+}

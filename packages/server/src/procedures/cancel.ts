@@ -1,0 +1,16 @@
+/** Cancellation: DELETE on the upload resource (draft-05 §4.5). Stops a running transfer first. */
+import type { Selection } from '@rufh/protocol'
+import type { Ctx } from '../context.js'
+import type { HandlerReply, UploadRequest } from '../types.js'
+
+export async function cancel(ctx: Ctx, req: UploadRequest, sel: Selection, id: string): Promise<HandlerReply> {
+  sel.codec.checkCancellation(req.headers)
+  const lease = await ctx.cfg.locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
+  try {
+    await ctx.cfg.store.get(id) // 404 for unknown uploads (draft-05 §4.5)
+    await ctx.cfg.store.remove(id)
+    return sel.codec.cancelled()
+  } finally {
+    await lease.release()
+  }
+}

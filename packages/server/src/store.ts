@@ -1,0 +1,70 @@
+/**
+ * The storage contract. Required: create, get, append, update, remove. Optional capabilities are separate interfaces
+ * recognised by type guards, never by strings, so that a store that cannot do something is a type error, not a 501.
+ * A store never decides an HTTP status: it throws the protocol package's errors and codecs map them.
+ *
+ * Designed for object stores too: `append` takes a stream at an offset and returns how far it got; a store with
+ * multipart uploads (S3: parts of at least 5 MiB, at most 10,000) may keep a short tail buffered elsewhere as long as
+ * the offset it reports is durable.
+ */
+
+export interface UploadInfo {
+  id: string
+  /** Bytes durably stored: never more than what a crash would leave. */
+  offset: number
+  /** The representation's length, once declared or fixed by completion. */
+  length: number | undefined
+  complete: boolean
+  /** Set when the upload was invalidated (e.g. data past its declared length): every further use is refused. */
+  invalid: string | undefined
+  /** Epoch milliseconds. */
+  createdAt: number
+  expiresAt: number | undefined
+  /** Representation metadata from the creation request (`content-type`, `filename`) and, later, tus metadata. */
+  metadata: Record<string, string>
+}
+
+export interface NewUpload {
+  id: string
+  length: number | undefined
+  expiresAt: number | undefined
+  metadata: Record<string, string>
+}
+
+export interface AppendOptions {
+  /** Called after bytes are stored, with the new durable offset (drives progress 104s). */
+  onProgress?: (offset: number) => void
+}
+
+export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid'>>
+
+export interface Store {
+  create(init: NewUpload): Promise<UploadInfo>
+  /** Throws `UploadNotFoundError` when there is no such upload. */
+  get(id: string): Promise<UploadInfo>
+  /**
+   * Writes the stream at `offset` (which must be the upload's offset, else `OffsetMismatchError`) until it ends, and
+   * returns the new offset. Everything the stream yielded is stored, even when the caller stops early.
+   */
+  append(id: string, offset: number, body: AsyncIterable<Uint8Array>, options?: AppendOptions): Promise<number>
+  update(id: string, patch: UploadPatch): Promise<UploadInfo>
+  remove(id: string): Promise<void>
+}
+
+/** Stores that can enumerate their uploads, so that expired ones can be removed. */
+export interface ListableStore extends Store {
+  list(): AsyncIterable<UploadInfo>
+}
+
+/** Stores that can read back stored bytes (downloads, verification). `end` is exclusive. */
+export interface ReadableStore extends Store {
+  read(id: string, start?: number, end?: number): AsyncIterable<Uint8Array>
+}
+
+export function isListable(s: Store): s is ListableStore {
+  return typeof (s as Partial<ListableStore>).list === 'function'
+}
+
+export function isReadable(s: Store): s is ReadableStore {
+  return typeof (s as Partial<ReadableStore>).read === 'function'
+}

@@ -1,0 +1,22 @@
+import type { Fields, HeaderReader, Reply } from '@rufh/protocol'
+
+/** A request as the core sees it, whatever the runtime: adapters build it from node:http, node:http2 or fetch. */
+export interface UploadRequest {
+  method: string
+  /** Absolute URL; its origin is used for `Location`. */
+  url: URL
+  headers: HeaderReader
+  body: AsyncIterable<Uint8Array> | undefined
+  /** Aborts when the client goes away before the response is sent. */
+  signal: AbortSignal
+}
+
+/** Where the core sends `104 (Upload Resumption Supported)`. Runtimes that cannot send 1xx pass none. */
+export interface InterimSink {
+  send(fields: Fields): void
+}
+
+export interface HandlerReply extends Reply {
+  /** Close the connection after the response: the request body was not read to its end. */
+  close?: boolean
+}
