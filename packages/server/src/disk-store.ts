@@ -80,7 +80,12 @@ export class DiskStore implements ListableStore, ReadableStore {
     return { ...meta, offset: size }
   }
 
-  async append(id: string, offset: number, body: AsyncIterable<Uint8Array>, options: AppendOptions = {}): Promise<number> {
+  async append(
+    id: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    options: AppendOptions = {},
+  ): Promise<number> {
     const { data } = this.paths(id)
     const fh = await open(data, 'r+')
     try {

@@ -7,8 +7,8 @@ import {
   newestCodec,
   type Procedure,
   type Selection,
-  selectCodec,
   ShuttingDownError,
+  selectCodec,
   UploadNotFoundError,
 } from '@rufh/protocol'
 import { type Config, resolveConfig, type ServerOptions } from './config.js'
@@ -105,7 +105,8 @@ export class UploadHandler {
           return discover(this.ctx, sel)
         case 'target':
           if (method === 'OPTIONS') return discover(this.ctx, sel)
-          if (CREATION_METHODS_EXCLUDED.has(method)) throw new MethodNotAllowedError(method, ['OPTIONS', 'POST', 'PUT', 'PATCH'])
+          if (CREATION_METHODS_EXCLUDED.has(method))
+            throw new MethodNotAllowedError(method, ['OPTIONS', 'POST', 'PUT', 'PATCH'])
           procedure = 'creation'
           if (this.shutdown.signal.aborted) throw new ShuttingDownError()
           return await create(this.ctx, req, sel, interim, (id) => `${req.url.origin}${this.config.basePath}${id}`)

@@ -1,7 +1,7 @@
 export type { Config, ServerOptions } from './config.js'
 export type { CorsOptions } from './cors.js'
 export { DiskStore, type DiskStoreOptions } from './disk-store.js'
-export { type FetchHandler, createFetchHandler } from './fetch-adapter.js'
+export { createFetchHandler, type FetchHandler } from './fetch-adapter.js'
 export { UploadHandler } from './handler.js'
 export { isUploadId, newUploadId } from './ids.js'
 export { type ListenOptions, type RunningServer, startServer } from './listen.js'

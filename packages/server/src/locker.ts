@@ -60,7 +60,7 @@ export class MemoryLocker implements Locker {
 function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const t = setTimeout(() => resolve(false), ms)
-    p.then(() => {
+    void p.then(() => {
       clearTimeout(t)
       resolve(true)
     })

@@ -6,10 +6,10 @@
  * (`additionalHeaders`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { constants as h2, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
+import { type Http2ServerRequest, type Http2ServerResponse, constants as h2 } from 'node:http2'
 import type { Fields, HeaderReader } from '@rufh/protocol'
-import { UploadHandler } from './handler.js'
 import type { ServerOptions } from './config.js'
+import { UploadHandler } from './handler.js'
 import { requestOrigin } from './origin.js'
 import type { HandlerReply, InterimSink, UploadRequest } from './types.js'
 

@@ -34,6 +34,11 @@ export class Sizing {
     return Math.max(1, n)
   }
 
+  /** The most content a creation request carries before I9 (append limits do not bind creation there). */
+  get creationSize(): number {
+    return this.cap
+  }
+
   /** After a 413: use the announced maximum, or half of what was refused. Returns false when it cannot shrink. */
   shrink(refused: number, announcedMax: number | undefined): boolean {
     if (announcedMax !== undefined && announcedMax < refused) {

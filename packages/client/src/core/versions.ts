@@ -21,12 +21,6 @@ export function candidateCodecs(pref: InteropPreference): Codec[] {
   return out
 }
 
-/** The candidates that the server says it supports; unchanged when the list names none of them. */
-export function narrowTo(cands: readonly Codec[], supported: readonly number[]): Codec[] {
-  const kept = cands.filter((c) => supported.includes(c.interop))
-  return kept.length ? kept : [...cands]
-}
-
 /** The `supported` member of a rufh problem (a list of integers), when present. */
 export function supportedFrom(problem: Record<string, unknown> | undefined): number[] | undefined {
   const s = problem?.['supported']

@@ -48,7 +48,8 @@ export async function append(
       throw new InconsistentLengthError(`${a.offset + a.contentLength} bytes exceed the upload's length ${info.length}`)
     }
     if (info.length === undefined && a.length !== undefined) {
-      if (a.length < info.offset) throw new InconsistentLengthError(`length ${a.length} is below the offset ${info.offset}`)
+      if (a.length < info.offset)
+        throw new InconsistentLengthError(`length ${a.length} is below the offset ${info.offset}`)
       info = await store.update(id, { length: a.length })
     }
 

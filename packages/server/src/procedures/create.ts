@@ -37,7 +37,12 @@ export async function create(
     // draft-12 §4.1.4: append-size limits bind creation content; a complete or empty request is exempt from the minimum.
     if (limits.maxAppendSize !== undefined && c.contentLength > limits.maxAppendSize)
       throw new LimitError('max-append-size', c.contentLength, limits.maxAppendSize)
-    if (limits.minAppendSize !== undefined && !c.complete && c.contentLength > 0 && c.contentLength < limits.minAppendSize)
+    if (
+      limits.minAppendSize !== undefined &&
+      !c.complete &&
+      c.contentLength > 0 &&
+      c.contentLength < limits.minAppendSize
+    )
       throw new LimitError('min-append-size', c.contentLength, limits.minAppendSize)
   }
 
@@ -70,7 +75,9 @@ export async function create(
     info = await store.get(id)
     if (c.complete) {
       if (info.length !== undefined && info.offset !== info.length) {
-        const e = new InconsistentLengthError(`the request completed the upload at ${info.offset} bytes, not ${info.length}`)
+        const e = new InconsistentLengthError(
+          `the request completed the upload at ${info.offset} bytes, not ${info.length}`,
+        )
         throw new TransferFailure(e, location)
       }
       // A complete creation with a chunked body learns its length at the end (draft-12 §4.1.2).

@@ -1,0 +1,413 @@
+/**
+ * The protocol steps of one upload: discovery (OPTIONS), creation, offset retrieval and append, each one exchange.
+ * Header fields come only from the interop version's codec (`creationFields`, `appendFields`, `requestFields`,
+ * `readResponse`); this file decides what to send next from what came back.
+ */
+import type { Codec, HeaderReader, ResponseInfo } from '@rufh/protocol'
+import { httpError, LimitExceededError, NetworkError, parseProblem, UploadError } from '../errors.js'
+import { classify, type Procedure } from './classify.js'
+import type { Progress, UploadOptions, UploadResult } from './options.js'
+import { parseRetryAfter } from './retry.js'
+import { Sizing } from './sizing.js'
+import type { Body, Source, StoredUpload, Transport, TransportResponse } from './types.js'
+import { candidateCodecs, supportedFrom } from './versions.js'
+
+/** A failure worth retrying after a backoff. */
+export class Transient extends Error {
+  constructor(
+    readonly error: Error,
+    readonly retryAfter?: number | undefined,
+  ) {
+    super(error.message)
+  }
+}
+
+/** The reason a request is aborted by `pause()`. */
+export class Paused extends Error {
+  constructor() {
+    super('paused')
+  }
+}
+
+export interface SessionHooks {
+  now: () => number
+  progress: (p: Progress) => void
+  url: (url: string) => void
+  interop: (interop: number) => void
+  persist: (rec: StoredUpload) => void
+}
+
+function resolveUrl(ref: string, base: string): string {
+  return new URL(ref, base).href
+}
+
+function dispositionOf(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_')
+  if (ascii === filename) return `inline; filename="${filename}"`
+  return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
+}
+
+const isOk = (status: number) => status >= 200 && status < 300
+
+export class Session {
+  readonly endpoint: string
+  url: string | undefined
+  /** The offset the server confirmed. */
+  offset = 0
+  /** Bytes the server confirmed through progress 104s (≥ offset while a request is running). */
+  private acked = 0
+  codec: Codec
+  signal: AbortSignal = new AbortController().signal
+  /** Set by a step that changed course without progress (409, 413, version step-down). */
+  freeRetry = false
+  lastError: Error | undefined
+  private candidates: Codec[]
+  private readonly sizing: Sizing
+  private needRetrieve = false
+  /** The URL came from persisted state and was not confirmed in this run yet. */
+  private adopted = false
+  /** A 104 or response at this version was understood: never step down after that. */
+  private versionConfirmed = false
+  private readonly careful: boolean
+
+  constructor(
+    readonly source: Source,
+    readonly options: UploadOptions,
+    readonly transport: Transport,
+    chunkSize: number,
+    private readonly hooks: SessionHooks,
+  ) {
+    const base = (globalThis as { location?: { href?: string } }).location?.href
+    this.endpoint = resolveUrl(options.endpoint, base ?? options.endpoint)
+    this.candidates = candidateCodecs(options.interop ?? 'auto')
+    this.codec = this.candidates[0]!
+    this.sizing = new Sizing(chunkSize)
+    const mode = options.creation ?? 'auto'
+    this.careful = mode === 'careful' || (mode === 'auto' && !transport.interim)
+  }
+
+  accepts(codec: Codec): boolean {
+    return this.candidates.includes(codec)
+  }
+
+  /** Continue an upload remembered from an earlier run. */
+  adopt(url: string, codec: Codec): void {
+    this.url = url
+    this.candidates = [codec]
+    this.codec = codec
+    this.versionConfirmed = true
+    this.needRetrieve = true
+    this.adopted = true
+    this.hooks.url(url)
+  }
+
+  /** The current request was cut: the next step learns the offset again (if there is an upload resource). */
+  interrupted(): void {
+    this.needRetrieve = this.url !== undefined
+  }
+
+  step(): Promise<UploadResult | undefined> {
+    if (this.url === undefined) return this.create()
+    if (this.needRetrieve) return this.retrieve()
+    return this.append()
+  }
+
+  // ---- exchanges ----
+
+  private baseHeaders(): Record<string, string> {
+    const h: Record<string, string> = {}
+    for (const [k, v] of Object.entries(this.options.headers ?? {})) h[k.toLowerCase()] = v
+    return h
+  }
+
+  private async send(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body?: Body,
+    onInterim?: (status: number, h: HeaderReader) => void,
+  ): Promise<TransportResponse> {
+    const start = this.offset
+    try {
+      return await this.transport.request({
+        method,
+        url,
+        headers,
+        body,
+        signal: this.signal,
+        onInterim,
+        onProgress: body ? (n) => this.report(start + n) : undefined,
+      })
+    } catch (e) {
+      if (this.signal.aborted) throw this.signal.reason
+      if (e instanceof NetworkError) throw new Transient(e)
+      throw e
+    }
+  }
+
+  private sent = 0
+  private report(sent: number): void {
+    this.sent = Math.max(sent, this.acked)
+    this.hooks.progress({ sent: this.sent, acked: this.acked, total: this.source.size })
+  }
+
+  private confirm(offset: number): void {
+    this.offset = offset
+    this.acked = offset
+    this.source.release(offset)
+    this.report(offset)
+  }
+
+  private interimHandler(creation: boolean): (status: number, h: HeaderReader) => void {
+    return (status, h) => {
+      if (status !== 104) return
+      const info = this.codec.readResponse(h)
+      // Every draft: a client MUST ignore a 104 whose interop version does not match its own.
+      if (!info.interopMatches) return
+      this.versionConfirmed = true
+      if (creation && info.location !== undefined && this.url === undefined) this.setUrl(info.location)
+      if (info.limits) {
+        this.sizing.learn(info.limits)
+        try {
+          this.sizing.checkSize(this.source.size)
+        } catch (e) {
+          this.abortRequest(e)
+        }
+      }
+      if (info.offset !== undefined && info.offset > this.acked) {
+        this.acked = info.offset
+        this.report(this.sent)
+      }
+    }
+  }
+
+  private requestCtl: ((reason: unknown) => void) | undefined
+  private abortRequest(reason: unknown): void {
+    this.lastError = reason instanceof Error ? reason : undefined
+    this.requestCtl?.(reason)
+  }
+
+  private setUrl(location: string): void {
+    this.url = resolveUrl(location, this.endpoint)
+    this.hooks.url(this.url)
+    const maxAge = this.sizing.known.maxAge
+    this.hooks.persist({
+      url: this.url,
+      interop: this.codec.interop,
+      endpoint: this.endpoint,
+      size: this.source.size,
+      createdAt: this.hooks.now(),
+      expiresAt: maxAge === undefined ? undefined : this.hooks.now() + maxAge * 1000,
+    })
+  }
+
+  /** OPTIONS: learns limits early (`max-size` fails fast) and which versions a rufh server speaks. */
+  async discover(): Promise<void> {
+    let res: TransportResponse
+    try {
+      res = await this.send('OPTIONS', this.endpoint, {
+        ...this.baseHeaders(),
+        ...this.codec.requestFields(),
+      })
+    } catch (e) {
+      if (e instanceof Transient) return
+      throw e
+    }
+    if (isOk(res.status)) {
+      this.sizing.learn(this.codec.readResponse(res.headers).limits)
+      this.sizing.checkSize(this.source.size)
+      return
+    }
+    const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
+    const supported = problem?.code === 'ERR_UNSUPPORTED_VERSION' ? supportedFrom(problem) : undefined
+    if (supported) this.stepDown(supported, true)
+  }
+
+  private stepDown(supported: number[] | undefined, keepCurrent = false): boolean {
+    const rest = keepCurrent ? this.candidates : this.candidates.slice(1)
+    const next = supported ? rest.filter((c) => supported.includes(c.interop)) : rest
+    if (next.length === 0) return false
+    this.candidates = next
+    this.codec = next[0]!
+    this.hooks.interop(this.codec.interop)
+    return true
+  }
+
+  private async create(): Promise<UploadResult | undefined> {
+    const codec = this.codec
+    this.sizing.checkSize(this.source.size)
+    let body: Body | undefined
+    let complete: boolean
+    if (this.careful && this.source.size !== 0) {
+      complete = false
+    } else {
+      const max = codec.appendLimitsBindCreation ? this.sizing.appendSize : this.sizing.creationSize
+      const slice = await this.source.slice(0, max)
+      body = slice.body
+      complete = slice.last
+    }
+    const headers = { ...this.baseHeaders(), ...codec.creationFields({ complete, length: this.source.size }) }
+    if (this.options.contentType) headers['content-type'] = this.options.contentType
+    if (this.options.filename) headers['content-disposition'] = dispositionOf(this.options.filename)
+    this.offset = 0
+    this.acked = 0
+    const res = await this.exchange(this.options.method ?? 'POST', this.endpoint, headers, body, true)
+    const info = codec.readResponse(res.headers)
+    if (!isOk(res.status)) return this.failed('creation', res, info, body?.size ?? 0)
+    this.sizing.learn(info.limits)
+    if (complete || (codec.interop >= 9 && info.complete === true)) {
+      if (this.url === undefined && info.location !== undefined) this.url = resolveUrl(info.location, this.endpoint)
+      return this.done(res, body?.size ?? 0)
+    }
+    if (info.location !== undefined && this.url === undefined) this.setUrl(info.location)
+    if (this.url === undefined) {
+      // A 2xx without an upload resource: the server did not take this as a resumable upload at this version.
+      const err = new UploadError('ERR_NOT_RESUMABLE', `${this.endpoint} created no upload resource (interop ${codec.interop})`)
+      if (!this.versionConfirmed && this.stepDown(undefined)) return this.retryFree(err)
+      throw err
+    }
+    this.versionConfirmed = true
+    this.confirm(info.offset ?? body?.size ?? 0)
+    return undefined
+  }
+
+  private async retrieve(): Promise<UploadResult | undefined> {
+    const url = this.url!
+    const method = this.codec.retrievalMethods[0] ?? 'HEAD'
+    const res = await this.exchange(method, url, { ...this.baseHeaders(), ...this.codec.requestFields() })
+    const info = this.codec.readResponse(res.headers)
+    if (!isOk(res.status)) return this.failed('retrieval', res, info, 0)
+    if (info.offset === undefined)
+      throw new UploadError('ERR_PROTOCOL', `${method} ${url} answered ${res.status} without a valid Upload-Offset`)
+    this.adopted = false
+    this.needRetrieve = false
+    this.sizing.learn(info.limits)
+    const size = this.source.size
+    if (info.complete === true) return this.done(undefined, info.offset)
+    if (size !== undefined && info.offset > size)
+      throw new UploadError('ERR_PROTOCOL', `the server holds ${info.offset} bytes but the source has only ${size}`)
+    this.confirm(info.offset)
+    return undefined
+  }
+
+  private async append(): Promise<UploadResult | undefined> {
+    const codec = this.codec
+    const offset = this.offset
+    this.sizing.checkSize(this.source.size)
+    const slice = await this.source.slice(offset, this.sizing.appendSize)
+    const end = offset + slice.body.size
+    const max = this.sizing.known.maxSize
+    if (max !== undefined && end > max) throw new LimitExceededError('max-size', end, max)
+    const headers = {
+      ...this.baseHeaders(),
+      ...codec.appendFields({ offset, complete: slice.last, length: this.source.size }),
+    }
+    const res = await this.exchange('PATCH', this.url!, headers, slice.body, false)
+    const info = codec.readResponse(res.headers)
+    if (!isOk(res.status)) return this.failed('append', res, info, slice.body.size)
+    this.sizing.learn(info.limits)
+    if (slice.last || (codec.interop >= 9 && info.complete === true)) return this.done(res, end)
+    this.confirm(info.offset ?? end)
+    return undefined
+  }
+
+  /** One request whose interim responses are read, and which a 104 can abort (a `max-size` it violates). */
+  private async exchange(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body?: Body,
+    creation = false,
+  ): Promise<TransportResponse> {
+    const outer = this.signal
+    const ctl = new AbortController()
+    const forward = () => ctl.abort(outer.reason)
+    if (outer.aborted) forward()
+    else outer.addEventListener('abort', forward, { once: true })
+    this.requestCtl = (reason) => ctl.abort(reason)
+    this.signal = ctl.signal
+    try {
+      return await this.send(method, url, headers, body, this.interimHandler(creation))
+    } finally {
+      this.signal = outer
+      this.requestCtl = undefined
+      outer.removeEventListener('abort', forward)
+    }
+  }
+
+  private done(res: TransportResponse | undefined, size: number): UploadResult {
+    this.offset = size
+    this.acked = size
+    this.report(size)
+    return {
+      url: this.url,
+      interop: this.codec.interop,
+      size,
+      response: res && { status: res.status, headers: res.headers, body: res.body },
+    }
+  }
+
+  private retryFree(err: Error): undefined {
+    this.lastError = err
+    this.freeRetry = true
+    return undefined
+  }
+
+  /** A non-2xx final response: resync, shrink, step down a version, retry later, or fail. */
+  private failed(procedure: Procedure, res: TransportResponse, info: ResponseInfo, sent: number): undefined {
+    const method = procedure === 'append' ? 'PATCH' : procedure === 'retrieval' ? 'HEAD' : (this.options.method ?? 'POST')
+    const target = procedure === 'creation' ? this.endpoint : this.url!
+    const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
+    const err = httpError(method, target, res.status, problem)
+    const retryAfter = parseRetryAfter(res.headers.get('retry-after'), this.hooks.now())
+    const v = classify({ procedure, status: res.status, info, problem, retryAfter, targetSemantics: this.codec.interop >= 9 })
+    if (info.limits) this.sizing.learn(info.limits)
+    switch (v.kind) {
+      case 'retry':
+        throw new Transient(err, v.retryAfter)
+      case 'resync':
+        if (v.offset === undefined) this.needRetrieve = true
+        else this.confirm(v.offset)
+        return this.retryFree(err)
+      case 'shrink':
+        if (!this.sizing.shrink(sent, v.maxAppendSize)) throw err
+        if (procedure === 'creation' && this.url !== undefined) this.needRetrieve = true
+        return this.retryFree(err)
+      case 'gone':
+        if (this.adopted) {
+          // The remembered upload expired or was removed: start a new one.
+          this.adopted = false
+          this.url = undefined
+          this.needRetrieve = false
+          this.offset = 0
+          this.acked = 0
+          this.candidates = candidateCodecs(this.options.interop ?? 'auto')
+          this.codec = this.candidates[0]!
+          this.versionConfirmed = false
+          return this.retryFree(err)
+        }
+        throw err
+      case 'version':
+        if (this.url === undefined && !this.versionConfirmed && this.stepDown(v.supported)) return this.retryFree(err)
+        throw err
+      case 'final':
+        throw httpError(method, target, res.status, problem, 'ERR_REJECTED')
+      case 'fatal':
+        if (problem?.['limit'] === 'max-size' && typeof problem['bound'] === 'number')
+          throw new LimitExceededError('max-size', this.source.size ?? sent, problem['bound'])
+        throw err
+    }
+  }
+
+  /** DELETE on the upload resource (draft §4.5). */
+  async cancel(): Promise<boolean> {
+    if (this.url === undefined) return false
+    const res = await this.transport.request({
+      method: 'DELETE',
+      url: this.url,
+      headers: { ...this.baseHeaders(), ...this.codec.requestFields() },
+      signal: new AbortController().signal,
+    })
+    return isOk(res.status)
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Node transport over `node:http`/`node:https`. It sees interim responses (`'information'` events), which optimistic
+ * creation needs (the upload URL arrives in a 104 while the body is still being sent). Bodies are piped to the socket
+ * with backpressure; a final response that arrives before the body is fully sent (409, 413, 4xx) stops the sending.
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type { Readable } from 'node:stream'
+import type { HeaderReader } from '@rufh/protocol'
+import type { Transport, TransportRequest, TransportResponse } from '../core/types.js'
+import { NetworkError, UploadError } from '../errors.js'
+
+export interface NodeHttpOptions {
+  agent?: http.Agent | undefined
+  httpsAgent?: https.Agent | undefined
+  /** Milliseconds without any socket activity before the request is dropped (and retried). Default 60 s. */
+  idleTimeout?: number | undefined
+}
+
+/** Response bodies beyond this are cut: only problem details and short answers matter here. */
+const MAX_RESPONSE_BODY = 1 << 20
+
+const defaultAgent = new http.Agent({ keepAlive: true })
+const defaultHttpsAgent = new https.Agent({ keepAlive: true })
+
+export function headerReader(h: http.IncomingHttpHeaders): HeaderReader {
+  return {
+    get(name: string) {
+      const v = h[name.toLowerCase()]
+      if (v === undefined) return null
+      return Array.isArray(v) ? v.join(', ') : v
+    },
+  }
+}
+
+function isReadable(x: unknown): x is Readable {
+  return typeof (x as { pipe?: unknown }).pipe === 'function' && typeof (x as { on?: unknown }).on === 'function'
+}
+
+export class NodeHttpTransport implements Transport {
+  readonly interim = true
+  private readonly agent: http.Agent
+  private readonly httpsAgent: https.Agent
+  private readonly idleTimeout: number
+
+  constructor(opts: NodeHttpOptions = {}) {
+    this.agent = opts.agent ?? defaultAgent
+    this.httpsAgent = opts.httpsAgent ?? defaultHttpsAgent
+    this.idleTimeout = opts.idleTimeout ?? 60_000
+  }
+
+  request(req: TransportRequest): Promise<TransportResponse> {
+    return new Promise<TransportResponse>((resolve, reject) => {
+      const url = new URL(req.url)
+      const secure = url.protocol === 'https:'
+      const headers: Record<string, string> = { ...req.headers }
+      const body = req.body
+      if (body) headers['content-length'] = String(body.size)
+      else if (req.method !== 'HEAD' && req.method !== 'GET' && req.method !== 'OPTIONS' && req.method !== 'DELETE')
+        headers['content-length'] = '0'
+      const what = `${req.method} ${req.url}`
+      const cr = (secure ? https : http).request(url, {
+        method: req.method,
+        headers,
+        agent: secure ? this.httpsAgent : this.agent,
+      })
+      let settled = false
+      let responded = false
+      let stopBody: () => void = () => {}
+
+      const onAbort = () => finish(req.signal.reason)
+      const finish = (err: unknown, res?: TransportResponse) => {
+        if (settled) return
+        settled = true
+        req.signal.removeEventListener('abort', onAbort)
+        stopBody()
+        if (err !== undefined) {
+          cr.destroy()
+          reject(err)
+        } else resolve(res!)
+      }
+      if (req.signal.aborted) return finish(req.signal.reason)
+      req.signal.addEventListener('abort', onAbort, { once: true })
+
+      cr.setTimeout(this.idleTimeout, () => {
+        cr.destroy(new NetworkError(`${what}: no activity for ${this.idleTimeout} ms`))
+      })
+      cr.on('information', (info) => {
+        if (!settled) req.onInterim?.(info.statusCode, headerReader(info.headers))
+      })
+      cr.on('error', (e) => {
+        // After the response head arrived, a write error (the server closed early) does not matter.
+        if (responded) return
+        finish(e instanceof NetworkError ? e : new NetworkError(`${what}: ${e.message}`, { cause: e }))
+      })
+      cr.on('response', (res) => {
+        responded = true
+        const early = !bodyDone
+        if (early) stopBody()
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (s: string) => {
+          if (text.length < MAX_RESPONSE_BODY) text += s
+        })
+        const done = () => {
+          finish(undefined, { status: res.statusCode ?? 0, headers: headerReader(res.headers), body: text })
+          // The request body was not fully sent, so the connection cannot carry another request.
+          if (early) cr.destroy()
+        }
+        res.on('end', done)
+        res.on('close', () => {
+          if (!settled && res.complete) done()
+          else if (!settled) finish(new NetworkError(`${what}: the connection closed during the response`))
+        })
+      })
+
+      let bodyDone = !body
+      if (!body) {
+        cr.end()
+        return
+      }
+      const chunks = body.chunks()
+      let sent = 0
+      if (isReadable(chunks)) {
+        stopBody = () => {
+          chunks.unpipe(cr)
+          chunks.destroy()
+        }
+        chunks.on('data', (c: Uint8Array) => {
+          sent += c.byteLength
+          req.onProgress?.(sent)
+        })
+        chunks.on('end', () => {
+          bodyDone = true
+        })
+        chunks.on('error', (e) =>
+          finish(new UploadError('ERR_SOURCE', `${what}: reading the body failed: ${e.message}`, { cause: e })),
+        )
+        chunks.pipe(cr)
+        return
+      }
+      let stopped = false
+      stopBody = () => {
+        stopped = true
+      }
+      const write = async () => {
+        for await (const c of chunks) {
+          if (stopped) return
+          sent += c.byteLength
+          if (!cr.write(c)) await drained(cr)
+          req.onProgress?.(sent)
+        }
+        bodyDone = true
+        if (!stopped) cr.end()
+      }
+      write().catch((e: unknown) => finish(e))
+    })
+  }
+}
+
+/** Resolves on 'drain', or when the request closes (then the next write fails and 'error' reports why). */
+function drained(cr: http.ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      cr.off('drain', done)
+      cr.off('close', done)
+      resolve()
+    }
+    cr.on('drain', done)
+    cr.on('close', done)
+  })
+}

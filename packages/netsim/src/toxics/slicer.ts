@@ -1,0 +1,39 @@
+/**
+ * `slicer`: cuts data into pieces of `average_size` ± `size_variation` bytes (drawn from the seed), sent `delay`
+ * microseconds apart. Exercises parsers that assume a read holds a whole header or a whole chunk.
+ */
+import { type Item, Stage, TimedQueue, now } from '../chain.js'
+import type { SlicerToxic } from '../toxic-spec.js'
+
+export class SlicerStage extends Stage<SlicerToxic> {
+  readonly #queue = new TimedQueue((item) => this.next.push(item))
+  #nextAt = 0
+
+  push(item: Item): void {
+    if (typeof item === 'string') return this.#queue.enqueue(item, 0)
+    const { average_size, size_variation, delay } = this.spec.attributes
+    const gap = delay / 1000
+    let off = 0
+    while (off < item.length) {
+      const size = Math.max(1, average_size + (size_variation > 0 ? this.ctx.rng.int(-size_variation, size_variation) : 0))
+      const piece = item.subarray(off, Math.min(item.length, off + size))
+      off += piece.length
+      const at = Math.max(now(), this.#nextAt)
+      this.#nextAt = at + gap
+      this.ctx.trace('slice', () => ({ bytes: piece.length }))
+      this.#queue.enqueue(piece, gap > 0 ? at : 0)
+    }
+  }
+
+  override held(): number {
+    return this.#queue.bytes
+  }
+
+  override flush(): void {
+    this.#queue.flush()
+  }
+
+  override destroy(): void {
+    this.#queue.clear()
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Helpers shared by the benchmark suites: sizes, statistics, test files, server child processes, RSS sampling.
+ */
+import { spawn } from 'node:child_process'
+import { createHash, randomFillSync } from 'node:crypto'
+import { once } from 'node:events'
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
+
+export const MiB = 1024 * 1024
+
+/** Server processes still running: killed if the benchmark exits early (an error, Ctrl-C). */
+const children = new Set()
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+const UNITS = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: MiB, GIB: 1024 * MiB }
+
+/** `"1GiB"`, `"64MiB"`, `"100MB"`, `"4096"` → bytes. */
+export function parseSize(text) {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
+  const unit = UNITS[(m?.[2] || 'B').toUpperCase()]
+  if (!m || !unit) throw new Error(`invalid size '${text}' (e.g. 1GiB, 64MiB, 100MB)`)
+  return Math.round(Number(m[1]) * unit)
+}
+
+/** @param {number} bytes */
+export function formatSize(bytes) {
+  for (const [unit, n] of [
+    ['GiB', 1024 * MiB],
+    ['MiB', MiB],
+    ['KiB', 1024],
+  ]) {
+    if (bytes >= n && bytes % n === 0) return `${bytes / n} ${unit}`
+  }
+  return `${bytes} B`
+}
+
+/** @param {number[]} xs */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
+
+/** Writes `size` random bytes in 4 MiB blocks; returns the sha256 (hex) of what was written. */
+export async function makeRandomFile(path, size) {
+  const block = Buffer.allocUnsafe(4 * MiB)
+  const hash = createHash('sha256')
+  const fh = await open(path, 'w')
+  try {
+    for (let done = 0; done < size; ) {
+      const chunk = block.subarray(0, Math.min(block.length, size - done))
+      randomFillSync(chunk)
+      hash.update(chunk)
+      await fh.write(chunk)
+      done += chunk.length
+    }
+  } finally {
+    await fh.close()
+  }
+  return hash.digest('hex')
+}
+
+export async function sha256File(path) {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hash.update(chunk)
+  return hash.digest('hex')
+}
+
+/**
+ * Starts `node args...` and waits until its stdout has a line matching `ready` (whose first group is the URL).
+ * @param {string[]} args
+ * @param {RegExp} ready
+ * @param {string} [cwd]
+ * @returns {Promise<{ pid: number, url: string, stop: () => Promise<void> }>}
+ */
+export async function startServer(args, ready, cwd) {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  let out = ''
+  let err = ''
+  child.stderr.setEncoding('utf8').on('data', (s) => {
+    err += s
+  })
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (s) => {
+      out += s
+      const m = ready.exec(out)
+      if (m) resolve(m[1])
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready: ${err || out}`)))
+  })
+  child.stdout.resume()
+  return {
+    pid: child.pid,
+    url,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** VmRSS and VmHWM of a process, in bytes. */
+export function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') }
+}
+
+/**
+ * Samples VmRSS of `pid` every `everyMs` until `stop()`, which returns the RSS before sampling started, the largest
+ * sample, and VmHWM at the end. VmHWM is reset first (`clear_refs` 5; `reset` says whether that worked) so that it
+ * covers only this window, including spikes between samples.
+ */
+export function sampleRss(pid, everyMs = 50) {
+  let reset = true
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+  } catch {
+    reset = false // Not permitted: VmHWM then covers the whole life of the process.
+  }
+  const before = memoryOf(pid).rss
+  let peak = before
+  const timer = setInterval(() => {
+    peak = Math.max(peak, memoryOf(pid).rss)
+  }, everyMs)
+  return {
+    stop() {
+      clearInterval(timer)
+      const end = memoryOf(pid)
+      return { before, peak: Math.max(peak, end.rss), hwm: end.hwm, reset }
+    },
+  }
+}
