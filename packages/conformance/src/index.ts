@@ -1,1 +1,11 @@
-export {}
+export { type CheckContext, describe, firstLocation } from './context.js'
+export { Dialect, defaultDraft, draftsOf, interopOfDraft, knownInterop } from './dialect.js'
+export { checkById, checks, checksFor } from './registry.js'
+export { exitCodeOf, type RunOptions, runCheck, runConformance, totalsOf, verdictOf } from './runner.js'
+export * from './types.js'
+export { exchangeText } from './report/exchange-text.js'
+export { renderJson } from './report/json.js'
+export { renderJunit } from './report/junit.js'
+export { renderMarkdown } from './report/markdown.js'
+export { renderTerminal } from './report/terminal.js'
+export { countsText, resultLine } from './report/terminal.js'

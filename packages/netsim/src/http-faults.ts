@@ -9,7 +9,7 @@ import { type Item, type Sink, TimedQueue, now } from './chain.js'
 import { Http1Tracker, type Piece, type RequestHead, type ResponseHead } from './http1-parser.js'
 import type { Link } from './link.js'
 import type { Rng } from './rng.js'
-import type { CutAction, HttpToxicSpec } from './toxic-spec.js'
+import { type CutAction, type HttpToxicSpec, isHttpToxic } from './toxic-spec.js'
 
 /** An HTTP toxic chosen for one request. */
 export interface SelectedFault {
@@ -57,10 +57,13 @@ export class HttpStage implements Sink {
     this.next = next
     this.#out = new TimedQueue((item) => this.next.push(item))
     const conn = link.conn
+    // Heads are held whole only while the proxy has HTTP toxics: otherwise non-HTTP traffic would stall on them.
+    const holdHeads = (): boolean => conn.proxy.toxics().some(isHttpToxic)
     this.tracker =
       link.stream === 'upstream'
-        ? new Http1Tracker('request')
+        ? new Http1Tracker('request', { holdHeads })
         : new Http1Tracker('response', {
+            holdHeads,
             nextRequestMethod: () => {
               this.#current = conn.requests.shift()
               return this.#current?.head.method
@@ -126,6 +129,7 @@ export class HttpStage implements Sink {
   #requestPiece(p: Piece): void {
     switch (p.kind) {
       case 'raw':
+      case 'head-part':
         return this.#forward(p.bytes)
       case 'head': {
         const head = p.head as RequestHead
@@ -238,6 +242,8 @@ export class HttpStage implements Sink {
   #responsePiece(p: Piece): void {
     switch (p.kind) {
       case 'raw':
+      case 'head-part':
+        if (this.#swallow) return
         return this.#forward(p.bytes)
       case 'head': {
         const head = p.head as ResponseHead

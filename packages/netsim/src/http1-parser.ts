@@ -43,12 +43,19 @@ export type Piece =
   | { kind: 'end' }
   /** Bytes the tracker does not frame. */
   | { kind: 'raw'; bytes: Buffer }
+  /** The start of a head not yet complete, handed on early because heads are not being held (see `holdHeads`). */
+  | { kind: 'head-part'; bytes: Buffer }
 
 export interface TrackerOptions {
   /** Larger heads switch the tracker to pass-through. */
   maxHeadBytes?: number
   /** Response side: the method of the request the next final response answers (HEAD and CONNECT change framing). */
   nextRequestMethod?: () => string | undefined
+  /**
+   * Whether an incomplete head is held until it is complete (so a fault can drop or delay it whole). When false,
+   * head bytes are handed on as they arrive: traffic that is not HTTP at all must not wait for a blank line.
+   */
+  holdHeads?: () => boolean
 }
 
 type State =
@@ -105,6 +112,8 @@ export class Http1Tracker {
   #state: State = { s: 'head' }
   #headParts: Buffer[] = []
   #headLength = 0
+  /** How many bytes of the pending head were already handed on as `head-part`. */
+  #headEmitted = 0
   #line: Buffer[] = []
   #lineLength = 0
   readonly #maxHead: number
@@ -191,26 +200,33 @@ export class Http1Tracker {
 
   #feedHead(chunk: Buffer, i: number, out: Piece[]): number {
     const prior = this.#headLength
+    const emitted = this.#headEmitted
     const rest = chunk.subarray(i)
     const buf = prior === 0 ? rest : Buffer.concat([...this.#headParts, rest])
     // Search from just before the old end: the blank line may straddle the chunk boundary.
     const end = findHeadEnd(buf, Math.max(0, prior - 3))
     if (end < 0) {
-      if (buf.length > this.#maxHead) return this.#giveUp(out, buf)
+      if (buf.length > this.#maxHead) return this.#giveUp(out, buf.subarray(emitted))
       this.#headParts = [buf]
       this.#headLength = buf.length
+      if (!(this.options.holdHeads?.() ?? true)) {
+        out.push({ kind: 'head-part', bytes: buf.subarray(emitted) })
+        this.#headEmitted = buf.length
+      }
       return chunk.length
     }
     this.#headParts = []
     this.#headLength = 0
-    const bytes = buf.subarray(0, end)
+    this.#headEmitted = 0
     let head: RequestHead | ResponseHead
     try {
-      head = this.side === 'request' ? this.#parseRequest(bytes) : this.#parseResponse(bytes)
+      const whole = buf.subarray(0, end)
+      head = this.side === 'request' ? this.#parseRequest(whole) : this.#parseResponse(whole)
     } catch (e) {
-      if (e instanceof FramingError) return this.#giveUp(out, buf)
+      if (e instanceof FramingError) return this.#giveUp(out, buf.subarray(emitted))
       throw e
     }
+    const bytes = buf.subarray(emitted, end)
     out.push({ kind: 'head', bytes, head })
     // An interim response is not a message of its own for the caller: the final response to the request follows.
     if (head.kind === 'response' && head.interim) return i + (end - prior)

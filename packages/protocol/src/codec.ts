@@ -17,11 +17,21 @@ export interface UploadView {
   complete: boolean
   /** Epoch milliseconds after which the upload is removed. */
   expiresAt: number | undefined
+  /** Stored metadata (tus reports it on HEAD; the drafts do not). */
+  metadata?: Record<string, string>
+  /** tus concatenation: 'partial', or 'final' with the URLs of its parts. */
+  concat?: { kind: 'partial' } | { kind: 'final'; parts: string[] }
 }
 
 export interface CreationRequest {
   /** The request carries the whole representation (`Upload-Complete: ?1`, or no `Upload-Incomplete: ?1` in I3). */
   complete: boolean
+  /** tus 1.0: the upload completes when its offset reaches its length (IETF drafts: only `?1` completes). */
+  completesAtLength?: boolean
+  /** Metadata carried by the request itself (tus `Upload-Metadata`). */
+  metadata?: Record<string, string>
+  /** tus concatenation: a partial upload, or a final one made of earlier partial uploads (their URLs). */
+  concat?: { kind: 'partial' } | { kind: 'final'; parts: string[] }
   /** The representation's length, when the request tells it. */
   length: number | undefined
   /** The request content's length, when `Content-Length` tells it (chunked bodies: undefined). */
@@ -31,7 +41,11 @@ export interface CreationRequest {
 export interface AppendRequest extends CreationRequest {
   /** `Upload-Offset`: where the request's content starts. */
   offset: number
+  /** tus `Upload-Checksum`: the request content's digest; a mismatch stores nothing. */
+  checksum?: { algorithm: ChecksumAlgorithm; digest: Uint8Array }
 }
+
+export type ChecksumAlgorithm = 'sha1' | 'md5' | 'sha256' | 'sha512'
 
 export interface ResponseContext {
   limits: Limits
@@ -41,10 +55,11 @@ export interface ResponseContext {
 
 export type Procedure = 'creation' | 'append' | 'retrieval' | 'cancellation' | 'discovery'
 
-export interface Codec {
-  readonly interop: InteropVersion
-  /** Draft revisions that use this interop version, e.g. `['-04', '-05']`. */
-  readonly drafts: readonly string[]
+/** A wire protocol's codec: one per IETF interop version, and one for tus 1.0. */
+export interface ProtocolCodec {
+  readonly protocol: 'ietf-draft' | 'tus-v1'
+  /** A short name for logs and reports, e.g. `interop-6` or `tus-1.0.0`. */
+  readonly name: string
   /** Whether 104 responses may report progress with `Upload-Offset` (from I5). */
   readonly progressInterim: boolean
   /** Methods that retrieve the offset (HEAD; GET from I9). */
@@ -82,6 +97,14 @@ export interface Codec {
   requestFields(): Fields
   /** What a response (interim or final) says about the upload; absent or invalid fields are undefined. */
   readResponse(h: HeaderReader): ResponseInfo
+}
+
+/** One interop version of the IETF draft. */
+export interface Codec extends ProtocolCodec {
+  readonly protocol: 'ietf-draft'
+  readonly interop: InteropVersion
+  /** Draft revisions that use this interop version, e.g. `['-04', '-05']`. */
+  readonly drafts: readonly string[]
 }
 
 /** What a client learns from one response. */

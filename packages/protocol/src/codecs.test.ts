@@ -27,8 +27,8 @@ test('versions 3 to 10, one codec each, newest last', () => {
 
 test('selectCodec: named version, no header (newest, no 104), unsupported (error)', () => {
   assert.deepEqual(
-    [selectCodec(h({ 'upload-draft-interop-version': '6' })).codec.interop, selectCodec(h({})).interimAllowed],
-    [6, false],
+    [selectCodec(h({ 'upload-draft-interop-version': '6' })).codec.name, selectCodec(h({})).interimAllowed],
+    ['interop-6', false],
   )
   assert.equal(selectCodec(h({ 'upload-draft-interop-version': '6' })).interimAllowed, true)
   assert.throws(() => selectCodec(h({ 'upload-draft-interop-version': '2' })), UnsupportedVersionError)

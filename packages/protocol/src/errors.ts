@@ -19,6 +19,12 @@ export type ErrorCode =
   | 'ERR_NOT_RESUMABLE'
   | 'ERR_METHOD_NOT_ALLOWED'
   | 'ERR_SHUTTING_DOWN'
+  | 'ERR_CHECKSUM_MISMATCH'
+  | 'ERR_UNSUPPORTED_CHECKSUM'
+  | 'ERR_TUS_VERSION'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_NOT_READY'
+  | 'ERR_RANGE_NOT_SATISFIABLE'
   | 'ERR_INTERNAL'
 
 /** Default HTTP status per code; a codec may override it for its version. */
@@ -38,6 +44,12 @@ export const defaultStatus: Record<ErrorCode, number> = {
   ERR_NOT_RESUMABLE: 400,
   ERR_METHOD_NOT_ALLOWED: 405,
   ERR_SHUTTING_DOWN: 503,
+  ERR_CHECKSUM_MISMATCH: 460,
+  ERR_UNSUPPORTED_CHECKSUM: 400,
+  ERR_TUS_VERSION: 412,
+  ERR_FORBIDDEN: 403,
+  ERR_NOT_READY: 409,
+  ERR_RANGE_NOT_SATISFIABLE: 416,
   ERR_INTERNAL: 500,
 }
 
@@ -167,6 +179,45 @@ export class MethodNotAllowedError extends RufhError {
 export class ShuttingDownError extends RufhError {
   constructor() {
     super('ERR_SHUTTING_DOWN', 'the server is shutting down')
+  }
+}
+
+/** tus checksum extension: the content does not match `Upload-Checksum`; nothing was appended. */
+export class ChecksumMismatchError extends RufhError {
+  constructor() {
+    super('ERR_CHECKSUM_MISMATCH', 'the request content does not match Upload-Checksum; nothing was appended')
+  }
+}
+
+export class UnsupportedChecksumError extends RufhError {
+  constructor(algorithm: string, supported: readonly string[]) {
+    super('ERR_UNSUPPORTED_CHECKSUM', `checksum algorithm '${algorithm}' is not supported`, { supported })
+  }
+}
+
+/** tus 1.0: `Tus-Resumable` names a version the server does not speak (answered 412 with `Tus-Version`). */
+export class TusVersionError extends RufhError {
+  constructor(got: string) {
+    super('ERR_TUS_VERSION', `Tus-Resumable ${got} is not supported (supported: 1.0.0)`)
+  }
+}
+
+export class ForbiddenError extends RufhError {
+  constructor(message: string) {
+    super('ERR_FORBIDDEN', message)
+  }
+}
+
+/** The upload exists but cannot be used for this yet (e.g. downloading an incomplete upload). */
+export class NotReadyError extends RufhError {
+  constructor(message: string) {
+    super('ERR_NOT_READY', message)
+  }
+}
+
+export class RangeNotSatisfiableError extends RufhError {
+  constructor(readonly size: number) {
+    super('ERR_RANGE_NOT_SATISFIABLE', `the range is not satisfiable for ${size} bytes`)
   }
 }
 

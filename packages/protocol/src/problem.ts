@@ -20,13 +20,17 @@ export interface ProblemDetails {
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
   410: 'Gone',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
   423: 'Locked',
+  460: 'Checksum Mismatch',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 }

@@ -1,4 +1,4 @@
-import { type Codec, codecs, type Limits, validateLimits } from '@rufh/protocol'
+import { type Codec, codecs, type Limits, type ProtocolCodec, tusV1, validateLimits } from '@rufh/protocol'
 import type { Logger } from 'pino'
 import type { CorsOptions } from './cors.js'
 import { DiskStore } from './disk-store.js'
@@ -17,6 +17,8 @@ export interface ServerOptions {
   limits?: Limits
   /** Interop versions served, oldest first. Default: every codec (3–10). */
   codecs?: readonly Codec[]
+  /** Serve tus 1.0 on the same endpoint. Default true; a codec instance replaces the built-in one (tests). */
+  tus?: boolean | ProtocolCodec
   locker?: Locker
   /** How long a request waits for the upload's previous request to let go. Default 10 s. */
   lockTimeoutMs?: number
@@ -37,6 +39,7 @@ export interface Config {
   basePath: string
   limits: Limits
   codecs: readonly Codec[]
+  tus: ProtocolCodec | undefined
   locker: Locker
   lockTimeoutMs: number
   idleTimeoutMs: number
@@ -58,6 +61,7 @@ export function resolveConfig(o: ServerOptions): Config {
     basePath,
     limits,
     codecs: o.codecs ?? codecs,
+    tus: o.tus === false ? undefined : o.tus === true || o.tus === undefined ? tusV1 : o.tus,
     locker: o.locker ?? new MemoryLocker(),
     lockTimeoutMs: o.lockTimeoutMs ?? 10_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 60_000,

@@ -14,7 +14,14 @@ export function responseContext(ctx: Ctx): ResponseContext {
 }
 
 export function view(info: UploadInfo): UploadView {
-  return { offset: info.offset, length: info.length, complete: info.complete, expiresAt: info.expiresAt }
+  return {
+    offset: info.offset,
+    length: info.length,
+    complete: info.complete,
+    expiresAt: info.expiresAt,
+    metadata: info.metadata,
+    concat: info.concat,
+  }
 }
 
 /** Expiry applies to uploads that never completed: completed ones are the server's data, kept until deleted. */

@@ -9,11 +9,20 @@
  * Memory: appends stream through a small write queue (at most `highWaterMark` bytes buffered), whatever the body size.
  */
 import { createReadStream } from 'node:fs'
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OffsetMismatchError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from './ids.js'
-import type { AppendOptions, ListableStore, NewUpload, ReadableStore, UploadInfo, UploadPatch } from './store.js'
+import type {
+  AppendOptions,
+  ConcatenatingStore,
+  ListableStore,
+  NewUpload,
+  ReadableStore,
+  TruncatableStore,
+  UploadInfo,
+  UploadPatch,
+} from './store.js'
 
 export interface DiskStoreOptions {
   directory: string
@@ -25,7 +34,7 @@ export interface DiskStoreOptions {
 
 type Meta = Omit<UploadInfo, 'offset'>
 
-export class DiskStore implements ListableStore, ReadableStore {
+export class DiskStore implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore {
   readonly directory: string
   private readonly fsync: boolean
   private readonly highWaterMark: number
@@ -59,6 +68,7 @@ export class DiskStore implements ListableStore, ReadableStore {
       createdAt: Date.now(),
       expiresAt: init.expiresAt,
       metadata: init.metadata,
+      concat: init.concat,
     }
     // 'wx': an ID collision (or a reused ID) fails instead of overwriting someone's upload.
     const fh = await open(data, 'wx')
@@ -152,6 +162,37 @@ export class DiskStore implements ListableStore, ReadableStore {
     return pos
   }
 
+  async truncate(id: string, offset: number): Promise<void> {
+    const { data } = this.paths(id)
+    await truncate(data, offset)
+  }
+
+  /** Streams each part's bytes into a new data file; the new upload is complete (its info is written last). */
+  async concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo> {
+    await this.ensureDir()
+    const { data } = this.paths(init.id)
+    const fh = await open(data, 'wx')
+    let offset = 0
+    try {
+      for (const part of partIds) offset = await this.writeStream(fh, offset, this.read(part))
+      if (this.fsync) await fh.datasync()
+    } finally {
+      await fh.close()
+    }
+    const meta: Meta = {
+      id: init.id,
+      length: offset,
+      complete: true,
+      invalid: undefined,
+      createdAt: Date.now(),
+      expiresAt: init.expiresAt,
+      metadata: init.metadata,
+      concat: init.concat,
+    }
+    await this.writeMeta(meta)
+    return { ...meta, offset }
+  }
+
   async update(id: string, patch: UploadPatch): Promise<UploadInfo> {
     const meta = await this.readMeta(id)
     const next: Meta = { ...meta, ...patch }
@@ -205,6 +246,7 @@ export class DiskStore implements ListableStore, ReadableStore {
       createdAt: raw.createdAt ?? 0,
       expiresAt: raw.expiresAt ?? undefined,
       metadata: raw.metadata ?? {},
+      concat: raw.concat ?? undefined,
     }
   }
 

@@ -1,5 +1,5 @@
 /** Turns anything a procedure throws into the version's error response (problem details, RFC 9457). */
-import { asRufhError, type Codec, type Procedure } from '@rufh/protocol'
+import { asRufhError, type Procedure, type ProtocolCodec } from '@rufh/protocol'
 import { type Ctx, responseContext, view } from './context.js'
 import type { UploadInfo } from './store.js'
 import type { HandlerReply } from './types.js'
@@ -16,7 +16,7 @@ export class TransferFailure extends Error {
 
 export function failureReply(
   ctx: Ctx,
-  codec: Codec,
+  codec: ProtocolCodec,
   thrown: unknown,
   procedure: Procedure,
   info?: UploadInfo,

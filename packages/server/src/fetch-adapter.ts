@@ -23,7 +23,8 @@ export function createFetchHandler(handlerOrOptions: UploadHandler | ServerOptio
     }
     const reply = await core.handle(upload)
     const nullBody = request.method === 'HEAD' || reply.status === 204 || reply.status === 304
-    return new Response(nullBody ? null : (reply.body ?? null), { status: reply.status, headers: reply.headers })
+    const body = nullBody ? null : reply.stream ? toReadable(reply.stream) : (reply.body ?? null)
+    return new Response(body, { status: reply.status, headers: reply.headers })
   }
   return Object.assign(fn, { core })
 }
@@ -40,4 +41,18 @@ async function* iterate(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8
   } finally {
     reader.releaseLock()
   }
+}
+
+function toReadable(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = it[Symbol.asyncIterator]()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next()
+      if (done) controller.close()
+      else controller.enqueue(value)
+    },
+    async cancel() {
+      await iterator.return?.()
+    },
+  })
 }

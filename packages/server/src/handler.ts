@@ -6,6 +6,7 @@ import {
   MethodNotAllowedError,
   newestCodec,
   type Procedure,
+  RangeNotSatisfiableError,
   type Selection,
   ShuttingDownError,
   selectCodec,
@@ -21,6 +22,7 @@ import { append } from './procedures/append.js'
 import { cancel } from './procedures/cancel.js'
 import { create } from './procedures/create.js'
 import { discover } from './procedures/discover.js'
+import { download } from './procedures/download.js'
 import { retrieve } from './procedures/retrieve.js'
 import type { HandlerReply, InterimSink, UploadRequest } from './types.js'
 
@@ -89,12 +91,13 @@ export class UploadHandler {
     if (pre) return pre
     let sel: Selection
     try {
-      sel = selectCodec(req.headers, this.config.codecs)
+      sel = selectCodec(req.headers, this.config.codecs, this.config.tus)
     } catch (e) {
-      return failureReply(this.ctx, newestCodec, e, 'discovery')
+      const codec = req.headers.get('tus-resumable') != null && this.config.tus ? this.config.tus : newestCodec
+      return failureReply(this.ctx, codec, e, 'discovery')
     }
     const route = this.route(req, (req as { asterisk?: boolean }).asterisk === true)
-    const method = req.method.toUpperCase()
+    const method = methodOf(req, sel)
     let procedure: Procedure = 'discovery'
     try {
       switch (route.kind) {
@@ -102,17 +105,22 @@ export class UploadHandler {
           throw new UploadNotFoundError()
         case 'asterisk':
           if (method !== 'OPTIONS') throw new MethodNotAllowedError(method, ['OPTIONS'])
-          return discover(this.ctx, sel)
+          return discover(this.ctx, sel, req.headers)
         case 'target':
-          if (method === 'OPTIONS') return discover(this.ctx, sel)
+          if (method === 'OPTIONS') return discover(this.ctx, sel, req.headers)
           if (CREATION_METHODS_EXCLUDED.has(method))
             throw new MethodNotAllowedError(method, ['OPTIONS', 'POST', 'PUT', 'PATCH'])
           procedure = 'creation'
           if (this.shutdown.signal.aborted) throw new ShuttingDownError()
           return await create(this.ctx, req, sel, interim, (id) => `${req.url.origin}${this.config.basePath}${id}`)
         case 'upload': {
-          if (method === 'OPTIONS') return discover(this.ctx, sel)
+          if (method === 'OPTIONS') return discover(this.ctx, sel, req.headers)
           if (!isUploadId(route.id)) throw new UploadNotFoundError()
+          // GET retrieves the offset only for a draft request that says so (I9+); otherwise it downloads.
+          if (method === 'GET' && !(sel.interimAllowed && sel.codec.retrievalMethods.includes('GET'))) {
+            procedure = 'retrieval'
+            return await download(this.ctx, req, route.id)
+          }
           if (sel.codec.retrievalMethods.includes(method)) {
             procedure = 'retrieval'
             return await retrieve(this.ctx, req, sel, route.id)
@@ -129,7 +137,17 @@ export class UploadHandler {
         }
       }
     } catch (e) {
-      return failureReply(this.ctx, sel.codec, e, procedure)
+      const reply = failureReply(this.ctx, sel.codec, e, procedure)
+      if (e instanceof RangeNotSatisfiableError) reply.headers['content-range'] = `bytes */${e.size}`
+      return reply
     }
   }
+}
+
+/** tus: `X-HTTP-Method-Override` lets clients behind restrictive proxies send PATCH and DELETE as POST. */
+function methodOf(req: UploadRequest, sel: Selection): string {
+  const method = req.method.toUpperCase()
+  const override = req.headers.get('x-http-method-override')
+  if (override && method === 'POST' && sel.codec.protocol === 'tus-v1') return override.trim().toUpperCase()
+  return method
 }

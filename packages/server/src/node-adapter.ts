@@ -100,9 +100,13 @@ function write(res: NodeResponse, req: NodeRequest, reply: HandlerReply): void {
   const headers: Record<string, string> = { ...reply.headers }
   const http2 = 'stream' in res
   if (reply.body !== undefined) headers['content-length'] = String(Buffer.byteLength(reply.body))
-  else if (reply.status !== 204 && reply.status !== 304) headers['content-length'] = '0'
+  else if (!reply.stream && reply.status !== 204 && reply.status !== 304) headers['content-length'] = '0'
   if (reply.close && !http2) headers['connection'] = 'close'
   res.writeHead(reply.status, headers)
+  if (reply.stream) {
+    pipeOut(reply.stream, res)
+    return
+  }
   if (reply.body === undefined) res.end()
   else res.end(reply.body)
   if (reply.close) {
@@ -112,4 +116,17 @@ function write(res: NodeResponse, req: NodeRequest, reply: HandlerReply): void {
       else if (!('stream' in req)) req.socket.destroySoon?.()
     })
   }
+}
+
+/** Writes a streamed body with backpressure; a failing source ends the connection (the length is already promised). */
+function pipeOut(stream: AsyncIterable<Uint8Array>, res: NodeResponse): void {
+  const w = res as ServerResponse
+  const run = async () => {
+    for await (const chunk of stream) {
+      if (res.destroyed) return
+      if (!w.write(chunk)) await new Promise<void>((r) => res.once('drain', r))
+    }
+    res.end()
+  }
+  run().catch(() => res.destroy())
 }

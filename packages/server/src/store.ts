@@ -20,15 +20,21 @@ export interface UploadInfo {
   /** Epoch milliseconds. */
   createdAt: number
   expiresAt: number | undefined
-  /** Representation metadata from the creation request (`content-type`, `filename`) and, later, tus metadata. */
+  /** Metadata: tus `Upload-Metadata` pairs, and `filetype`/`filename` from a draft creation's Content-Type and
+   * Content-Disposition (the same keys tusd uses), so both protocols see one set. */
   metadata: Record<string, string>
+  /** tus concatenation: a partial upload, or a final one made of the partial uploads at these URLs. */
+  concat: Concat | undefined
 }
+
+export type Concat = { kind: 'partial' } | { kind: 'final'; parts: string[] }
 
 export interface NewUpload {
   id: string
   length: number | undefined
   expiresAt: number | undefined
   metadata: Record<string, string>
+  concat?: Concat | undefined
 }
 
 export interface AppendOptions {
@@ -59,6 +65,24 @@ export interface ListableStore extends Store {
 /** Stores that can read back stored bytes (downloads, verification). `end` is exclusive. */
 export interface ReadableStore extends Store {
   read(id: string, start?: number, end?: number): AsyncIterable<Uint8Array>
+}
+
+/** Stores that can cut an upload back to an earlier offset (tus checksums: a mismatching append stores nothing). */
+export interface TruncatableStore extends Store {
+  truncate(id: string, offset: number): Promise<void>
+}
+
+/** Stores that can make a new, complete upload from complete earlier ones, in order (tus concatenation). */
+export interface ConcatenatingStore extends Store {
+  concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo>
+}
+
+export function isTruncatable(s: Store): s is TruncatableStore {
+  return typeof (s as Partial<TruncatableStore>).truncate === 'function'
+}
+
+export function isConcatenating(s: Store): s is ConcatenatingStore {
+  return typeof (s as Partial<ConcatenatingStore>).concatenate === 'function'
 }
 
 export function isListable(s: Store): s is ListableStore {

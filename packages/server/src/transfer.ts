@@ -3,10 +3,10 @@
  * into the outcome the protocol needs. Used by creation and append alike.
  */
 import {
-  type Codec,
   InconsistentLengthError,
   LimitError,
   type RufhError,
+  type ProtocolCodec,
   ShuttingDownError,
   UploadInterruptedError,
 } from '@rufh/protocol'
@@ -31,7 +31,7 @@ export function tightest(bounds: (Bound | undefined)[]): Bound | undefined {
 }
 
 export interface Progress {
-  codec: Codec
+  codec: ProtocolCodec
   interim: InterimSink | undefined
   /** Only when the request named a supported interop version (every draft's interop appendix). */
   allowed: boolean
@@ -53,6 +53,8 @@ export async function transfer(
   offset: number,
   bound: Bound | undefined,
   progress: Progress,
+  /** Sees every byte on its way to the store (tus checksums). */
+  tap?: (chunk: Uint8Array) => void,
 ): Promise<TransferResult> {
   if (!req.body) return { offset, ended: true, failure: undefined }
   const reader = new BodyReader(req.body, {
@@ -63,8 +65,16 @@ export async function transfer(
     shutdown: ctx.shutdown,
   })
   const onProgress = progressSender(ctx, progress)
-  const end = await ctx.cfg.store.append(id, offset, reader, onProgress ? { onProgress } : {})
+  const body = tap ? tapped(reader, tap) : reader
+  const end = await ctx.cfg.store.append(id, offset, body, onProgress ? { onProgress } : {})
   return { offset: end, ended: reader.ended, failure: reader.ended ? undefined : failureOf(reader, bound, offset) }
+}
+
+async function* tapped(src: AsyncIterable<Uint8Array>, tap: (c: Uint8Array) => void): AsyncIterable<Uint8Array> {
+  for await (const c of src) {
+    tap(c)
+    yield c
+  }
 }
 
 function failureOf(reader: BodyReader, bound: Bound | undefined, start: number): RufhError {

@@ -17,6 +17,8 @@ export interface InterimSink {
 }
 
 export interface HandlerReply extends Reply {
+  /** A streamed body (downloads); `headers['content-length']` gives its length. */
+  stream?: AsyncIterable<Uint8Array>
   /** Close the connection after the response: the request body was not read to its end. */
   close?: boolean
 }

@@ -1,9 +1,11 @@
 /**
  * A file on disk (Node). Each slice is a fresh `fs.ReadStream` over its byte range, piped to the socket with
- * backpressure: nothing but the stream's read buffer is in memory, whatever the file size.
+ * backpressure: nothing but the stream's read buffer is in memory, whatever the file size. Before each slice the file
+ * is checked to be the one fingerprinted (same size, mtime and inode): a file changed mid-upload fails with
+ * `ERR_SOURCE` rather than sending mixed content.
  */
 import { createReadStream } from 'node:fs'
-import { type FileHandle, open } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Body, Slice, Source } from '../core/types.js'
 import { UploadError } from '../errors.js'
@@ -19,21 +21,15 @@ export class FileSource implements Source {
     readonly size: number,
     private readonly mtimeMs: number,
     private readonly ino: number,
-    private handle: FileHandle | undefined,
   ) {}
 
-  /** Opens the file (kept open, so a rename or delete during the upload does not change what is sent). */
   static async open(path: string): Promise<FileSource> {
     const abs = resolve(path)
-    const handle = await open(abs, 'r')
-    try {
-      const st = await handle.stat()
-      if (!st.isFile()) throw new UploadError('ERR_SOURCE', `${path} is not a regular file`)
-      return new FileSource(abs, st.size, st.mtimeMs, st.ino, handle)
-    } catch (e) {
-      await handle.close()
-      throw e
-    }
+    const st = await stat(abs).catch((e: NodeJS.ErrnoException) => {
+      throw new UploadError('ERR_SOURCE', `cannot read ${path}: ${e.code ?? e.message}`, { cause: e })
+    })
+    if (!st.isFile()) throw new UploadError('ERR_SOURCE', `${path} is not a regular file`)
+    return new FileSource(abs, st.size, st.mtimeMs, st.ino)
   }
 
   async fingerprint(): Promise<string | undefined> {
@@ -41,34 +37,25 @@ export class FileSource implements Source {
   }
 
   async slice(start: number, max: number): Promise<Slice> {
+    const st = await stat(this.path).catch(() => undefined)
+    if (!st || st.size !== this.size || st.mtimeMs !== this.mtimeMs || st.ino !== this.ino)
+      throw new UploadError('ERR_SOURCE', `${this.path} changed or disappeared during the upload`)
     const end = Math.min(this.size, start + max)
     return { body: this.body(start, end), last: end === this.size }
   }
 
   private body(start: number, end: number): Body {
-    const handle = this.handle
-    if (!handle) throw new UploadError('ERR_SOURCE', `${this.path} is closed`)
+    const path = this.path
     return {
       size: end - start,
       chunks: () => {
         if (end === start) return (async function* () {})()
-        // `fd` of an open FileHandle: the stream must not close the shared handle.
-        return createReadStream('', {
-          fd: handle.fd,
-          autoClose: false,
-          start,
-          end: end - 1,
-          highWaterMark: READ_CHUNK,
-        })
+        return createReadStream(path, { start, end: end - 1, highWaterMark: READ_CHUNK })
       },
     }
   }
 
   release(_offset: number): void {}
 
-  async close(): Promise<void> {
-    const h = this.handle
-    this.handle = undefined
-    await h?.close()
-  }
+  async close(): Promise<void> {}
 }

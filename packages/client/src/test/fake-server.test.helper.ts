@@ -12,8 +12,8 @@ import {
   type Limits,
   newestCodec,
   OffsetMismatchError,
+  readInteger,
   type RufhError,
-  selectCodec,
   UnsupportedVersionError,
   UploadNotFoundError,
 } from '@rufh/protocol'
@@ -118,11 +118,13 @@ export class FakeServer implements Transport {
     let codec: Codec
     let interimAllowed: boolean
     try {
-      const sel = selectCodec(h)
-      codec = sel.codec
-      interimAllowed = sel.interimAllowed
-      if (this.o.versions && !this.o.versions.includes(codec.interop))
-        throw new UnsupportedVersionError(String(codec.interop), this.o.versions)
+      const raw = h.get('upload-draft-interop-version')
+      const v = readInteger(raw)
+      const found = raw == null ? newestCodec : v === undefined ? undefined : codecFor(v)
+      if (!found || (this.o.versions && !this.o.versions.includes(found.interop)))
+        throw new UnsupportedVersionError(String(raw), this.o.versions ?? [3, 4, 5, 6, 7, 8, 9, 10])
+      codec = found
+      interimAllowed = raw != null
     } catch (e) {
       if (this.o.silentRefusal) return this.reply(400, {})
       return this.fail(newestCodec, e as RufhError, 'creation')
@@ -208,5 +210,3 @@ export class FakeServer implements Transport {
     }
   }
 }
-
-export { codecFor }

@@ -34,7 +34,7 @@ export const appendChecks: Check[] = [
     versions: FROM7,
     source: [sec('-06', 'append'), sec('-09', 'append'), sec('-12', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
       const n = ctx.partSize(9)
       const ex = await ctx.append(up.url, { offset: up.offset, complete: false, body: ctx.bytes(n) })
@@ -51,7 +51,7 @@ export const appendChecks: Check[] = [
     versions: FROM8,
     source: [sec('-09', 'append'), sec('-12', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       return correctOffset(ctx, await mismatch(ctx))
     },
   },
@@ -62,7 +62,7 @@ export const appendChecks: Check[] = [
     versions: FROM9,
     source: [sec('-12', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       return incompleteOn409(ctx, await mismatch(ctx))
     },
   },
@@ -74,7 +74,7 @@ export const appendChecks: Check[] = [
     drafts: ['-09'],
     source: [sec('-09', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       return incompleteOn409(ctx, await mismatch(ctx))
     },
   },
@@ -85,7 +85,7 @@ export const appendChecks: Check[] = [
     versions: FROM6,
     source: [sec('-04', 'problem'), sec('-09', 'problem'), sec('-12', 'problem')],
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const m = await mismatch(ctx)
       const f = m.ex.final!
       const ct = header(f, 'content-type') ?? ''
@@ -112,7 +112,7 @@ export const appendChecks: Check[] = [
     versions: [7],
     source: [sec('-06', 'append'), sec('-08', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
       const ok = await ctx.append(up.url, { offset: up.offset, complete: false, body: ctx.bytes(ctx.partSize(4)) })
       expect2xx(ctx, ok, 'append')
@@ -134,7 +134,7 @@ export const appendChecks: Check[] = [
     versions: [7],
     source: [sec('-06', 'append'), sec('-08', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       return correctOffset(ctx, await mismatch(ctx))
     },
   },
@@ -145,7 +145,7 @@ export const appendChecks: Check[] = [
     versions: [3, 4, 5, 6],
     source: [sec('-01', 'append'), sec('-04', 'append'), sec('-05', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       return correctOffset(ctx, await mismatch(ctx))
     },
   },
@@ -156,7 +156,7 @@ export const appendChecks: Check[] = [
     versions: [6],
     source: [sec('-04', 'append'), sec('-05', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
       const ex = await ctx.append(up.url, { offset: up.offset, complete: false, body: ctx.bytes(ctx.partSize(5)) })
       ctx.assert(ex.final?.status === 201, `append: ${describe(ex)} (201 required)`, ex)
@@ -171,7 +171,7 @@ export const appendChecks: Check[] = [
     versions: [3, 4, 5],
     source: [sec('-01', 'append'), sec('-02', 'append'), sec('-03', 'append')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
       const n = 5
       const ex = await ctx.append(up.url, { offset: up.offset, complete: false, body: ctx.bytes(n) })

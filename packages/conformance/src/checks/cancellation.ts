@@ -1,4 +1,5 @@
 /** Cancellation (DELETE), unknown upload URIs, and the 400 rules for HEAD/DELETE carrying upload fields (I3-I6). */
+import type { CheckContext } from '../context.js'
 import { describe, is2xx } from '../context.js'
 import { sec } from '../sources.js'
 import type { Check } from '../types.js'
@@ -12,7 +13,7 @@ export const cancellationChecks: Check[] = [
     versions: ALL,
     source: [sec('-01', 'cancellation'), sec('-05', 'cancellation'), sec('-09', 'cancellation'), sec('-12', 'cancellation')],
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
       const del = await ctx.cancel(up.url)
       if (del.final?.status === 405) throw ctx.skip('cancellation is not supported (405)')
@@ -31,7 +32,7 @@ export const cancellationChecks: Check[] = [
     versions: [4, 5, 6],
     source: [sec('-02', 'cancellation'), sec('-03', 'cancellation'), sec('-04', 'cancellation'), sec('-05', 'cancellation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       const del = await ctx.cancel(up.url)
       if (del.final?.status === 405) {
@@ -49,7 +50,7 @@ export const cancellationChecks: Check[] = [
     versions: [7],
     source: [sec('-06', 'cancellation'), sec('-08', 'cancellation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       const del = await ctx.cancel(up.url)
       ctx.assert(del.final?.status === 204, `DELETE: ${describe(del)} (204 required)`, del)
@@ -63,7 +64,7 @@ export const cancellationChecks: Check[] = [
     versions: [3, 4, 5, 6],
     source: [sec('-01', 'retrieval'), sec('-01', 'append'), sec('-01', 'cancellation'), sec('-05', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       const u = ctx.unknownUpload(up.url)
       const head = await ctx.retrieve(u)
@@ -82,7 +83,7 @@ export const cancellationChecks: Check[] = [
     versions: [6],
     source: [sec('-04', 'cancellation'), sec('-05', 'cancellation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       for (const extra of [['Upload-Offset', '0'] as [string, string], ctx.d.completeness(false)]) {
         const ex = await ctx.cancel(up.url, [extra])
@@ -98,7 +99,7 @@ export const cancellationChecks: Check[] = [
     versions: [4, 5],
     source: [sec('-02', 'retrieval'), sec('-02', 'cancellation'), sec('-03', 'retrieval'), sec('-03', 'cancellation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       for (const method of ['HEAD', 'DELETE'])
         for (const extra of [['Upload-Offset', '0'] as [string, string], ctx.d.completeness(false)]) {
@@ -115,7 +116,7 @@ export const cancellationChecks: Check[] = [
     versions: [3],
     source: [sec('-01', 'retrieval'), sec('-01', 'cancellation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       for (const method of ['HEAD', 'DELETE'])
         for (const extra of [['Upload-Offset', '0'] as [string, string], ['Upload-Incomplete', '?1'] as [string, string]]) {

@@ -41,7 +41,7 @@ export const concurrencyChecks: Check[] = [
     source: [sec('-01', 'retrieval'), sec('-09', 'concurrency'), sec('-12', 'concurrency')],
     level: 'MUST',
     budget: { timeMs: 20_000 },
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { url, start } = await stalledAppend(ctx)
       const s = await ctx.state(url, 'HEAD', ANSWER_MS)
       ctx.assert(s.offset !== undefined && s.offset >= start, `HEAD during a stalled append reports ${s.offset}`, s.ex)
@@ -58,7 +58,7 @@ export const concurrencyChecks: Check[] = [
     source: [sec('-06', 'concurrency'), sec('-09', 'concurrency'), sec('-12', 'concurrency')],
     level: 'SHOULD',
     budget: { timeMs: 20_000 },
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { url, conn } = await stalledAppend(ctx)
       const s = await ctx.retrieve(url, 'HEAD', [], ANSWER_MS)
       ctx.assert(s.final, `HEAD during a stalled append: ${describe(s)}`, s)
@@ -76,7 +76,7 @@ export const concurrencyChecks: Check[] = [
     source: [sec('-09', 'cancellation'), sec('-12', 'cancellation'), sec('-12', 'concurrency')],
     level: 'SHOULD',
     budget: { timeMs: 20_000 },
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { url, conn } = await stalledAppend(ctx)
       const del = await ctx.cancel(url, [], ANSWER_MS)
       ctx.assert(is2xx(del.final), `DELETE during a stalled append: ${describe(del)}`, del)

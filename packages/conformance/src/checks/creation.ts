@@ -1,4 +1,5 @@
 /** Upload creation: status and fields of the final response and of the 104s, per version. */
+import type { CheckContext } from '../context.js'
 import { Field, readBoolean } from '@rufh/protocol'
 import { header } from '@rufh/wire'
 import { describe, is2xx } from '../context.js'
@@ -14,7 +15,7 @@ export const creationChecks: Check[] = [
     versions: FROM8,
     source: [sec('-09', 'creation'), sec('-12', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       const f = expect2xx(ctx, ex, 'creation with Upload-Complete: ?0')
       ctx.assert(has(f, 'location'), 'the creation response has no Location', ex)
@@ -28,7 +29,7 @@ export const creationChecks: Check[] = [
     versions: FROM9,
     source: [sec('-12', 'creation')],
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       const f = expect2xx(ctx, ex, 'creation')
       ctx.assert(readBoolean(header(f, Field.complete)) === false, 'the creation response lacks Upload-Complete: ?0', ex)
@@ -42,7 +43,7 @@ export const creationChecks: Check[] = [
     versions: FROM8,
     source: [sec('-09', 'creation'), sec('-12', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       if (!ctx.hasLimits) throw ctx.skip('the target announced no limits')
       const { ex } = await ctx.create()
       const f = expect2xx(ctx, ex, 'creation')
@@ -57,7 +58,7 @@ export const creationChecks: Check[] = [
     versions: FROM8,
     source: [sec('-09', 'creation'), sec('-12', 'creation'), sec('-12', '104')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       const first = interim104(ex)[0]
       if (!first) {
@@ -78,7 +79,7 @@ export const creationChecks: Check[] = [
       ...(id === 'N8-06' ? { drafts: ['-10', '-11'] } : {}),
       source: id === 'N9-05' ? [sec('-12', 'creation')] : [sec('-10', 'creation'), sec('-11', 'creation')],
       level: 'MUST',
-      async run(ctx) {
+      async run(ctx: CheckContext) {
         const n = ctx.partSize(1024, true)
         const { ex } = await ctx.create({ body: ctx.bytes(n), plan: slowPlan(n) })
         expect2xx(ctx, ex, 'creation')
@@ -96,7 +97,7 @@ export const creationChecks: Check[] = [
     versions: FROM9,
     source: [sec('-12', 'creation')],
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create({ complete: true, body: ctx.bytes(12) })
       ctx.assert(![301, 302, 303].includes(ex.final?.status ?? 0), `creation answered ${describe(ex)}`, ex)
       ctx.assert(ex.final && readBoolean(header(ex.final, Field.complete)) === true, 'no Upload-Complete: ?1', ex)
@@ -110,7 +111,7 @@ export const creationChecks: Check[] = [
     versions: [7],
     source: [sec('-06', 'creation'), sec('-08', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       ctx.assert(has(expect2xx(ctx, ex, 'creation'), 'location'), 'the creation response has no Location', ex)
       return undefined
@@ -123,7 +124,7 @@ export const creationChecks: Check[] = [
     versions: [7],
     source: [sec('-06', 'creation'), sec('-08', 'creation')],
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       ctx.assert(has(expect2xx(ctx, ex, 'creation'), Field.limit), 'the creation response has no Upload-Limit', ex)
       return undefined
@@ -136,7 +137,7 @@ export const creationChecks: Check[] = [
     versions: [6],
     source: [sec('-04', 'creation'), sec('-05', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create({ body: ctx.bytes(4) })
       const f = ex.final
       ctx.assert(f?.status === 201, `creation: ${describe(ex)} (201 required)`, ex)
@@ -153,7 +154,7 @@ export const creationChecks: Check[] = [
     versions: [6],
     source: [sec('-04', 'creation'), sec('-05', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create({ complete: true, body: ctx.bytes(12) })
       const f = expect2xx(ctx, ex, 'creation')
       ctx.assert(has(f, 'location'), 'no Location', ex)
@@ -169,7 +170,7 @@ export const creationChecks: Check[] = [
     versions: [5, 6],
     source: [sec('-03', 'creation'), sec('-04', 'creation'), sec('-05', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const n = ctx.partSize(2048, true)
       const { ex } = await ctx.create({ body: ctx.bytes(n), plan: slowPlan(n) })
       const list = interim104(ex)
@@ -186,7 +187,7 @@ export const creationChecks: Check[] = [
     versions: [4, 5],
     source: [sec('-02', 'creation'), sec('-03', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       const f = ex.final
       ctx.assert(f?.status === 201, `creation: ${describe(ex)} (201 required)`, ex)
@@ -203,7 +204,7 @@ export const creationChecks: Check[] = [
     versions: [3],
     source: [sec('-01', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create({ body: ctx.bytes(4) })
       const f = ex.final
       ctx.assert(f?.status === 201, `creation: ${describe(ex)} (201 required)`, ex)
@@ -221,7 +222,7 @@ export const creationChecks: Check[] = [
     drafts: ['-10', '-11', '-12', '-13'],
     source: [sec('-10', '104'), sec('-12', '104')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const wait = 1500
       const { ex } = await ctx.create({ body: ctx.bytes(ctx.partSize(8, true)), plan: { expectContinueMs: wait } })
       const got100 = ex.interim.some((r) => r.status === 100)

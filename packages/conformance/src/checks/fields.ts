@@ -1,4 +1,5 @@
 /** Field syntax on every response, invalid Structured Field values in requests, caching and redirects. */
+import type { CheckContext } from '../context.js'
 import { Field, readBoolean, readInteger, readIntegerDictionary } from '@rufh/protocol'
 import { type ExchangeResult, header, type RawResponse } from '@rufh/wire'
 import { describe } from '../context.js'
@@ -38,7 +39,7 @@ export const fieldChecks: Check[] = [
     versions: ALL,
     source: [sec('-01', 'complete'), sec('-05', 'limit'), sec('-09', 'offset'), sec('-12', 'limit')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const seen: ExchangeResult[] = []
       if (ctx.d.hasDiscovery) seen.push(await ctx.options('target'))
       const n = ctx.partSize(1024, true)
@@ -73,7 +74,7 @@ export const fieldChecks: Check[] = [
     versions: ALL,
     source: [sec('-01', 'retrieval'), sec('-05', 'retrieval'), sec('-09', 'retrieval'), sec('-12', 'retrieval')],
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       for (const m of ctx.d.retrievalMethods) {
         const s = await ctx.state(up.url, m)
@@ -90,7 +91,7 @@ export const fieldChecks: Check[] = [
     versions: FROM8,
     source: [sec('-09', 'offset'), sec('-12', 'offset')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 5 })
       const ex = await ctx.append(up.url, { offset: '-5', complete: false, body: ctx.bytes(ctx.partSize(4)) })
       expectReject(ctx, ex, 'append with Upload-Offset: -5')
@@ -105,7 +106,7 @@ export const fieldChecks: Check[] = [
     versions: FROM9,
     source: [sec('-12', 'retrieval'), sec('-12', 'cancellation')],
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       for (const m of ['HEAD', 'GET']) {
         const ex = await ctx.retrieve(up.url, m)

@@ -1,4 +1,5 @@
 /** The interop gate (104 only for a matching `Upload-Draft-Interop-Version`) and the announcing 104 on creation. */
+import type { CheckContext } from '../context.js'
 import { Field, readBoolean, readInteger } from '@rufh/protocol'
 import { header } from '@rufh/wire'
 import { describe, is2xx } from '../context.js'
@@ -16,7 +17,7 @@ export const gateChecks: Check[] = [
     versions: ALL,
     source: gateSources,
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create({ interop: null })
       ctx.assert(interim104(ex).length === 0, 'a 104 was sent to a request without Upload-Draft-Interop-Version', ex)
       return undefined
@@ -29,7 +30,7 @@ export const gateChecks: Check[] = [
     versions: ALL,
     source: gateSources,
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create({ interop: 999 })
       ctx.assert(interim104(ex).length === 0, 'a 104 was sent to a request with Upload-Draft-Interop-Version: 999', ex)
       return undefined
@@ -42,7 +43,7 @@ export const gateChecks: Check[] = [
     versions: ALL,
     source: gateSources,
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create({ body: ctx.bytes(ctx.partSize(64, true)), plan: { chunkSize: 16, delayMs: 10 } })
       const list = interim104(ex)
       if (list.length === 0) ctx.note('no 104 was sent')
@@ -60,7 +61,7 @@ export const gateChecks: Check[] = [
     versions: ALL,
     source: [sec('-01', 'creation'), sec('-05', 'creation'), sec('-09', 'creation'), sec('-12', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       const first = interim104(ex)[0]
       if (first) ctx.assert(header(first, 'location'), 'the first 104 of a creation has no Location', ex)
@@ -76,9 +77,9 @@ export const gateChecks: Check[] = [
     versions: ALL,
     source: [...gateSources, sec('-12', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const body = ctx.bytes(16)
-      const plain = await ctx.create({ complete: true, body, interop: null })
+      const { ex: plain } = await ctx.create({ complete: true, body, interop: null })
       ctx.assert(interim104(plain).length === 0, 'a 104 was sent to a request without Upload-Draft-Interop-Version', plain)
       const { ex } = await ctx.create({ complete: true, body })
       ctx.assert(is2xx(ex.final), `a complete upload in one request was not answered with a 2xx: ${describe(ex)}`, ex)
@@ -95,7 +96,7 @@ export const gateChecks: Check[] = [
     versions: FROM7,
     source: [sec('-06', 'creation'), sec('-09', 'creation'), sec('-12', 'creation')],
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       ctx.assert(
         interim104(ex).some((r) => header(r, 'location')),
@@ -112,7 +113,7 @@ export const gateChecks: Check[] = [
     versions: [3, 4, 5, 6],
     source: [sec('-01', 'creation'), sec('-03', 'creation'), sec('-05', 'creation')],
     level: 'MAY',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       ctx.assert(interim104(ex).some((r) => header(r, 'location')), 'no 104 with Location was sent on creation', ex)
       return { status: 'pass', notes: ['sends a 104 with Location on creation'] }
@@ -125,7 +126,7 @@ export const gateChecks: Check[] = [
     versions: FROM8,
     source: [sec('-09', 'complete'), sec('-12', 'complete')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const ex = await ctx.send('POST', ctx.target, {
         headers: [...ctx.d.requestFields(), ['Upload-Complete', 'yes']],
         body: ctx.bytes(4),
@@ -146,7 +147,7 @@ export const gateChecks: Check[] = [
     versions: [3],
     source: [sec('-01', 'creation')],
     level: 'MAY',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const ex = await ctx.send('POST', ctx.target, { headers: ctx.d.requestFields(), body: ctx.bytes(4) })
       const resumable =
         interim104(ex).length > 0 || (ex.final !== undefined && readBoolean(header(ex.final, Field.incomplete)) === true)

@@ -29,7 +29,7 @@ export const interruptionChecks: Check[] = [
     versions: ALL,
     source: sources,
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { up, declared, sent, s } = await cutAppend(ctx)
       ctx.assert(s.complete === false, 'after an interrupted append the upload is reported complete', s.ex)
       const o = s.offset
@@ -56,7 +56,7 @@ export const interruptionChecks: Check[] = [
     versions: FROM6,
     source: sources,
     level: 'SHOULD',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const { up, sent, s } = await cutAppend(ctx)
       ctx.assert(
         s.offset === up.offset + sent,
@@ -73,7 +73,7 @@ export const interruptionChecks: Check[] = [
     versions: ALL,
     source: [sec('-01', 'creation'), sec('-05', 'creation'), sec('-09', 'creation'), sec('-12', 'creation')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const declared = ctx.partSize(600)
       const sent = Math.floor(declared / 2)
       const { ex, location } = await ctx.create({

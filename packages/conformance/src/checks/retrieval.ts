@@ -27,7 +27,7 @@ export const retrievalChecks: Check[] = [
     versions: FROM8,
     source: [sec('-09', 'retrieval'), sec('-12', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await uploadWithLength(ctx)
       const s = await ctx.state(up.url)
       const fields: string[] = [Field.offset]
@@ -47,7 +47,7 @@ export const retrievalChecks: Check[] = [
     versions: FROM9,
     source: [sec('-12', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await uploadWithLength(ctx)
       const s = await ctx.state(up.url, 'GET')
       requireFields(ctx, s, ctx.v < 10 ? [Field.offset, Field.complete, Field.limit] : [Field.offset, Field.limit], 'GET response')
@@ -62,7 +62,7 @@ export const retrievalChecks: Check[] = [
     versions: [8],
     source: [sec('-09', 'retrieval'), sec('-10', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       requireFields(ctx, await ctx.state(up.url), [Field.limit], 'HEAD response')
       return undefined
@@ -75,7 +75,7 @@ export const retrievalChecks: Check[] = [
     versions: [8],
     source: [sec('-09', 'retrieval'), sec('-10', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await uploadWithLength(ctx)
       const s = await ctx.state(up.url)
       ctx.assert(s.length === LENGTH, `HEAD reports Upload-Length ${header(s.res, Field.length) ?? '(none)'}, expected ${LENGTH}`, s.ex)
@@ -89,7 +89,7 @@ export const retrievalChecks: Check[] = [
     versions: [7],
     source: [sec('-06', 'retrieval'), sec('-08', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await uploadWithLength(ctx)
       const ex = await ctx.retrieve(up.url)
       ctx.assert(![301, 302].includes(ex.final?.status ?? 0), `HEAD: ${describe(ex)}`, ex)
@@ -106,7 +106,7 @@ export const retrievalChecks: Check[] = [
     versions: [6],
     source: [sec('-04', 'retrieval'), sec('-05', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await uploadWithLength(ctx)
       const s = await ctx.state(up.url)
       requireFields(ctx, s, [Field.offset, Field.complete], 'HEAD response')
@@ -122,7 +122,7 @@ export const retrievalChecks: Check[] = [
     versions: [6],
     source: [sec('-04', 'retrieval'), sec('-05', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload()
       const extras: [string, string][] = [['Upload-Offset', '0'], ctx.d.completeness(false)]
       if (ctx.d.hasLength) extras.push(['Upload-Length', writeInteger(LENGTH)])
@@ -140,7 +140,7 @@ export const retrievalChecks: Check[] = [
     versions: [5],
     source: [sec('-03', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
       requireFields(ctx, await ctx.state(up.url), [Field.offset, Field.complete], 'HEAD response')
       return undefined
@@ -153,7 +153,7 @@ export const retrievalChecks: Check[] = [
     versions: [4],
     source: [sec('-02', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
       const s = await ctx.state(up.url)
       requireFields(ctx, s, [Field.offset, Field.complete], 'HEAD response')
@@ -167,7 +167,7 @@ export const retrievalChecks: Check[] = [
     versions: [3],
     source: [sec('-01', 'retrieval')],
     level: 'MUST',
-    async run(ctx) {
+    async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
       const s = await ctx.state(up.url)
       requireFields(ctx, s, [Field.offset, Field.incomplete], 'HEAD response')

@@ -35,7 +35,11 @@ export function readContentLength(h: HeaderReader): number | undefined {
 }
 
 export class Interop3 implements Codec {
+  readonly protocol = 'ietf-draft' as const
   readonly interop: InteropVersion = 3
+  get name(): string {
+    return `interop-${this.interop}`
+  }
   readonly drafts: readonly string[] = ['-01']
   readonly progressInterim: boolean = false
   readonly retrievalMethods: readonly string[] = ['HEAD']

@@ -1,6 +1,8 @@
 /** Append: PATCH on the upload resource at `Upload-Offset` (draft-05 §4.4), completing it with `Upload-Complete: ?1`. */
 import {
+  ChecksumMismatchError,
   CompletedUploadError,
+  ForbiddenError,
   InconsistentLengthError,
   LimitError,
   OffsetMismatchError,
@@ -8,6 +10,7 @@ import {
   UploadGoneError,
 } from '@rufh/protocol'
 import { type Ctx, isExpired, responseContext, view } from '../context.js'
+import { checksum } from '../checksum.js'
 import { failureReply, TransferFailure } from '../failure.js'
 import type { UploadInfo } from '../store.js'
 import { type Bound, tightest, transfer } from '../transfer.js'
@@ -30,6 +33,8 @@ export async function append(
     if (info.invalid) throw new UploadGoneError(info.invalid)
     if (isExpired(info)) throw new UploadGoneError('expired')
     const empty = a.contentLength === 0
+    // tus concatenation: a final upload is made by the server, never appended to.
+    if (info.concat?.kind === 'final') throw new ForbiddenError('a final (concatenated) upload cannot be appended to')
     if (info.complete) {
       // draft-12: the server may answer a repeated completing append with the final response (a lost response).
       if (codec.replaysCompletion && a.complete && empty && a.offset === info.offset)
@@ -64,14 +69,31 @@ export async function append(
         : undefined,
     ] satisfies (Bound | undefined)[])
 
-    const t = await transfer(ctx, req, lease, id, info.offset, bound, { codec, interim, allowed: sel.interimAllowed })
+    const start = info.offset
+    const check = a.checksum ? checksum(ctx, a.checksum.algorithm) : undefined
+    const t = await transfer(
+      ctx,
+      req,
+      lease,
+      id,
+      start,
+      bound,
+      { codec, interim, allowed: sel.interimAllowed },
+      check?.tap,
+    )
+    // tus checksum: a body that was cut, or does not match, stores nothing.
+    if (check && a.checksum && (t.failure || !check.matches(a.checksum.digest))) {
+      await check.truncate(id, start)
+      if (!t.failure) throw new ChecksumMismatchError()
+    }
     if (t.failure) {
       if (t.failure instanceof InconsistentLengthError) await store.update(id, { invalid: t.failure.message })
       info = await store.get(id)
       throw new TransferFailure(t.failure)
     }
     info = await store.get(id)
-    if (a.complete) {
+    const reachedLength = a.completesAtLength === true && info.length !== undefined && info.offset === info.length
+    if (a.complete || reachedLength) {
       if (info.length !== undefined && info.offset !== info.length)
         throw new InconsistentLengthError(`the upload ended at ${info.offset} bytes, not at its length ${info.length}`)
       info = await store.update(id, { complete: true, length: info.offset })

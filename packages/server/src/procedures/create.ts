@@ -11,6 +11,7 @@ import {
 import { type Ctx, responseContext, view } from '../context.js'
 import { TransferFailure } from '../failure.js'
 import { newUploadId } from '../ids.js'
+import { concatenate } from './concatenate.js'
 import { type Bound, tightest, transfer } from '../transfer.js'
 import type { HandlerReply, InterimSink, UploadRequest } from '../types.js'
 
@@ -25,6 +26,7 @@ export async function create(
   const { limits, store, locker } = ctx.cfg
   const c = codec.readCreation(req.headers)
   if (!c) throw new NotResumableError()
+  if (c.concat?.kind === 'final') return concatenate(ctx, req, sel, c, locationOf)
 
   // Limits that can be checked before anything is stored, so that a rejected request changes nothing.
   if (c.length !== undefined && limits.maxSize !== undefined && c.length > limits.maxSize)
@@ -52,7 +54,8 @@ export async function create(
     id,
     length: c.length,
     expiresAt: limits.maxAge !== undefined ? now + limits.maxAge * 1000 : undefined,
-    metadata: metadataOf(req.headers),
+    metadata: { ...metadataOf(req.headers), ...c.metadata },
+    concat: c.concat,
   })
   const location = locationOf(id)
   // Location identical in every response of this creation (draft-10 §4.2).
@@ -73,6 +76,9 @@ export async function create(
       throw new TransferFailure(t.failure, location)
     }
     info = await store.get(id)
+    // tus: an upload is complete when its offset reaches its length (which may be 0 at creation).
+    if (c.completesAtLength && info.length !== undefined && info.offset === info.length && !c.complete)
+      info = await store.update(id, { complete: true })
     if (c.complete) {
       if (info.length !== undefined && info.offset !== info.length) {
         const e = new InconsistentLengthError(
@@ -94,7 +100,8 @@ function metadataOf(h: HeaderReader): Record<string, string> {
   const m: Record<string, string> = {}
   const ct = h.get(Field.contentType)
   // tus-js-client's draft modes put the append media type on creation too: it says nothing about the representation.
-  if (ct && ct.split(';', 1)[0]?.trim().toLowerCase() !== PARTIAL_UPLOAD) m['content-type'] = ct.slice(0, 255)
+  const type = ct?.split(';', 1)[0]?.trim().toLowerCase()
+  if (ct && type !== PARTIAL_UPLOAD && type !== 'application/offset+octet-stream') m['filetype'] = ct.slice(0, 255)
   const cd = h.get(Field.contentDisposition)
   const name = cd ? filenameOf(cd) : undefined
   if (name) m['filename'] = name

@@ -1,10 +1,17 @@
-/** Discovery: OPTIONS on the target or `*` (draft-05 §4.1.4: `Upload-Limit`; draft-10: `Accept-Patch`). */
-import type { Selection } from '@rufh/protocol'
+/**
+ * Discovery: OPTIONS on the target or `*` (draft-05 §4.1.4: `Upload-Limit`; draft-10: `Accept-Patch`; tus 1.0:
+ * `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`). tus clients send OPTIONS without `Tus-Resumable`, so a request that
+ * names no protocol gets both protocols' fields.
+ */
+import type { HeaderReader, Selection } from '@rufh/protocol'
 import { type Ctx, responseContext } from '../context.js'
 import type { HandlerReply } from '../types.js'
 
-export function discover(ctx: Ctx, sel: Selection): HandlerReply {
-  const r = sel.codec.discovery(responseContext(ctx))
+export function discover(ctx: Ctx, sel: Selection, h: HeaderReader): HandlerReply {
+  const rc = responseContext(ctx)
+  const r = sel.codec.discovery(rc)
+  const namesNoProtocol = h.get('upload-draft-interop-version') == null && h.get('tus-resumable') == null
+  if (namesNoProtocol && ctx.cfg.tus) Object.assign(r.headers, ctx.cfg.tus.discovery(rc).headers)
   r.headers['allow'] = 'OPTIONS, POST, PUT, PATCH, HEAD, GET, DELETE'
   return r
 }

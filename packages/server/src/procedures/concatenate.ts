@@ -1,0 +1,50 @@
+/** tus concatenation: `Upload-Concat: final;URL URL...` makes one complete upload from complete partial uploads. */
+import { type CreationRequest, InvalidFieldError, LimitError, type Selection, UploadNotFoundError } from '@rufh/protocol'
+import { type Ctx, responseContext, view } from '../context.js'
+import { isUploadId, newUploadId } from '../ids.js'
+import { isConcatenating } from '../store.js'
+import type { HandlerReply, UploadRequest } from '../types.js'
+
+export async function concatenate(
+  ctx: Ctx,
+  req: UploadRequest,
+  sel: Selection,
+  c: CreationRequest,
+  locationOf: (id: string) => string,
+): Promise<HandlerReply> {
+  const { store, basePath, limits } = ctx.cfg
+  if (c.concat?.kind !== 'final') throw new InvalidFieldError('upload-concat', 'not a final concatenation')
+  if (!isConcatenating(store)) throw new InvalidFieldError('upload-concat', 'this store cannot concatenate uploads')
+  const ids: string[] = []
+  const parts: string[] = []
+  for (const ref of c.concat.parts) {
+    let url: URL
+    try {
+      url = new URL(ref, req.url)
+    } catch {
+      throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not a URL`)
+    }
+    const id = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) : ''
+    if (!isUploadId(id)) throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not an upload here`)
+    let part: Awaited<ReturnType<typeof store.get>>
+    try {
+      part = await store.get(id)
+    } catch (e) {
+      if (e instanceof UploadNotFoundError) throw new InvalidFieldError('upload-concat', `no upload at '${ref.slice(0, 80)}'`)
+      throw e
+    }
+    if (part.concat?.kind !== 'partial') throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not a partial upload`)
+    if (!part.complete) throw new InvalidFieldError('upload-concat', `the partial upload '${ref.slice(0, 80)}' is not complete`)
+    ids.push(id)
+    parts.push(locationOf(id))
+  }
+  let total = 0
+  for (const id of ids) total += (await store.get(id)).offset
+  if (limits.maxSize !== undefined && total > limits.maxSize) throw new LimitError('max-size', total, limits.maxSize)
+  const id = newUploadId()
+  const info = await store.concatenate(
+    { id, length: total, expiresAt: undefined, metadata: c.metadata ?? {}, concat: { kind: 'final', parts } },
+    ids,
+  )
+  return sel.codec.created(locationOf(id), view(info), responseContext(ctx))
+}
