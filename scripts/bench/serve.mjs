@@ -3,7 +3,7 @@
  * `Upload-Complete: ?1`) and through a minimal node:http server that pipes the body to a file (the baseline). Same
  * client, alternating runs, medians; the server's RSS is sampled every 50 ms.
  */
-import { rm, stat } from 'node:fs/promises'
+import { readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { formatSize, MiB, median, sampleRss, sha256File, startServer } from './lib.mjs'
 import { upload } from './upload-client.mjs'
@@ -41,7 +41,12 @@ export async function run(ctx) {
         name: '`rufh serve`',
         server: rufh,
         headers: { 'upload-draft-interop-version': '6', 'upload-complete': '?1' },
-        stored: (r) => join(rufhDir, new URL(String(r.headers.location)).pathname.split('/').pop()),
+        stored: async (r) => {
+          const file = join(rufhDir, new URL(String(r.headers.location)).pathname.split('/').pop())
+          const info = JSON.parse(await readFile(`${file}.json`, 'utf8'))
+          if (info.complete !== true) throw new Error(`rufh: upload not marked complete: ${JSON.stringify(info)}`)
+          return file
+        },
         remove: (file) => Promise.all([rm(file, { force: true }), rm(`${file}.json`, { force: true })]),
       },
     ]
@@ -56,7 +61,7 @@ export async function run(ctx) {
         t.mem = sampler.stop()
       }
       if (r.status < 200 || r.status > 299) throw new Error(`${t.name}: HTTP ${r.status} ${r.body}`)
-      const file = t.stored(r)
+      const file = await t.stored(r)
       const stored = (await stat(file)).size
       if (stored !== size) throw new Error(`${t.name}: stored ${stored} B of ${size} B`)
       if (checkHash && (await sha256File(file)) !== source.sha256) throw new Error(`${t.name}: stored bytes differ`)
@@ -120,7 +125,7 @@ export async function run(ctx) {
     const verdict = (ok) => (ok ? 'met' : '**not met**')
     const notes = [
       `${runs} timed runs per server of ${formatSize(size)} (${(size / 1e6).toFixed(0)} MB) each, alternating ` +
-        `baseline, rufh, …, after one untimed warm-up upload per server. Every upload's stored size is checked; the ` +
+        `baseline, rufh, …, after one untimed warm-up upload per server. Every upload's stored size is checked (and that rufh marked it complete); the ` +
         `warm-up uploads are also compared by sha256. Files are deleted after each upload.`,
       `Throughput per run (MB/s, in order): ${targets.map((t) => `${t.name} ${t.runs.map((r) => r.mbps.toFixed(0)).join(', ')}`).join('; ')}.`,
       `RSS: VmRSS of the server process sampled every 50 ms during each upload; "before" is just before it starts, ` +

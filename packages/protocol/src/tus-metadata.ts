@@ -11,9 +11,15 @@ export function parseTusMetadata(raw: string | null | undefined): Record<string,
   if (raw.length > MAX) throw new InvalidFieldError('upload-metadata', `Upload-Metadata is longer than ${MAX} bytes`)
   for (const pair of raw.split(',')) {
     const [key, value, extra] = pair.trim().split(/ +/)
-    if (!key || !KEY.test(key) || extra !== undefined || (value !== undefined && (!B64.test(value) || value.length % 4)))
+    if (
+      !key ||
+      !KEY.test(key) ||
+      extra !== undefined ||
+      (value !== undefined && (!B64.test(value) || value.length % 4))
+    )
       throw new InvalidFieldError('upload-metadata', `invalid Upload-Metadata pair '${pair.trim().slice(0, 64)}'`)
-    if (Object.hasOwn(out, key)) throw new InvalidFieldError('upload-metadata', `duplicate Upload-Metadata key '${key}'`)
+    if (Object.hasOwn(out, key))
+      throw new InvalidFieldError('upload-metadata', `duplicate Upload-Metadata key '${key}'`)
     out[key] = value === undefined ? '' : decodeBase64(value)
   }
   return out

@@ -5,8 +5,8 @@
 import {
   InconsistentLengthError,
   LimitError,
-  type RufhError,
   type ProtocolCodec,
+  type RufhError,
   ShuttingDownError,
   UploadInterruptedError,
 } from '@rufh/protocol'

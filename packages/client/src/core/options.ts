@@ -57,6 +57,8 @@ export interface UploadEvents {
   progress: Progress
   /** The upload resource is known (from a 104, a creation response, or persisted state). */
   url: { url: string }
+  /** An upload remembered from an earlier run continues at `offset` (after its offset retrieval). */
+  resumed: { url: string; offset: number }
   /** The interop version in use (again when the client steps down to an older one). */
   interop: { interop: number }
   /** A transient failure; the next attempt starts after `delay` ms. */

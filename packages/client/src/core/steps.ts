@@ -34,6 +34,7 @@ export interface SessionHooks {
   progress: (p: Progress) => void
   url: (url: string) => void
   interop: (interop: number) => void
+  resumed: (url: string, offset: number) => void
   persist: (rec: StoredUpload) => void
 }
 
@@ -279,6 +280,7 @@ export class Session {
     if (!isOk(res.status)) return this.failed('retrieval', res, info, 0)
     if (info.offset === undefined)
       throw new UploadError('ERR_PROTOCOL', `${method} ${url} answered ${res.status} without a valid Upload-Offset`)
+    if (this.adopted) this.hooks.resumed(url, info.offset)
     this.adopted = false
     this.needRetrieve = false
     this.sizing.learn(info.limits)

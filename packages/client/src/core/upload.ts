@@ -49,6 +49,7 @@ export class Upload {
       progress: (p) => this.progress(p),
       url: (url) => this.events.emit('url', { url }),
       interop: (interop) => this.events.emit('interop', { interop }),
+      resumed: (url, offset) => this.events.emit('resumed', { url, offset }),
       persist: (rec) => this.persist(rec),
     })
     options.signal?.addEventListener('abort', () => void this.abort().catch(() => {}), { once: true })

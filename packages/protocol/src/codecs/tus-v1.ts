@@ -77,7 +77,10 @@ export class TusV1 implements ProtocolCodec {
     if (deferred !== null && deferred !== undefined && deferred.trim() !== '1')
       throw new InvalidFieldError('upload-defer-length', 'Upload-Defer-Length must be 1')
     if ((length === undefined) === (deferred === null || deferred === undefined))
-      throw new InvalidFieldError('upload-length', 'a creation needs exactly one of Upload-Length and Upload-Defer-Length: 1')
+      throw new InvalidFieldError(
+        'upload-length',
+        'a creation needs exactly one of Upload-Length and Upload-Defer-Length: 1',
+      )
     return { complete: false, completesAtLength: true, length, contentLength, metadata, ...(concat ? { concat } : {}) }
   }
 
@@ -150,7 +153,8 @@ export class TusV1 implements ProtocolCodec {
     else f['upload-defer-length'] = '1'
     const meta = upload.metadata ? formatTusMetadata(upload.metadata) : ''
     if (meta) f['upload-metadata'] = meta
-    if (upload.concat) f['upload-concat'] = upload.concat.kind === 'partial' ? 'partial' : `final;${upload.concat.parts.join(' ')}`
+    if (upload.concat)
+      f['upload-concat'] = upload.concat.kind === 'partial' ? 'partial' : `final;${upload.concat.parts.join(' ')}`
     return { status: 200, headers: f }
   }
 

@@ -9,8 +9,8 @@ import {
   type Selection,
   UploadGoneError,
 } from '@rufh/protocol'
-import { type Ctx, isExpired, responseContext, view } from '../context.js'
 import { checksum } from '../checksum.js'
+import { type Ctx, isExpired, responseContext, view } from '../context.js'
 import { failureReply, TransferFailure } from '../failure.js'
 import type { UploadInfo } from '../store.js'
 import { type Bound, tightest, transfer } from '../transfer.js'

@@ -1,5 +1,11 @@
 /** tus concatenation: `Upload-Concat: final;URL URL...` makes one complete upload from complete partial uploads. */
-import { type CreationRequest, InvalidFieldError, LimitError, type Selection, UploadNotFoundError } from '@rufh/protocol'
+import {
+  type CreationRequest,
+  InvalidFieldError,
+  LimitError,
+  type Selection,
+  UploadNotFoundError,
+} from '@rufh/protocol'
 import { type Ctx, responseContext, view } from '../context.js'
 import { isUploadId, newUploadId } from '../ids.js'
 import { isConcatenating } from '../store.js'
@@ -30,11 +36,14 @@ export async function concatenate(
     try {
       part = await store.get(id)
     } catch (e) {
-      if (e instanceof UploadNotFoundError) throw new InvalidFieldError('upload-concat', `no upload at '${ref.slice(0, 80)}'`)
+      if (e instanceof UploadNotFoundError)
+        throw new InvalidFieldError('upload-concat', `no upload at '${ref.slice(0, 80)}'`)
       throw e
     }
-    if (part.concat?.kind !== 'partial') throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not a partial upload`)
-    if (!part.complete) throw new InvalidFieldError('upload-concat', `the partial upload '${ref.slice(0, 80)}' is not complete`)
+    if (part.concat?.kind !== 'partial')
+      throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not a partial upload`)
+    if (!part.complete)
+      throw new InvalidFieldError('upload-concat', `the partial upload '${ref.slice(0, 80)}' is not complete`)
     ids.push(id)
     parts.push(locationOf(id))
   }

@@ -1,0 +1,343 @@
+/**
+ * `rufh upload FILE... URL`: resumable uploads with a progress line per file. Unfinished uploads are remembered in a
+ * state directory, keyed by the target URL and the file's identity (path, size, mtime, inode), so rerunning the same
+ * command after Ctrl-C or a network failure continues where the server stopped.
+ */
+import { homedir } from 'node:os'
+import { basename, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  createUpload,
+  type InteropVersion,
+  type Progress,
+  type Upload,
+  UploadError,
+  type UploadResult,
+} from '@rufh/client'
+
+export const summary = 'upload files with resume (progress, retries, resume after Ctrl-C)'
+
+const usage = `usage: rufh upload FILE... URL [options]
+
+Uploads each FILE to URL (the creation endpoint, e.g. http://127.0.0.1:1080/files/) with the resumable upload
+protocol. Rerun the same command after Ctrl-C or a network failure to continue where the server stopped.
+FILE may be '-' for standard input (not resumable across runs).
+
+options:
+  --interop N          interop version 3-10 (default: the newest the server speaks)
+  --chunk-size SIZE    most bytes per request, e.g. 512k, 8MiB (default: whole file; 8 MiB for stdin)
+  --parallel N         files uploaded at the same time (default 2)
+  --state DIR          where unfinished uploads are remembered (default $RUFH_STATE_DIR or
+                       $XDG_STATE_HOME/rufh/uploads)
+  -H, --header 'K: V'  extra request header (repeatable)
+  --careful            create with an empty request first (for proxies that mishandle 104)
+  --retries N          consecutive failed attempts before giving up (default 10)
+  -q, --quiet          no progress output
+  -h, --help           this help
+
+exit codes: 0 all uploaded; 1 an upload was refused or failed; 2 usage error;
+            3 network failure, retries exhausted (rerun to resume); 130 interrupted (rerun to resume)`
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, network: 3, interrupted: 130 } as const
+
+const units: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2 }
+Object.assign(units, { g: 1e9, gb: 1e9, gib: 1024 ** 3 })
+
+export function parseSize(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s.trim())
+  const unit = units[(m?.[2] ?? '').toLowerCase()]
+  if (!m || unit === undefined) return undefined
+  const n = Math.round(Number(m[1]) * unit)
+  return n > 0 ? n : undefined
+}
+
+function human(n: number): string {
+  if (n < 1024) return `${n} B`
+  const u = ['KiB', 'MiB', 'GiB', 'TiB']
+  let i = -1
+  let v = n
+  while (v >= 1024 && i < u.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${u[i]}`
+}
+
+function duration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '--:--'
+  const t = Math.round(s)
+  const h = Math.floor(t / 3600)
+  const mm = String(Math.floor((t % 3600) / 60)).padStart(2, '0')
+  const ss = String(t % 60).padStart(2, '0')
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`
+}
+
+/** One file's line: name, bar, percent, bytes, rate (moving average), ETA. */
+class Line {
+  sent = 0
+  total: number | undefined
+  state = 'waiting'
+  private rate = 0
+  private lastAt = 0
+  private lastSent = 0
+
+  constructor(readonly name: string) {}
+
+  update(p: Progress, now: number): void {
+    this.total = p.total
+    if (this.lastAt === 0) {
+      this.lastAt = now
+      this.lastSent = p.sent
+    } else if (now - this.lastAt >= 250) {
+      const r = (Math.max(0, p.sent - this.lastSent) * 1000) / (now - this.lastAt)
+      this.rate = this.rate === 0 ? r : this.rate * 0.7 + r * 0.3
+      this.lastAt = now
+      this.lastSent = p.sent
+    } else if (this.rate === 0 && now > this.lastAt) {
+      this.rate = (Math.max(0, p.sent - this.lastSent) * 1000) / (now - this.lastAt)
+    }
+    this.sent = p.sent
+  }
+
+  render(width: number): string {
+    const name = this.name.length > 24 ? `…${this.name.slice(-23)}` : this.name.padEnd(24)
+    const total = this.total
+    const frac = total ? Math.min(1, this.sent / total) : 0
+    const barW = Math.max(10, Math.min(30, width - 80))
+    const filled = Math.round(frac * barW)
+    const bar = total === undefined ? '?'.repeat(barW) : `${'#'.repeat(filled)}${'-'.repeat(barW - filled)}`
+    const pct = total === undefined ? '  ?%' : `${Math.floor(frac * 100)}%`.padStart(4)
+    const bytes = `${human(this.sent)}${total === undefined ? '' : ` / ${human(total)}`}`
+    const eta = total !== undefined && this.rate > 0 ? duration((total - this.sent) / this.rate) : '--:--'
+    const rate = `${human(Math.round(this.rate))}/s`
+    const tail = this.state === 'running' ? `${rate.padStart(11)} ETA ${eta}` : this.state
+    return `${name} [${bar}] ${pct} ${bytes.padEnd(21)} ${tail}`.slice(0, width - 1)
+  }
+}
+
+/** Redraws all lines in place on a TTY; elsewhere prints a line per state change and every 10%. */
+class Board {
+  private drawn = 0
+  private timer: NodeJS.Timeout | undefined
+  private readonly lastPct = new Map<Line, number>()
+
+  constructor(
+    readonly lines: Line[],
+    private readonly out: NodeJS.WriteStream,
+    private readonly quiet: boolean,
+  ) {
+    if (!quiet && out.isTTY) this.timer = setInterval(() => this.draw(), 100)
+  }
+
+  /** A message above the progress lines. */
+  say(msg: string): void {
+    if (this.quiet) return
+    if (this.out.isTTY) this.clear()
+    this.out.write(`${msg}\n`)
+    if (this.out.isTTY) this.draw()
+  }
+
+  changed(line: Line): void {
+    if (this.quiet || this.out.isTTY) return
+    const pct = line.total ? Math.floor((line.sent / line.total) * 10) : 0
+    if (line.state !== 'running' || pct > (this.lastPct.get(line) ?? -1)) {
+      this.lastPct.set(line, pct)
+      this.out.write(`${line.render(120)}\n`)
+    }
+  }
+
+  private clear(): void {
+    if (this.drawn) this.out.write(`\x1b[${this.drawn}A\x1b[J`)
+    this.drawn = 0
+  }
+
+  draw(): void {
+    if (this.quiet || !this.out.isTTY) return
+    this.clear()
+    const w = this.out.columns || 100
+    const shown = this.lines.filter((l) => l.state !== 'waiting')
+    for (const l of shown) this.out.write(`${l.render(w)}\n`)
+    this.drawn = shown.length
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.draw()
+  }
+}
+
+interface Parsed {
+  files: string[]
+  url: string
+  interop: InteropVersion | undefined
+  chunkSize: number | undefined
+  parallel: number
+  stateDir: string
+  headers: Record<string, string>
+  careful: boolean
+  retries: number | undefined
+  quiet: boolean
+}
+
+function parse(argv: string[]): Parsed | string {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      interop: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      parallel: { type: 'string' },
+      state: { type: 'string' },
+      header: { type: 'string', short: 'H', multiple: true },
+      careful: { type: 'boolean' },
+      retries: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) return 'help'
+  if (positionals.length < 2) return 'expected at least one FILE and a URL'
+  const url = positionals.at(-1)!
+  if (!/^https?:\/\//i.test(url)) return `the last argument must be an http(s) URL, got '${url}'`
+  let interop: InteropVersion | undefined
+  if (values.interop !== undefined) {
+    const n = Number(values.interop)
+    if (!Number.isInteger(n) || n < 3 || n > 10) return `--interop must be 3 to 10, got '${values.interop}'`
+    interop = n as InteropVersion
+  }
+  const chunkSize = values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size'])
+  if (values['chunk-size'] !== undefined && chunkSize === undefined)
+    return `--chunk-size: not a size: '${values['chunk-size']}'`
+  const parallel = Number(values.parallel ?? 2)
+  if (!Number.isInteger(parallel) || parallel < 1) return `--parallel must be a positive integer`
+  const retries = values.retries === undefined ? undefined : Number(values.retries)
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) return '--retries must be an integer ≥ 0'
+  const headers: Record<string, string> = {}
+  for (const h of values.header ?? []) {
+    const i = h.indexOf(':')
+    if (i <= 0) return `--header must look like 'Name: value', got '${h}'`
+    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim()
+  }
+  const stateHome = process.env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state')
+  return {
+    files: positionals.slice(0, -1),
+    url,
+    interop,
+    chunkSize,
+    parallel,
+    stateDir: values.state ?? process.env['RUFH_STATE_DIR'] ?? join(stateHome, 'rufh', 'uploads'),
+    headers,
+    careful: values.careful ?? false,
+    retries,
+    quiet: values.quiet ?? false,
+  }
+}
+
+function exitCodeOf(e: unknown): number {
+  if (e instanceof UploadError) {
+    if (e.code === 'ERR_ABORTED') return EXIT.interrupted
+    if (e.code === 'ERR_RETRIES_EXHAUSTED' || e.code === 'ERR_NETWORK') return EXIT.network
+  }
+  return EXIT.failed
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let p: Parsed | string
+  try {
+    p = parse(argv)
+  } catch (e) {
+    p = e instanceof Error ? e.message : String(e)
+  }
+  if (p === 'help') {
+    process.stdout.write(`${usage}\n`)
+    return EXIT.ok
+  }
+  if (typeof p === 'string') {
+    process.stderr.write(`rufh upload: ${p}\n\n${usage}\n`)
+    return EXIT.usage
+  }
+  const opts = p
+  const lines = opts.files.map((f) => new Line(f === '-' ? 'stdin' : basename(f)))
+  const board = new Board(lines, process.stderr, opts.quiet)
+  const running = new Set<Upload>()
+  let interrupted = false
+  const onSignal = () => {
+    if (interrupted) process.exit(EXIT.interrupted)
+    interrupted = true
+    board.say('interrupted: stopping (run the same command again to resume; Ctrl-C again to quit now)')
+    for (const u of running) void u.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  const results: (UploadResult | Error | undefined)[] = []
+  let next = 0
+  const worker = async () => {
+    while (!interrupted && next < opts.files.length) {
+      const i = next++
+      const file = opts.files[i]!
+      const line = lines[i]!
+      try {
+        results[i] = await uploadOne(file, opts, line, board, running, () => interrupted)
+        line.state = `done ${results[i] && (results[i] as UploadResult).response ? '' : '(already complete)'}`.trim()
+      } catch (e) {
+        results[i] = e instanceof Error ? e : new Error(String(e))
+        line.state = interrupted ? 'interrupted' : 'failed'
+      }
+      board.changed(line)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(opts.parallel, opts.files.length) }, worker))
+  board.stop()
+  process.off('SIGINT', onSignal)
+  process.off('SIGTERM', onSignal)
+
+  let code: number = EXIT.ok
+  for (const [i, r] of results.entries()) {
+    const name = opts.files[i]!
+    if (r instanceof Error) {
+      const c = exitCodeOf(r)
+      if (c !== EXIT.interrupted) process.stderr.write(`rufh upload: ${name}: ${r.message}\n`)
+      if (c === EXIT.network) process.stderr.write(`rufh upload: ${name}: run the same command again to resume\n`)
+      if (code === EXIT.ok || c === EXIT.failed) code = c
+    } else if (r) process.stdout.write(`${name}\t${r.url ?? '(no upload resource)'}\t${r.size}\n`)
+  }
+  if (interrupted) return EXIT.interrupted
+  return code
+}
+
+async function uploadOne(
+  file: string,
+  opts: Parsed,
+  line: Line,
+  board: Board,
+  running: Set<Upload>,
+  interrupted: () => boolean,
+): Promise<UploadResult> {
+  const input = file === '-' ? process.stdin : file
+  const up = await createUpload(input, {
+    endpoint: opts.url,
+    interop: opts.interop,
+    chunkSize: opts.chunkSize,
+    headers: opts.headers,
+    stateDir: file === '-' ? undefined : opts.stateDir,
+    creation: opts.careful ? 'careful' : 'auto',
+    filename: file === '-' ? undefined : basename(file),
+    retry: opts.retries === undefined ? undefined : { retries: opts.retries },
+  })
+  if (interrupted()) throw new UploadError('ERR_ABORTED', 'interrupted')
+  running.add(up)
+  line.state = 'running'
+  line.total = up.source.size
+  up.on('resumed', (e) => board.say(`${line.name}: resuming at ${human(e.offset)} (${e.url})`))
+  up.on('progress', (p) => {
+    line.update(p, Date.now())
+    board.changed(line)
+  })
+  up.on('retry', (e) => board.say(`${line.name}: ${e.error.message}; retry ${e.attempt} in ${(e.delay / 1000).toFixed(1)} s`))
+  try {
+    return await up.start()
+  } finally {
+    running.delete(up)
+  }
+}

@@ -1,0 +1,72 @@
+/** Store mutants: a real DiskStore wrapped so that one storage rule breaks. */
+import { type AppendOptions, DiskStore, type Store, type UploadInfo, type UploadPatch } from '@rufh/server'
+
+/** Whether the body the server passed to `append` ended normally (the server's body reader says so). */
+function endedNormally(body: AsyncIterable<Uint8Array>): boolean {
+  return (body as { ended?: boolean }).ended !== false
+}
+
+class Wrapped implements Store {
+  constructor(protected readonly inner: Store) {}
+  create(init: Parameters<Store['create']>[0]): Promise<UploadInfo> {
+    return this.inner.create(init)
+  }
+  get(id: string): Promise<UploadInfo> {
+    return this.inner.get(id)
+  }
+  append(id: string, offset: number, body: AsyncIterable<Uint8Array>, options?: AppendOptions): Promise<number> {
+    return this.inner.append(id, offset, body, options)
+  }
+  update(id: string, patch: UploadPatch): Promise<UploadInfo> {
+    return this.inner.update(id, patch)
+  }
+  remove(id: string): Promise<void> {
+    return this.inner.remove(id)
+  }
+}
+
+/** Reports one byte less than it has. */
+class OffsetGoesDown extends Wrapped {
+  override async get(id: string): Promise<UploadInfo> {
+    const i = await this.inner.get(id)
+    return i.offset > 0 ? { ...i, offset: i.offset - 1 } : i
+  }
+}
+
+/** Marks an upload complete when its transfer was interrupted. */
+class CompletesOnInterrupt extends Wrapped {
+  override async append(id: string, offset: number, body: AsyncIterable<Uint8Array>, o?: AppendOptions): Promise<number> {
+    const end = await this.inner.append(id, offset, body, o)
+    if (!endedNormally(body)) await this.inner.update(id, { complete: true })
+    return end
+  }
+}
+
+/** Stores nothing of an interrupted transfer. */
+class DropsPartial extends Wrapped {
+  override async append(id: string, offset: number, body: AsyncIterable<Uint8Array>, o?: AppendOptions): Promise<number> {
+    const parts: Uint8Array[] = []
+    for await (const c of body) parts.push(c)
+    if (!endedNormally(body)) return offset
+    return this.inner.append(id, offset, (async function* () {
+      yield* parts
+    })(), o)
+  }
+}
+
+/** Never reports an upload as complete, so appends after completion go through. */
+class ForgetsCompletion extends Wrapped {
+  override async get(id: string): Promise<UploadInfo> {
+    return { ...(await this.inner.get(id)), complete: false }
+  }
+  override async update(id: string, patch: UploadPatch): Promise<UploadInfo> {
+    return { ...(await this.inner.update(id, patch)), complete: false }
+  }
+}
+
+export const storeMutants = {
+  'offset-goes-down': (directory: string) => new OffsetGoesDown(new DiskStore({ directory })),
+  'completes-on-interrupt': (directory: string) => new CompletesOnInterrupt(new DiskStore({ directory })),
+  'drops-partial': (directory: string) => new DropsPartial(new DiskStore({ directory })),
+  'forgets-completion': (directory: string) => new ForgetsCompletion(new DiskStore({ directory })),
+} satisfies Record<string, (dir: string) => Store>
