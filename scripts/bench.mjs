@@ -2,9 +2,10 @@
 /**
  * Benchmarks: `node scripts/bench.mjs [suite...] [--runs N] [--size S] [--no-docs]` (`npm run bench` builds first).
  *
- * Each suite is `scripts/bench/<suite>.mjs`, exporting `title` and `run(ctx)` → `{ rows, notes }` (rows[0] is the
- * header). The results are printed and written to their own section of docs/benchmarks.md (replaced on every run,
- * other sections kept); `--no-docs` only prints.
+ * Each suite is `scripts/bench/<suite>.mjs`, exporting `title`, optionally `description`, and `run(ctx)` →
+ * `{ rows, notes }` (rows[0] is the header). The results are printed and written to the suite's own section of
+ * docs/benchmarks.md (replaced on every run; other sections and text outside them are kept); `--no-docs` only prints.
+ * To add a suite (e.g. client vs tus-js-client), add its file and its name to SUITES.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -64,7 +65,7 @@ const ctx = {
 }
 
 const nproc = execFileSync('nproc').toString().trim()
-const machine = `\`nproc\` ${nproc} (${cpus()[0]?.model.trim()}), ` + `Linux ${release()}, Node ${process.version}`
+const machine = `\`nproc\` ${nproc} (${cpus()[0]?.model.trim()}), Linux ${release()}, Node ${process.version}`
 const command = `npm run bench -- ${suites.join(' ')} --runs ${runs} --size ${values.size}`
 process.stdout.write(`${machine}\n${command}\n${execFileSync('df', ['-h', tmp]).toString()}`)
 
@@ -81,6 +82,7 @@ for (const name of suites) {
       `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}. Client and server run on the same machine and ` +
         `share its ${nproc} cores. MB = 10^6 B, MiB = 2^20 B.`,
       '',
+      ...(suite.description ? [suite.description, ''] : []),
       '```sh',
       command,
       '```',
@@ -94,10 +96,11 @@ for (const name of suites) {
   }
 }
 
-/** @param {string[][]} rows */
+/** Columns padded the way Biome formats Markdown tables, so docs/benchmarks.md stays lint-clean. */
 function markdownTable(rows) {
-  const line = (cells) => `| ${cells.join(' | ')} |`
-  return [line(rows[0]), line(rows[0].map(() => '---')), ...rows.slice(1).map(line)].join('\n')
+  const widths = rows[0].map((_, i) => Math.max(3, ...rows.map((r) => r[i].length)))
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
+  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')
 }
 
 /** Replaces the section between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, or appends it. */

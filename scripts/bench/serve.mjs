@@ -10,6 +10,14 @@ import { upload } from './upload-client.mjs'
 
 export const title = 'Single-request upload: `rufh serve` vs a node:http sink'
 
+export const description =
+  'One upload, whole body in one request, from the same streaming client (`scripts/bench/upload-client.mjs`: ' +
+  'node:http streaming a random file from disk with Content-Length, new connection per upload) to two servers, each ' +
+  'its own process on 127.0.0.1: the baseline `scripts/bench/sink-server.mjs` (node:http, `pipeline(req, ' +
+  'createWriteStream(file))`) and `rufh serve --log-level warn` (a `POST /files/` optimistic creation with ' +
+  '`Upload-Draft-Interop-Version: 6`, `Upload-Complete: ?1`). Time is from request start to the end of the final ' +
+  'response. Both write to the page cache of the same disk (no fsync), so this measures the HTTP/Node path, not the disk.'
+
 /** Targets: rufh at least 0.9× the baseline's throughput, and RSS growth under 64 MiB during an upload. */
 const MIN_RATIO = 0.9
 const MAX_GROWTH = 64 * MiB

@@ -15,7 +15,7 @@ import { XhrTransport } from './transports/xhr.js'
 
 export * from './common.js'
 export { LocalStorageStore } from './state/local-storage.js'
-export { XhrTransport, type XhrOptions } from './transports/xhr.js'
+export { type XhrOptions, XhrTransport } from './transports/xhr.js'
 
 export type BrowserInput = Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>
 
@@ -30,7 +30,10 @@ export function toSource(input: BrowserInput, size?: number): Source {
   if (input instanceof Blob) return new BlobSource(input)
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return new BytesSource(input)
   if (typeof ReadableStream !== 'undefined' && input instanceof ReadableStream) return webStreamSource(input, size)
-  throw new UploadError('ERR_SOURCE', 'unsupported input: expected a Blob, File, ArrayBuffer, typed array or ReadableStream')
+  throw new UploadError(
+    'ERR_SOURCE',
+    'unsupported input: expected a Blob, File, ArrayBuffer, typed array or ReadableStream',
+  )
 }
 
 /** Prepares an upload; call `start()` on it. */

@@ -21,6 +21,7 @@ export { FileSource } from './sources/file.js'
 export { nodeStreamSource } from './sources/node-stream.js'
 export { FileStore } from './state/file-store.js'
 export { headerReader, type NodeHttpOptions, NodeHttpTransport } from './transports/node-http.js'
+export { type NodeHttp2Options, NodeHttp2Transport } from './transports/node-http2.js'
 
 /** A file path, a Node Readable, a Blob/File, bytes, or a WHATWG ReadableStream. */
 export type UploadInput = string | Readable | Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>
@@ -52,7 +53,8 @@ export async function createUpload(input: UploadInput, options: NodeUploadOption
     options.store === false
       ? undefined
       : (options.store ?? (options.stateDir ? new FileStore(options.stateDir) : undefined))
-  const transport = options.transport ?? (sharedTransport ??= new NodeHttpTransport())
+  sharedTransport ??= new NodeHttpTransport()
+  const transport = options.transport ?? sharedTransport
   return new Upload(source, { ...options, store }, { transport })
 }
 

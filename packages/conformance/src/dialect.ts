@@ -4,7 +4,15 @@
  * codecs, so that a bug shared by a codec and the server is not hidden; only the Structured Field readers and writers
  * of `@rufh/protocol` are reused.
  */
-import { Field, PARTIAL_UPLOAD, readBoolean, readInteger, readIntegerDictionary, writeBoolean, writeInteger } from '@rufh/protocol'
+import {
+  Field,
+  PARTIAL_UPLOAD,
+  readBoolean,
+  readInteger,
+  readIntegerDictionary,
+  writeBoolean,
+  writeInteger,
+} from '@rufh/protocol'
 import { header, type RawResponse } from '@rufh/wire'
 
 /** Draft revisions per interop version, oldest first (spec notes §1). */

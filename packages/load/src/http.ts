@@ -3,7 +3,7 @@
  * body streamed from a generator under backpressure, every 1xx recorded, and an optional cut: after `cutAfter` body
  * bytes the connection is reset (TCP RST), as a failing network would do. Never rejects: failures are results.
  */
-import { type Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from 'node:http'
+import { type Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { Socket } from 'node:net'
 

@@ -43,15 +43,10 @@ function histogram(): Histogram {
 export function summarize(h: Histogram): LatencySummary {
   const ms = (us: number) => Math.round(us) / 1000
   if (h.totalCount === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }
-  return {
-    count: h.totalCount,
-    mean: ms(h.mean),
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
-  }
+  // A percentile is the top of its bucket, which can lie above the largest value recorded: clamp to it.
+  const max = h.maxValue
+  const at = (p: number) => ms(Math.min(h.getValueAtPercentile(p), max))
+  return { count: h.totalCount, mean: ms(h.mean), p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: ms(max) }
 }
 
 interface Bucket {
@@ -89,7 +84,7 @@ export class Metrics {
   private bucketMs: number
   private readonly buckets: Bucket[] = []
 
-  constructor(bucketMs = 1000) {
+  constructor(bucketMs = 100) {
     this.bucketMs = bucketMs
   }
 

@@ -8,7 +8,11 @@ test('parseHostPort reads host:port, [v6]:port and :port, and rejects the rest',
   assert.deepEqual(parseHostPort('[::1]:0', 'x'), { host: '::1', port: 0 })
   assert.deepEqual(parseHostPort(':80', 'x'), { host: '', port: 80 })
   for (const bad of ['', '127.0.0.1', '127.0.0.1:', '127.0.0.1:65536', '::1:80', '[::1]80', 'h:p']) {
-    assert.throws(() => parseHostPort(bad, 'x'), (e: unknown) => e instanceof NetsimError && e.code === 'ERR_INVALID_FIELD', bad)
+    assert.throws(
+      () => parseHostPort(bad, 'x'),
+      (e: unknown) => e instanceof NetsimError && e.code === 'ERR_INVALID_FIELD',
+      bad,
+    )
   }
 })
 
@@ -21,7 +25,8 @@ test('only loopback addresses pass unless non-loopback is allowed', () => {
   }
   assert.throws(
     () => resolveAddress('0.0.0.0:80', 'listen', false),
-    (e: unknown) => e instanceof NetsimError && e.code === 'ERR_NOT_LOOPBACK' && e.status === 400 && /allow/.test(e.message),
+    (e: unknown) =>
+      e instanceof NetsimError && e.code === 'ERR_NOT_LOOPBACK' && e.status === 400 && /allow/.test(e.message),
   )
   assert.throws(() => resolveAddress(':80', 'listen', false), /every interface/)
   assert.deepEqual(resolveAddress('0.0.0.0:80', 'listen', true), { host: '0.0.0.0', port: 80 })

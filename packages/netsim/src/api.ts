@@ -3,7 +3,7 @@
  * (toxiproxy-node-client, the Go and Ruby clients, toxiproxy-cli) work unchanged. Default address 127.0.0.1:8474.
  * Errors answer `{"error": message, "status": code}` as toxiproxy does, plus netsim's stable `code`.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { formatHostPort, resolveAddress } from './address.js'
 import { NetsimError } from './errors.js'
 import type { Netsim } from './netsim.js'
@@ -25,24 +25,33 @@ interface Reply {
   body?: unknown
 }
 
-async function readJson(req: IncomingMessage, required: boolean): Promise<unknown> {
-  const parts: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_BODY) throw new NetsimError('ERR_BODY_TOO_LARGE', `request body over ${MAX_BODY} bytes`)
-    parts.push(chunk)
-  }
-  const text = Buffer.concat(parts).toString('utf8').trim()
-  if (text === '') {
-    if (required) throw new NetsimError('ERR_BAD_REQUEST_BODY', 'bad request body: empty')
-    return {}
-  }
-  try {
-    return JSON.parse(text) as unknown
-  } catch (e) {
-    throw new NetsimError('ERR_BAD_REQUEST_BODY', `bad request body: ${(e as Error).message}`)
-  }
+/**
+ * Reads the body as JSON. An oversized body is read to its end and dropped rather than cut off: cutting it off would
+ * destroy the connection under a keep-alive client, which would then fail its next request instead of this one.
+ */
+function readJson(req: IncomingMessage, required: boolean): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY) parts.push(chunk)
+    })
+    req.on('error', reject)
+    req.on('end', () => {
+      if (size > MAX_BODY) return reject(new NetsimError('ERR_BODY_TOO_LARGE', `request body over ${MAX_BODY} bytes`))
+      const text = Buffer.concat(parts).toString('utf8').trim()
+      if (text === '') {
+        if (required) return reject(new NetsimError('ERR_BAD_REQUEST_BODY', 'bad request body: empty'))
+        return resolve({})
+      }
+      try {
+        resolve(JSON.parse(text) as unknown)
+      } catch (e) {
+        reject(new NetsimError('ERR_BAD_REQUEST_BODY', `bad request body: ${(e as Error).message}`))
+      }
+    })
+  })
 }
 
 function proxyPatch(body: unknown): { listen?: string; upstream?: string; enabled?: boolean } {
@@ -183,7 +192,10 @@ export function createApiHandler(ns: Netsim): (req: IncomingMessage, res: Server
         if (!m) continue
         const handler = route.methods[req.method ?? '']
         if (!handler) {
-          throw new NetsimError('ERR_METHOD_NOT_ALLOWED', `${req.method} not allowed on ${path}; use ${Object.keys(route.methods).join(', ')}`)
+          throw new NetsimError(
+            'ERR_METHOD_NOT_ALLOWED',
+            `${req.method} not allowed on ${path}; use ${Object.keys(route.methods).join(', ')}`,
+          )
         }
         let params: string[]
         try {

@@ -5,7 +5,7 @@
  * are selected when their head is seen on the request side; the response side looks the choice up in the
  * connection's queue of outstanding requests, since HTTP/1.1 answers requests in order.
  */
-import { type Item, type Sink, TimedQueue, now } from './chain.js'
+import { type Item, now, type Sink, TimedQueue } from './chain.js'
 import { Http1Tracker, type Piece, type RequestHead, type ResponseHead } from './http1-parser.js'
 import type { Link } from './link.js'
 import type { Rng } from './rng.js'
@@ -130,7 +130,8 @@ export class HttpStage implements Sink {
     switch (p.kind) {
       case 'raw':
       case 'head-part':
-        return this.#forward(p.bytes)
+        this.#forward(p.bytes)
+        return
       case 'head': {
         const head = p.head as RequestHead
         const rec: RequestRecord = { head, faults: this.link.conn.proxy.selectHttpFaults(head) }
@@ -147,7 +148,10 @@ export class HttpStage implements Sink {
         if (this.#buffer) {
           this.#buffer.bytes += p.bytes.length
           const max = this.#buffer.fault.spec.attributes.max_bytes
-          if (max > 0 && this.#buffer.bytes > max) return this.#tooLarge()
+          if (max > 0 && this.#buffer.bytes > max) {
+            this.#tooLarge()
+            return
+          }
         }
         if (this.#cut && p.payload) {
           const cut = this.#cut
@@ -155,11 +159,13 @@ export class HttpStage implements Sink {
           if (p.bytes.length >= room) {
             if (room > 0) this.#forward(p.bytes.subarray(0, room))
             cut.seen = cut.at
-            return this.#fireCut()
+            this.#fireCut()
+            return
           }
           cut.seen += p.bytes.length
         }
-        return this.#forward(p.bytes)
+        this.#forward(p.bytes)
+        return
       case 'end':
         if (this.#cut) {
           this.#trace(this.#cut.fault, 'cut-missed', { offset: this.#cut.at, received: this.#cut.seen })
@@ -244,10 +250,14 @@ export class HttpStage implements Sink {
       case 'raw':
       case 'head-part':
         if (this.#swallow) return
-        return this.#forward(p.bytes)
+        this.#forward(p.bytes)
+        return
       case 'head': {
         const head = p.head as ResponseHead
-        if (head.interim) return this.#interim(head, p.bytes)
+        if (head.interim) {
+          this.#interim(head, p.bytes)
+          return
+        }
         // The tracker has just taken this response's request off the queue (nextRequestMethod).
         if (head.status === 101) this.link.other.http.tracker.toPassthrough()
         const drop = find(this.#current, 'http_drop_response')
@@ -256,11 +266,13 @@ export class HttpStage implements Sink {
           this.#trace(drop, 'drop-response', { status: head.status })
           return
         }
-        return this.#forward(p.bytes)
+        this.#forward(p.bytes)
+        return
       }
       case 'body':
         if (this.#swallow) return
-        return this.#forward(p.bytes)
+        this.#forward(p.bytes)
+        return
       case 'end':
         if (this.#swallow) this.#terminate(this.#swallow.spec.attributes.action)
         return

@@ -16,7 +16,8 @@ function summary(pieces: Piece[]): string[] {
   const s: string[] = []
   for (const p of pieces) {
     let label: string
-    if (p.kind === 'head') label = p.head.kind === 'request' ? `H ${p.head.method} ${p.head.target}` : `H ${p.head.status}`
+    if (p.kind === 'head')
+      label = p.head.kind === 'request' ? `H ${p.head.method} ${p.head.target}` : `H ${p.head.status}`
     else if (p.kind === 'body') label = p.payload ? 'P' : 'F'
     else if (p.kind === 'end') label = 'E'
     else label = p.kind === 'raw' ? 'R' : 'h'
@@ -33,7 +34,18 @@ const twoRequests =
   'POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: t\r\n\r\n'
 
 test('request framing: Content-Length and chunked bodies, pipelined, however the bytes are split', () => {
-  const expected = ['H PUT /a', 'P:hello', 'E', 'H POST /b', 'F:3;ext=1\r\n', 'P:abc', 'F:\r\n2\r\n', 'P:de', 'F:\r\n0\r\nTrailer: t\r\n\r\n', 'E']
+  const expected = [
+    'H PUT /a',
+    'P:hello',
+    'E',
+    'H POST /b',
+    'F:3;ext=1\r\n',
+    'P:abc',
+    'F:\r\n2\r\n',
+    'P:de',
+    'F:\r\n0\r\nTrailer: t\r\n\r\n',
+    'E',
+  ]
   assert.deepEqual(summary(run(new Http1Tracker('request'), twoRequests)), expected)
   // Every split point, including inside the blank line and inside chunk-size lines.
   for (let k = 1; k < twoRequests.length; k++) {
@@ -45,8 +57,13 @@ test('request framing: Content-Length and chunked bodies, pipelined, however the
 })
 
 test('request heads: method, target, lower-cased headers and framing are reported; no body without length', () => {
-  const pieces = run(new Http1Tracker('request'), '\r\nGET /x?y HTTP/1.1\r\nX-A: 1\r\nx-a: 2\r\n\r\nGET / HTTP/1.1\r\n\r\n')
-  const heads = pieces.filter((p): p is Extract<Piece, { kind: 'head' }> => p.kind === 'head').map((p) => p.head as RequestHead)
+  const pieces = run(
+    new Http1Tracker('request'),
+    '\r\nGET /x?y HTTP/1.1\r\nX-A: 1\r\nx-a: 2\r\n\r\nGET / HTTP/1.1\r\n\r\n',
+  )
+  const heads = pieces
+    .filter((p): p is Extract<Piece, { kind: 'head' }> => p.kind === 'head')
+    .map((p) => p.head as RequestHead)
   assert.equal(heads.length, 2)
   assert.equal(heads[0]!.method, 'GET')
   assert.equal(heads[0]!.target, '/x?y')
@@ -69,7 +86,22 @@ test('response framing: interim 1xx, HEAD and 204 without body, until-close, chu
     'HTTP/1.1 204 No Content\r\n\r\n' +
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n'
   const pieces = run(t, input, [10, 70, 71])
-  assert.deepEqual(summary(pieces), ['H 104', 'H 100', 'H 201', 'P:ok', 'E', 'H 200', 'E', 'H 204', 'E', 'H 200', 'F:1\r\n', 'P:z', 'F:\r\n0\r\n\r\n', 'E'])
+  assert.deepEqual(summary(pieces), [
+    'H 104',
+    'H 100',
+    'H 201',
+    'P:ok',
+    'E',
+    'H 200',
+    'E',
+    'H 204',
+    'E',
+    'H 200',
+    'F:1\r\n',
+    'P:z',
+    'F:\r\n0\r\n\r\n',
+    'E',
+  ])
   const interim = pieces.flatMap((p) => (p.kind === 'head' ? [(p.head as ResponseHead).interim] : []))
   assert.deepEqual(interim, [true, true, false, false, false, false])
   assert.equal(methods.length, 0, 'a final response takes its request, an interim one does not')

@@ -298,7 +298,9 @@ export class Http1Tracker {
       if (this.#lineLength > 8192) return this.#giveUp(out, Buffer.alloc(0))
       return stop
     }
-    const line = Buffer.concat(this.#line, this.#lineLength).toString('latin1').replace(/\r?\n$/, '')
+    const line = Buffer.concat(this.#line, this.#lineLength)
+      .toString('latin1')
+      .replace(/\r?\n$/, '')
     this.#line = []
     this.#lineLength = 0
     const st = this.#state

@@ -15,12 +15,12 @@ export type { FaultEvent } from './chain.js'
 export { type CliIo, netsimCommand, netsimSummary, netsimUsage } from './cli.js'
 export { NetsimError, type NetsimErrorCode } from './errors.js'
 export { Netsim, type NetsimEvents, type NetsimOptions, type ProxyInput } from './netsim.js'
-export { Proxy, type ProxyJson } from './proxy.js'
-export { Rng, normalizeSeed } from './rng.js'
+export { NetsimProxy, type ProxyJson } from './proxy.js'
+export { normalizeSeed, Rng } from './rng.js'
 export {
   loadScenario,
-  parseScenario,
   type PlayOptions,
+  parseScenario,
   playScenario,
   type Scenario,
   type ScenarioRun,

@@ -12,9 +12,13 @@ import { Rng } from './rng.js'
 import { isTcpToxic, type Stream, type TcpToxicSpec, type ToxicSpec } from './toxic-spec.js'
 import { createStage } from './toxics/index.js'
 
-/** Room for about 40 ms at 100 MB/s: enough that a latency toxic does not throttle a fast transfer much. */
+/**
+ * At most this much is held per direction: about 40 ms at 100 MB/s. Like a TCP window it caps throughput under a
+ * latency toxic (4 MiB per 100 ms of latency is about 40 MB/s). Reading resumes while half of it is still queued, so
+ * a short scheduling stall does not leave a paced stage with nothing to send.
+ */
 const HIGH_WATER = 4 * 1024 * 1024
-const LOW_WATER = 1024 * 1024
+const LOW_WATER = 2 * 1024 * 1024
 
 class Writer implements Sink {
   constructor(private readonly link: Link) {}
@@ -121,7 +125,8 @@ export class Link {
   sync(toxics: readonly ToxicSpec[]): void {
     if (this.#frozen) return
     const wanted = toxics.filter(
-      (t): t is TcpToxicSpec => t.stream === this.stream && isTcpToxic(t) && this.conn.draw(this.stream, t.name) < t.toxicity,
+      (t): t is TcpToxicSpec =>
+        t.stream === this.stream && isTcpToxic(t) && this.conn.draw(this.stream, t.name) < t.toxicity,
     )
     const names = new Set(wanted.map((t) => t.name))
     // Removed stages hand what they hold to the stage after them, in chain order, before anything is rewired.

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events'
 import type { FaultEvent } from './chain.js'
 import { NetsimError } from './errors.js'
-import { Proxy, type ProxyJson } from './proxy.js'
+import { NetsimProxy, type ProxyJson } from './proxy.js'
 import { normalizeSeed, randomSeed } from './rng.js'
 import { checkName } from './toxic-spec.js'
 
@@ -35,7 +35,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function checkProxyInput(input: unknown, where = ''): Required<ProxyInput> {
   if (!isRecord(input)) throw new NetsimError('ERR_BAD_REQUEST_BODY', `${where}a proxy must be a JSON object`)
   const { name, upstream, listen, enabled } = input
-  if (name === undefined || name === '') throw new NetsimError('ERR_MISSING_FIELD', `${where}missing required field: name`)
+  if (name === undefined || name === '')
+    throw new NetsimError('ERR_MISSING_FIELD', `${where}missing required field: name`)
   if (upstream === undefined || upstream === '') {
     throw new NetsimError('ERR_MISSING_FIELD', `${where}missing required field: upstream`)
   }
@@ -57,7 +58,7 @@ function checkProxyInput(input: unknown, where = ''): Required<ProxyInput> {
 export class Netsim extends EventEmitter<NetsimEvents> {
   readonly seed: number
   readonly allowNonLoopback: boolean
-  readonly #proxies = new Map<string, Proxy>()
+  readonly #proxies = new Map<string, NetsimProxy>()
   #closed = false
 
   constructor(options: NetsimOptions = {}) {
@@ -74,21 +75,21 @@ export class Netsim extends EventEmitter<NetsimEvents> {
     this.emit('fault', event)
   }
 
-  proxies(): Proxy[] {
+  proxies(): NetsimProxy[] {
     return [...this.#proxies.values()]
   }
 
-  proxy(name: string): Proxy {
+  proxy(name: string): NetsimProxy {
     const p = this.#proxies.get(name)
     if (!p) throw new NetsimError('ERR_PROXY_NOT_FOUND', `proxy not found: ${name}`)
     return p
   }
 
-  async createProxy(input: ProxyInput | unknown): Promise<Proxy> {
+  async createProxy(input: ProxyInput | unknown): Promise<NetsimProxy> {
     this.#open()
     const cfg = checkProxyInput(input)
     if (this.#proxies.has(cfg.name)) throw new NetsimError('ERR_PROXY_EXISTS', `proxy already exists: ${cfg.name}`)
-    const proxy = new Proxy(this, cfg)
+    const proxy = new NetsimProxy(this, cfg)
     // Claimed before the first await, so two concurrent creates of one name cannot both succeed.
     this.#proxies.set(cfg.name, proxy)
     try {
@@ -110,7 +111,7 @@ export class Netsim extends EventEmitter<NetsimEvents> {
    * toxiproxy's `/populate`: create each proxy, or replace one of the same name whose listen or upstream differs.
    * Everything is validated before anything changes.
    */
-  async populate(input: unknown): Promise<Proxy[]> {
+  async populate(input: unknown): Promise<NetsimProxy[]> {
     this.#open()
     if (!Array.isArray(input)) throw new NetsimError('ERR_BAD_REQUEST_BODY', 'populate expects a JSON array of proxies')
     const configs = input.map((p, i) => checkProxyInput(p, `proxy ${i + 1}: `))
@@ -119,9 +120,9 @@ export class Netsim extends EventEmitter<NetsimEvents> {
       if (names.has(c.name)) throw new NetsimError('ERR_BAD_REQUEST_BODY', `duplicate proxy name ${c.name}`)
       names.add(c.name)
       // Constructing validates the addresses without binding anything.
-      new Proxy(this, c)
+      new NetsimProxy(this, c)
     }
-    const out: Proxy[] = []
+    const out: NetsimProxy[] = []
     for (const c of configs) {
       const existing = this.#proxies.get(c.name)
       if (existing && existing.listen === c.listen && existing.upstream === c.upstream) {

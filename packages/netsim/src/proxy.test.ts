@@ -5,8 +5,9 @@ import { test } from 'node:test'
 import { NetsimError } from './errors.js'
 import { collect, connectTo, echoServer, proxyTo, sleep, tcpServer, within, withNetsim } from './test-helpers.js'
 
-test('forwards both ways and passes a half-close on', async () => {
+test('forwards both ways and passes a half-close on', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     const p = await proxyTo(ns, echo.address)
     assert.match(p.listen, /^127\.0\.0\.1:\d+$/)
@@ -19,7 +20,6 @@ test('forwards both ways and passes a half-close on', async () => {
     assert.equal(r.data.toString(), 'hello world')
     assert.equal(r.how, 'end', 'the echo server ended after our FIN reached it through the proxy')
   })
-  await echo.close()
 })
 
 test('an unreachable upstream closes the client without data', async () => {
@@ -34,8 +34,9 @@ test('an unreachable upstream closes the client without data', async () => {
   })
 })
 
-test('disabling a proxy closes its connections and stops listening; enabling brings it back on the same port', async () => {
+test('disabling a proxy closes its connections and stops listening; enabling brings it back on the same port', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     const p = await proxyTo(ns, echo.address)
     const port = p.port
@@ -57,16 +58,21 @@ test('disabling a proxy closes its connections and stops listening; enabling bri
     c2.end('again')
     assert.equal((await within(2000, r2)).data.toString(), 'again')
   })
-  await echo.close()
 })
 
-test('proxy names are unique; addresses off loopback are refused unless allowed', async () => {
+test('proxy names are unique; addresses off loopback are refused unless allowed', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     await ns.createProxy({ name: 'a', upstream: echo.address })
-    await assert.rejects(ns.createProxy({ name: 'a', upstream: echo.address }), (e: unknown) => e instanceof NetsimError && e.status === 409)
+    await assert.rejects(
+      ns.createProxy({ name: 'a', upstream: echo.address }),
+      (e: unknown) => e instanceof NetsimError && e.status === 409,
+    )
     await assert.rejects(ns.createProxy({ name: 'b', upstream: '10.1.2.3:80' }), { code: 'ERR_NOT_LOOPBACK' })
-    await assert.rejects(ns.createProxy({ name: 'c', upstream: echo.address, listen: '0.0.0.0:0' }), { code: 'ERR_NOT_LOOPBACK' })
+    await assert.rejects(ns.createProxy({ name: 'c', upstream: echo.address, listen: '0.0.0.0:0' }), {
+      code: 'ERR_NOT_LOOPBACK',
+    })
     await assert.rejects(ns.createProxy({ name: 'd', upstream: 'example.com:80' }), { code: 'ERR_NOT_LOOPBACK' })
     assert.deepEqual(
       ns.proxies().map((p) => p.name),
@@ -81,11 +87,11 @@ test('proxy names are unique; addresses off loopback are refused unless allowed'
     c.end('x')
     assert.equal((await within(2000, r)).data.toString(), 'x')
   })
-  await echo.close()
 })
 
-test('a toxic added to a live connection applies to it, and removing it releases what it held at once', async () => {
+test('a toxic added to a live connection applies to it, and removing it releases what it held at once', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     const p = await proxyTo(ns, echo.address)
     const c = await connectTo(p.port)
@@ -102,11 +108,11 @@ test('a toxic added to a live connection applies to it, and removing it releases
     assert.ok(dt >= 95 && dt < 1000, `released after ${dt.toFixed(0)} ms, expected right after the removal at 100 ms`)
     c.destroy()
   })
-  await echo.close()
 })
 
-test('toxicity picks a seeded subset of connections, the same one for the same seed', async () => {
+test('toxicity picks a seeded subset of connections, the same one for the same seed', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   const affected = async (seed: number): Promise<number[]> =>
     withNetsim({ seed }, async (ns) => {
       const p = await ns.createProxy({ name: 'tox', upstream: echo.address })
@@ -125,5 +131,4 @@ test('toxicity picks a seeded subset of connections, the same one for the same s
   assert.ok(a.length > 3 && a.length < 21, `${a.length} of 24 connections affected at toxicity 0.5`)
   assert.deepEqual(await affected(11), a)
   assert.notDeepEqual(await affected(12), a)
-  await echo.close()
 })

@@ -3,15 +3,15 @@
  * semantics follow toxiproxy's: `listen` reports the bound address (so port 0 becomes the real port), changing
  * `listen` or `upstream` restarts the proxy, and disabling it closes every connection.
  */
-import { type Server, type Socket, connect, createServer } from 'node:net'
-import { type HostPort, formatHostPort, resolveAddress } from './address.js'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { formatHostPort, type HostPort, resolveAddress } from './address.js'
 import type { FaultEvent } from './chain.js'
 import { Connection, type ProxyHooks } from './connection.js'
 import { NetsimError } from './errors.js'
 import type { SelectedFault } from './http-faults.js'
 import type { RequestHead } from './http1-parser.js'
 import { Rng } from './rng.js'
-import { type ToxicSpec, isHttpToxic, parseToxic, patchToxic, toxicToJson } from './toxic-spec.js'
+import { isHttpToxic, parseToxic, patchToxic, type ToxicSpec, toxicToJson } from './toxic-spec.js'
 
 /** What a proxy needs from the `Netsim` that owns it. */
 export interface NetsimHooks {
@@ -36,7 +36,7 @@ export interface ProxyJson {
   toxics: Record<string, unknown>[]
 }
 
-export class Proxy implements ProxyHooks {
+export class NetsimProxy implements ProxyHooks {
   readonly name: string
   #listen: string
   #upstream: string
@@ -116,7 +116,12 @@ export class Proxy implements ProxyHooks {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => this.#accept(s))
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new NetsimError('ERR_LISTEN', `proxy ${this.name}: cannot listen on ${this.#listen}: ${err.code ?? err.message}`)),
+        reject(
+          new NetsimError(
+            'ERR_LISTEN',
+            `proxy ${this.name}: cannot listen on ${this.#listen}: ${err.code ?? err.message}`,
+          ),
+        ),
       )
       server.listen({ host: addr.host === '' ? undefined : addr.host, port: addr.port }, resolve)
     })
@@ -228,6 +233,7 @@ export class Proxy implements ProxyHooks {
     if (!this.#enabled) return void client.destroy()
     const index = this.#accepted++
     this.#pending.add(client)
+    client.once('close', () => this.#pending.delete(client))
     const onEarlyError = (): void => {
       upstream.destroy()
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Rng, normalizeSeed } from './rng.js'
+import { normalizeSeed, Rng } from './rng.js'
 
 const draw = (r: Rng, n: number): number[] => Array.from({ length: n }, () => r.nextU32())
 
@@ -30,7 +30,9 @@ test('next() is in [0, 1) and roughly uniform; int() stays within its inclusive 
   assert.equal(seen.size, 7)
 })
 
-test('normalizeSeed accepts big integers and strings, and keeps them apart', () => {
+test('normalizeSeed keeps 32-bit seeds (a printed seed repeats its run), folds big ones, hashes strings', () => {
+  assert.equal(normalizeSeed(42), 42)
+  assert.equal(normalizeSeed(normalizeSeed('ci-run')), normalizeSeed('ci-run'))
   assert.equal(normalizeSeed(2 ** 40), normalizeSeed(2 ** 40))
   assert.notEqual(normalizeSeed(2 ** 40), normalizeSeed(2 ** 40 + 1))
   assert.notEqual(normalizeSeed(2 ** 32), normalizeSeed(0))

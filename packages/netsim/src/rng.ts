@@ -32,11 +32,15 @@ function hashLabel(h: number, label: string | number): number {
   return mix32(x ^ Math.imul(s.length, GOLDEN))
 }
 
-/** Turns any seed the user may give (an integer of any size, or a string) into 32 bits. */
+/**
+ * Turns any seed the user may give (an integer of any size, or a string) into 32 bits. Integers below 2^32 stay as
+ * they are, so the seed a run prints can be passed back to repeat it.
+ */
 export function normalizeSeed(seed: number | string): number {
   if (typeof seed === 'string') return hashLabel(0, seed)
   if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`)
   const n = Math.trunc(Math.abs(seed))
+  if (n < 0x100000000) return n
   // Fold the high bits in so that seeds above 2^32 still differ from each other.
   return mix32((n >>> 0) ^ mix32(Math.floor(n / 0x100000000)))
 }

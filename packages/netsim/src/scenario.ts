@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import { NetsimError } from './errors.js'
 import type { Netsim, ProxyInput } from './netsim.js'
-import { type ToxicInput, parseToxic } from './toxic-spec.js'
+import { parseToxic, type ToxicInput } from './toxic-spec.js'
 
 export type TimelineAction =
   | { add: ToxicInput }
@@ -45,7 +45,9 @@ function checkEntry(e: unknown, i: number): TimelineEntry {
   if (proxy !== undefined && typeof proxy !== 'string') throw bad(where, '"proxy" must be a string')
   const present = actionKeys.filter((k) => e[k] !== undefined)
   if (present.length !== 1) throw bad(where, `needs exactly one of ${actionKeys.join(', ')}; found ${present.length}`)
-  const unknown = Object.keys(e).filter((k) => k !== 'at' && k !== 'proxy' && !(actionKeys as readonly string[]).includes(k))
+  const unknown = Object.keys(e).filter(
+    (k) => k !== 'at' && k !== 'proxy' && !(actionKeys as readonly string[]).includes(k),
+  )
   if (unknown.length > 0) throw bad(where, `unknown key ${unknown.join(', ')}`)
   const base = proxy === undefined ? { at } : { at, proxy }
   const key = present[0]!

@@ -1,8 +1,8 @@
 /** Servers and clients for netsim's tests: real sockets on 127.0.0.1, port 0. Not part of the public API. */
 import { once } from 'node:events'
-import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net'
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
 import { Netsim, type NetsimOptions } from './netsim.js'
-import type { Proxy } from './proxy.js'
+import type { NetsimProxy } from './proxy.js'
 
 export interface TcpServer {
   port: number
@@ -83,7 +83,14 @@ export function collect(s: Socket): Promise<Received> {
       error = e
     })
     const done = (how: 'end' | 'close'): void => {
-      const r: Received = { data: Buffer.concat(parts), chunks: parts.length, first, last, endedAt: performance.now(), how }
+      const r: Received = {
+        data: Buffer.concat(parts),
+        chunks: parts.length,
+        first,
+        last,
+        endedAt: performance.now(),
+        how,
+      }
       if (error) r.error = error
       resolve(r)
     }
@@ -92,10 +99,7 @@ export function collect(s: Socket): Promise<Received> {
   })
 }
 
-export async function withNetsim<T>(
-  options: NetsimOptions,
-  fn: (ns: Netsim) => Promise<T>,
-): Promise<T> {
+export async function withNetsim<T>(options: NetsimOptions, fn: (ns: Netsim) => Promise<T>): Promise<T> {
   const ns = new Netsim(options)
   try {
     return await fn(ns)
@@ -105,7 +109,7 @@ export async function withNetsim<T>(
 }
 
 let proxyCounter = 0
-export function proxyTo(ns: Netsim, upstream: string): Promise<Proxy> {
+export function proxyTo(ns: Netsim, upstream: string): Promise<NetsimProxy> {
   return ns.createProxy({ name: `p${++proxyCounter}`, upstream })
 }
 

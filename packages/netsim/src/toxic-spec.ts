@@ -85,7 +85,8 @@ type Field =
   | { kind: 'method' }
   | { kind: 'path' }
 
-const int = (def = 0, min = 0, max?: number): Field => (max === undefined ? { kind: 'int', min, def } : { kind: 'int', min, max, def })
+const int = (def = 0, min = 0, max?: number): Field =>
+  max === undefined ? { kind: 'int', min, def } : { kind: 'int', min, max, def }
 const match = { request: int(0), method: { kind: 'method' }, path: { kind: 'path' } } satisfies Record<string, Field>
 const actions = ['close', 'reset', 'hang'] as const
 
@@ -106,13 +107,21 @@ const types: Record<ToxicType, TypeInfo> = {
   limit_data: { fields: { bytes: int() } },
   http_cut_body: {
     only: 'upstream',
-    fields: { ...match, after_bytes: int(), random: { kind: 'bool', def: false }, action: { kind: 'enum', values: actions, def: 'close' } },
+    fields: {
+      ...match,
+      after_bytes: int(),
+      random: { kind: 'bool', def: false },
+      action: { kind: 'enum', values: actions, def: 'close' },
+    },
   },
   http_half_open: { only: 'upstream', fields: { ...match, after_bytes: int() } },
   http_strip_1xx: { only: 'downstream', fields: { ...match, status: int(0, 0, 199) } },
   http_delay_1xx: { only: 'downstream', fields: { ...match, status: int(0, 0, 199), delay: int() } },
   http_buffer_request: { only: 'upstream', fields: { ...match, max_bytes: int() } },
-  http_drop_response: { only: 'downstream', fields: { ...match, action: { kind: 'enum', values: actions, def: 'close' } } },
+  http_drop_response: {
+    only: 'downstream',
+    fields: { ...match, action: { kind: 'enum', values: actions, def: 'close' } },
+  },
 }
 
 export const toxicTypes: readonly ToxicType[] = Object.keys(types) as ToxicType[]
@@ -177,7 +186,8 @@ function checkAttributes(type: ToxicType, input: unknown, base: Record<string, u
   for (const [key, value] of Object.entries(input)) {
     const field = fields[key]
     // Unknown keys are refused: a misspelt attribute silently falling back to its default hides the fault under test.
-    if (!field) throw invalid(`${type} has no attribute ${JSON.stringify(key)} (known: ${Object.keys(fields).join(', ')})`)
+    if (!field)
+      throw invalid(`${type} has no attribute ${JSON.stringify(key)} (known: ${Object.keys(fields).join(', ')})`)
     out[key] = checkField(type, key, field, value)
   }
   if (type === 'slicer' && (out['size_variation'] as number) >= (out['average_size'] as number)) {
@@ -193,10 +203,15 @@ function checkToxicity(v: unknown): number {
   return v
 }
 
-const namePattern = /^[^/\s\u0000-\u001f]{1,200}$/
+/** Names appear in URL paths: no "/", no whitespace, no control characters. */
+function isGoodName(name: string): boolean {
+  if (name.length < 1 || name.length > 200 || /[/\s]/.test(name)) return false
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) < 0x20 || name.charCodeAt(i) === 0x7f) return false
+  return true
+}
 
 export function checkName(kind: string, name: unknown): string {
-  if (typeof name !== 'string' || !namePattern.test(name)) {
+  if (typeof name !== 'string' || !isGoodName(name)) {
     throw invalid(`${kind} name must be 1-200 characters without "/", spaces or control characters`)
   }
   return name
@@ -221,7 +236,8 @@ export function parseToxic(input: unknown): ToxicSpec {
   if (info.only && stream !== info.only) {
     throw new NetsimError('ERR_INVALID_STREAM', `${type} acts on the ${info.only} stream only`)
   }
-  const name = input['name'] === undefined || input['name'] === '' ? `${type}_${stream}` : checkName('toxic', input['name'])
+  const name =
+    input['name'] === undefined || input['name'] === '' ? `${type}_${stream}` : checkName('toxic', input['name'])
   const toxicity = input['toxicity'] === undefined ? 1 : checkToxicity(input['toxicity'])
   const defaults = Object.fromEntries(Object.entries(info.fields).map(([k, f]) => [k, defaultOf(f)]))
   const attributes = checkAttributes(type, input['attributes'], defaults)
@@ -233,7 +249,8 @@ export function parseToxic(input: unknown): ToxicSpec {
 export function patchToxic(current: ToxicSpec, input: unknown): ToxicSpec {
   if (!isRecord(input)) throw new NetsimError('ERR_BAD_REQUEST_BODY', 'a toxic update must be a JSON object')
   if (input['type'] !== undefined && input['type'] !== current.type) throw invalid('a toxic type cannot be changed')
-  if (input['stream'] !== undefined && input['stream'] !== current.stream) throw invalid('a toxic stream cannot be changed')
+  if (input['stream'] !== undefined && input['stream'] !== current.stream)
+    throw invalid('a toxic stream cannot be changed')
   const toxicity = input['toxicity'] === undefined ? current.toxicity : checkToxicity(input['toxicity'])
   const attributes = checkAttributes(current.type, input['attributes'], { ...current.attributes })
   return { ...current, toxicity, attributes } as ToxicSpec

@@ -30,8 +30,9 @@ async function roundTrip(port: number, messages: string[]): Promise<number[]> {
   return times
 }
 
-test('latency delays each direction by `latency` ms', async () => {
+test('latency delays each direction by `latency` ms', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     const p = await proxyTo(ns, echo.address)
     const [base] = await roundTrip(p.port, ['a'])
@@ -39,18 +40,20 @@ test('latency delays each direction by `latency` ms', async () => {
     const [down] = await roundTrip(p.port, ['a'])
     p.addToxic({ type: 'latency', stream: 'upstream', attributes: { latency: 60 } })
     const [both] = await roundTrip(p.port, ['a'])
-    assert.ok(base! < 50, `no toxic: ${base} ms`)
-    assert.ok(down! >= 100 && down! < 200, `downstream 100 ms: ${down} ms`)
-    assert.ok(both! >= 160 && both! < 260, `both ways 160 ms: ${both} ms`)
+    // Lower bounds prove the delay; upper bounds only catch gross errors, with room for a busy machine's stalls.
+    assert.ok(base! < 100, `no toxic: ${base} ms`)
+    assert.ok(down! >= 100 && down! < 400, `downstream 100 ms: ${down} ms`)
+    assert.ok(both! >= 160 && both! < 460, `both ways 160 ms: ${both} ms`)
   })
-  await echo.close()
 })
 
-test('latency jitter is drawn from the seed: same seed, same delays', async () => {
+test('latency jitter is drawn from the seed: same seed, same delays', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   const delays = (seed: number): Promise<{ drawn: number[]; measured: number[] }> =>
     withNetsim({ seed }, async (ns) => {
-      const p = await proxyTo(ns, echo.address)
+      // Fixed name: the proxy name is one of the labels the draws derive from.
+      const p = await ns.createProxy({ name: 'jitter', upstream: echo.address })
       p.addToxic({ type: 'latency', attributes: { latency: 60, jitter: 50 } })
       const drawn: number[] = []
       ns.on('fault', (f) => drawn.push(f.detail!['ms'] as number))
@@ -66,13 +69,16 @@ test('latency jitter is drawn from the seed: same seed, same delays', async () =
   assert.ok(new Set(a.drawn).size > 1, 'jitter varies the delay')
   for (let i = 0; i < 6; i++) {
     assert.ok(a.drawn[i]! >= 10 && a.drawn[i]! <= 110)
-    assert.ok(a.measured[i]! >= a.drawn[i]! - 1 && a.measured[i]! < a.drawn[i]! + 60, `measured ${a.measured[i]} vs drawn ${a.drawn[i]}`)
+    assert.ok(
+      a.measured[i]! >= a.drawn[i]! - 1 && a.measured[i]! < a.drawn[i]! + 300,
+      `measured ${a.measured[i]} vs drawn ${a.drawn[i]}`,
+    )
   }
-  await echo.close()
 })
 
-test('slow_close holds the FIN back by `delay` ms but not the data', async () => {
+test('slow_close holds the FIN back by `delay` ms but not the data', async (t) => {
   const src = await sourceServer(100)
+  t.after(() => src.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     const p = await proxyTo(ns, src.address)
     p.addToxic({ type: 'slow_close', attributes: { delay: 300 } })
@@ -80,15 +86,15 @@ test('slow_close holds the FIN back by `delay` ms but not the data', async () =>
     const t0 = performance.now()
     const r = await within(3000, collect(c))
     assert.equal(r.data.length, 100)
-    assert.ok(r.first - t0 < 100, `data after ${r.first - t0} ms`)
+    assert.ok(r.first - t0 < 250, `data after ${r.first - t0} ms`)
     assert.ok(r.endedAt - r.last >= 290, `FIN ${r.endedAt - r.last} ms after the data`)
     assert.equal(r.how, 'end')
   })
-  await src.close()
 })
 
-test('timeout drops data and closes after `timeout` ms; timeout 0 keeps the connection open and silent', async () => {
+test('timeout drops data and closes after `timeout` ms; timeout 0 keeps the connection open and silent', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     const p = await proxyTo(ns, echo.address)
     p.addToxic({ type: 'timeout', attributes: { timeout: 300 } })
@@ -122,11 +128,11 @@ test('timeout drops data and closes after `timeout` ms; timeout 0 keeps the conn
     assert.equal(received, 'back', 'data sent while the toxic was on is gone; data after it flows')
     c2.destroy()
   })
-  await echo.close()
 })
 
-test('reset_peer resets the connection `timeout` ms after the first data', async () => {
+test('reset_peer resets the connection `timeout` ms after the first data', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     const p = await proxyTo(ns, echo.address)
     p.addToxic({ type: 'reset_peer', stream: 'upstream', attributes: { timeout: 200 } })
@@ -139,43 +145,45 @@ test('reset_peer resets the connection `timeout` ms after the first data', async
     assert.equal(got.data.length, 0)
     assert.ok(got.endedAt - t0 >= 190, `reset after ${got.endedAt - t0} ms`)
   })
-  await echo.close()
 })
 
-test('slicer splits data into seeded sizes around average_size, delay µs apart', async () => {
+test('slicer splits data into seeded sizes around average_size, delay µs apart', async (t) => {
   const src = await sourceServer(3000)
+  t.after(() => src.close())
   const run = (seed: number): Promise<{ sizes: number[]; chunks: number; ms: number }> =>
     withNetsim({ seed }, async (ns) => {
-      const p = await proxyTo(ns, src.address)
-      p.addToxic({ type: 'slicer', attributes: { average_size: 100, size_variation: 40, delay: 3000 } })
+      const p = await ns.createProxy({ name: 'slicer', upstream: src.address })
+      p.addToxic({ type: 'slicer', attributes: { average_size: 100, size_variation: 40, delay: 10_000 } })
       const sizes: number[] = []
       ns.on('fault', (f) => sizes.push(f.detail!['bytes'] as number))
+      const t0 = performance.now()
       const c = await connectTo(p.port)
       const r = await within(5000, collect(c))
       assert.deepEqual(r.data, pattern(3000))
-      return { sizes, chunks: r.chunks, ms: r.last - r.first }
+      return { sizes, chunks: r.chunks, ms: r.last - t0 }
     })
   const a = await run(1)
   assert.ok(a.sizes.every((s) => s >= 60 && s <= 140))
   assert.ok(a.sizes.reduce((x, y) => x + y, 0) >= 3000)
-  assert.ok(a.chunks >= 10, `${a.chunks} reads at the client, expected many small ones`)
-  // About 30 slices 3 ms apart.
-  assert.ok(a.ms >= 3 * (a.sizes.length - 1) - 5, `spread over ${a.ms} ms`)
+  // About 30 slices 10 ms apart; a stalled client may read several at once, but not all.
+  assert.ok(a.chunks >= 5, `${a.chunks} reads at the client, expected many small ones`)
+  assert.ok(a.ms >= 10 * (a.sizes.length - 1) - 2, `last slice after ${a.ms} ms`)
   assert.deepEqual((await run(1)).sizes, a.sizes)
   assert.notDeepEqual((await run(2)).sizes, a.sizes)
-  await src.close()
 })
 
-test('limit_data forwards exactly `bytes` bytes, then closes', async () => {
+test('limit_data forwards exactly `bytes` bytes, then closes', async (t) => {
   const src = await sourceServer(5000)
+  t.after(() => src.close())
   const received: number[] = []
   const sink = await tcpServer((s) => {
     let n = 0
     s.on('data', (d: Buffer) => {
       n += d.length
     })
-    s.on('close', () => received.push(n))
+    s.on('end', () => received.push(n))
   })
+  t.after(() => sink.close())
   await withNetsim({ seed: 1 }, async (ns: Netsim) => {
     const down = await proxyTo(ns, src.address)
     down.addToxic({ type: 'limit_data', attributes: { bytes: 1234 } })
@@ -185,30 +193,27 @@ test('limit_data forwards exactly `bytes` bytes, then closes', async () => {
     const up = await proxyTo(ns, sink.address)
     up.addToxic({ type: 'limit_data', stream: 'upstream', attributes: { bytes: 777 } })
     const c = await connectTo(up.port)
-    c.on('error', () => {})
-    const closed = once(c, 'close')
+    const closed = collect(c)
     c.write(pattern(3000))
     await within(3000, closed)
     await sleep(50)
-    assert.deepEqual(received, [777])
+    assert.deepEqual(received, [777], 'the server got the first 777 bytes, then FIN')
   })
-  await sink.close()
-  await src.close()
 })
 
-test('a toxic on one stream leaves the other alone', async () => {
+test('a toxic on one stream leaves the other alone', async (t) => {
   const echo = await echoServer()
+  t.after(() => echo.close())
   await withNetsim({ seed: 1 }, async (ns) => {
     const p = await proxyTo(ns, echo.address)
     const faults: FaultEvent[] = []
     ns.on('fault', (f) => faults.push(f))
     p.addToxic({ type: 'latency', stream: 'upstream', attributes: { latency: 80 } })
     const [t] = await roundTrip(p.port, ['x'])
-    assert.ok(t! >= 80 && t! < 160, `${t} ms`)
+    assert.ok(t! >= 80 && t! < 380, `${t} ms`)
     assert.deepEqual(
       faults.map((f) => [f.stream, f.fault]),
       [['upstream', 'delay']],
     )
   })
-  await echo.close()
 })

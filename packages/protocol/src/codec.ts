@@ -66,6 +66,11 @@ export interface ProtocolCodec {
   readonly retrievalMethods: readonly string[]
   /** Whether `max-append-size`/`min-append-size` bind the content of a creation request too (from I9). */
   readonly appendLimitsBindCreation: boolean
+  /**
+   * Whether the version can announce `Upload-Limit` (from I6). Where it cannot, `min-append-size` is not enforced: a
+   * client has no way to learn it (size caps are still enforced; 413 needs no announcement).
+   */
+  readonly announcesLimits: boolean
   /** Whether a repeated completing append on a completed upload is answered with the final response again (I9). */
   readonly replaysCompletion: boolean
 

@@ -42,7 +42,7 @@ export function problemOf(err: RufhError, status: number, type = 'about:blank'):
     type,
     title: titles[status] ?? 'Error',
     status,
-    detail: status >= 500 ? 'internal error' : err.message,
+    detail: err.code === 'ERR_INTERNAL' ? 'internal error' : err.message,
     code: err.code,
   }
 }

@@ -45,6 +45,21 @@ function stream(data: Buffer, failAt?: number): ReadableStream<Uint8Array> {
   })
 }
 
+/** Careful creation (interop 9, `Upload-Complete: ?0`, no content), with extra fields. */
+const careful = (extra: Record<string, string> = {}) =>
+  new Request(BASE, { method: 'POST', headers: { ...V9, 'upload-complete': '?0', ...extra } })
+
+/** A CORS preflight for `method` from `origin`, optionally naming the request fields. */
+const preflight = (origin: string, method: string, fields?: string) =>
+  new Request(BASE, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': method,
+      ...(fields ? { 'access-control-request-headers': fields } : {}),
+    },
+  })
+
 function patch(url: string, offset: number, complete: boolean, body: Buffer, failAt?: number): Request {
   return new Request(url, {
     method: 'PATCH',
@@ -73,7 +88,7 @@ describe('createFetchHandler with WHATWG Requests', () => {
 
   test('careful creation, HEAD, streamed appends, completion; Location only in the final response', async () => {
     const file = bytes(200 * 1024)
-    const created = await handle(new Request(BASE, { method: 'POST', headers: { ...V9, 'upload-complete': '?0' } }))
+    const created = await handle(careful())
     assert.equal(created.status, 201)
     const location = created.headers.get('location') ?? ''
     assert.match(location, /^http:\/\/uploads\.example\/files\/[A-Za-z0-9_-]{24}$/)
@@ -126,7 +141,7 @@ describe('createFetchHandler with WHATWG Requests', () => {
   })
 
   test('409 on a wrong offset, as problem+json with both offsets', async () => {
-    const created = await handle(new Request(BASE, { method: 'POST', headers: { ...V9, 'upload-complete': '?0' } }))
+    const created = await handle(careful())
     const location = created.headers.get('location') ?? ''
     const r = await handle(patch(location, 5, false, bytes(10)))
     assert.equal(r.status, 409)
@@ -142,7 +157,7 @@ describe('createFetchHandler with WHATWG Requests', () => {
 
   test('a request body that fails midway keeps its prefix; the upload resumes from it', async () => {
     const file = bytes(100 * 1024, 11)
-    const created = await handle(new Request(BASE, { method: 'POST', headers: { ...V9, 'upload-complete': '?0' } }))
+    const created = await handle(careful())
     const location = created.headers.get('location') ?? ''
     const cut = await handle(patch(location, 0, true, file, 48 * 1024))
     assert.ok(cut.status >= 400, `a broken body is not acknowledged (got ${cut.status})`)
@@ -205,16 +220,7 @@ describe('CORS', () => {
 
   test('preflight from an allowed origin lists the methods and request fields; another origin gets 403', async () => {
     const requested = 'content-type, upload-offset, upload-complete, upload-length, upload-draft-interop-version'
-    const pre = await handle(
-      new Request(BASE, {
-        method: 'OPTIONS',
-        headers: {
-          origin: allowed,
-          'access-control-request-method': 'PATCH',
-          'access-control-request-headers': requested,
-        },
-      }),
-    )
+    const pre = await handle(preflight(allowed, 'PATCH', requested))
     assert.ok(pre.status === 200 || pre.status === 204, `preflight answered ${pre.status}`)
     assert.equal(pre.headers.get('access-control-allow-origin'), allowed)
     assert.ok(list(pre.headers.get('vary')).includes('origin'))
@@ -223,20 +229,13 @@ describe('CORS', () => {
     const fields = list(pre.headers.get('access-control-allow-headers'))
     for (const f of requested.split(', ')) assert.ok(fields.includes(f), `${f} allowed`)
 
-    const evil = await handle(
-      new Request(BASE, {
-        method: 'OPTIONS',
-        headers: { origin: 'https://evil.example', 'access-control-request-method': 'PATCH' },
-      }),
-    )
+    const evil = await handle(preflight('https://evil.example', 'PATCH'))
     assert.equal(evil.status, 403)
     assert.equal(evil.headers.get('access-control-allow-origin'), null)
   })
 
   test('responses expose Location, Upload-Offset and the other fields to the allowed origin only', async () => {
-    const r = await handle(
-      new Request(BASE, { method: 'POST', headers: { ...V9, 'upload-complete': '?0', origin: allowed } }),
-    )
+    const r = await handle(careful({ origin: allowed }))
     assert.equal(r.status, 201)
     assert.equal(r.headers.get('access-control-allow-origin'), allowed)
     const exposed = list(r.headers.get('access-control-expose-headers'))
@@ -255,6 +254,21 @@ describe('CORS', () => {
     )
     assert.equal(other.headers.get('access-control-allow-origin'), null)
     assert.equal(other.headers.get('access-control-expose-headers'), null)
+  })
+
+  test('tus 1.0 (served on the same endpoint): the fields a browser client sends are allowed, Tus-* exposed', async () => {
+    // What tus-js-client (default protocol) and the tus extensions rufh serves send from a browser.
+    const requested =
+      'tus-resumable, upload-length, upload-metadata, upload-defer-length, upload-concat, upload-checksum'
+    const pre = await handle(preflight(allowed, 'POST', requested))
+    const fields = list(pre.headers.get('access-control-allow-headers'))
+    for (const f of requested.split(', ')) assert.ok(fields.includes(f), `${f} allowed in the preflight`)
+    const tus = { 'tus-resumable': '1.0.0', 'upload-length': '3', origin: allowed }
+    const r = await handle(new Request(BASE, { method: 'POST', headers: tus }))
+    assert.equal(r.status, 201)
+    const exposed = list(r.headers.get('access-control-expose-headers'))
+    for (const f of ['location', 'upload-offset', 'tus-resumable', 'tus-version', 'tus-extension', 'upload-expires'])
+      assert.ok(exposed.includes(f), `${f} exposed`)
   })
 })
 

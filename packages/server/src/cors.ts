@@ -20,6 +20,15 @@ const EXPOSED = [
   'Upload-Draft-Interop-Version',
   'Accept-Patch',
   'Content-Type',
+  'Tus-Resumable',
+  'Tus-Version',
+  'Tus-Extension',
+  'Tus-Max-Size',
+  'Tus-Checksum-Algorithm',
+  'Upload-Expires',
+  'Upload-Metadata',
+  'Upload-Defer-Length',
+  'Upload-Concat',
 ].join(', ')
 
 const ALLOWED_HEADERS = [
@@ -30,6 +39,13 @@ const ALLOWED_HEADERS = [
   'Upload-Incomplete',
   'Upload-Length',
   'Upload-Draft-Interop-Version',
+  'Tus-Resumable',
+  'Upload-Metadata',
+  'Upload-Defer-Length',
+  'Upload-Concat',
+  'Upload-Checksum',
+  'X-HTTP-Method-Override',
+  'X-Requested-With',
 ].join(', ')
 
 const METHODS = 'POST, PUT, PATCH, HEAD, GET, DELETE, OPTIONS'

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url'
 import { appendHeaders, header, send } from './testkit.js'
 
 const BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
+/** Each test's limit: a server that never exits or answers fails the test instead of hanging the run. */
+const LIMIT_MS = 30_000
 const KiB = 1024
 const MiB = 1024 * KiB
 const SIZE = 4 * MiB
@@ -41,6 +43,11 @@ function serve(dir: string): Promise<Serve> {
   children.add(child)
   child.once('exit', () => children.delete(child))
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error('rufh serve did not print its URL within 10 s'))
+    }, 10_000)
+    child.once('exit', () => clearTimeout(timer))
     let out = ''
     let err = ''
     child.stderr?.on('data', (d: Buffer) => {
@@ -49,7 +56,10 @@ function serve(dir: string): Promise<Serve> {
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /rufh serving (http:\/\/\S+) -> /.exec(out)
-      if (m?.[1]) resolve({ child, url: m[1] })
+      if (m?.[1]) {
+        clearTimeout(timer)
+        resolve({ child, url: m[1] })
+      }
     })
     child.once('exit', (code) => reject(new Error(`rufh serve exited (${code}) before listening: ${err}`)))
   })
@@ -155,7 +165,9 @@ async function freshDir(): Promise<string> {
 
 for (const v of [6, 9]) {
   describe(`kill -9 during uploads, interop ${v}`, () => {
-    test('three crashes in successive PATCHes (mid-stream, after the head, in a pause), then completion', async () => {
+    test('three crashes in successive PATCHes (mid-stream, after the head, in a pause), then completion', {
+      timeout: LIMIT_MS,
+    }, async () => {
       const dir = await freshDir()
       const file = randomBytes(SIZE)
       let srv = await serve(dir)
@@ -191,7 +203,9 @@ for (const v of [6, 9]) {
       await kill9(srv)
     })
 
-    test('crash inside a creation body: the 104 Location survives the restart and the upload resumes', async () => {
+    test('crash inside a creation body: the 104 Location survives the restart and the upload resumes', {
+      timeout: LIMIT_MS,
+    }, async () => {
       const dir = await freshDir()
       const file = randomBytes(2 * MiB)
       const srv = await serve(dir)

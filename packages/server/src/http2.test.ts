@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import type { IncomingHttpHeaders } from 'node:http'
-import { type ClientHttp2Session, connect } from 'node:http2'
+import { type ClientHttp2Session, connect, constants } from 'node:http2'
 import { request as httpsRequest, type RequestOptions } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -109,6 +109,38 @@ async function flow(session: ClientHttp2Session, server: TestServer, v: number, 
   return location
 }
 
+/** A PATCH whose stream the client cancels (RST_STREAM CANCEL) after `kept` bytes: the server keeps that prefix. */
+async function cancelled(session: ClientHttp2Session, server: TestServer): Promise<void> {
+  const created = await h2(session, {
+    ':method': 'POST',
+    ':path': '/files/',
+    'upload-draft-interop-version': 9,
+    'upload-complete': '?0',
+  })
+  assert.equal(created.status, 201)
+  const path = new URL(String(created.headers['location'])).pathname
+  const file = randomBytes(100_000)
+  const kept = 40_000
+  await new Promise<void>((resolve) => {
+    const headers = { ':method': 'PATCH', ':path': path, ...appendHeaders(9, 0, true), 'content-length': file.length }
+    const stream = session.request(headers, { endStream: false })
+    stream.on('error', () => {})
+    stream.on('close', () => resolve())
+    stream.resume()
+    stream.write(file.subarray(0, kept), () => setTimeout(() => stream.close(constants.NGHTTP2_CANCEL), 100))
+  })
+  const head = await h2(session, { ':method': 'HEAD', ':path': path, 'upload-draft-interop-version': 9 })
+  assert.equal(head.headers['upload-offset'], String(kept), 'the bytes before the cancel are kept')
+  const rest = file.subarray(kept)
+  const done = await h2(
+    session,
+    { ':method': 'PATCH', ':path': path, ...appendHeaders(9, kept, true), 'content-length': rest.length },
+    rest,
+  )
+  assert.equal(done.headers['upload-complete'], '?1')
+  assert.ok((await readFile(join(server.dir, path.split('/').pop() ?? ''))).equals(file))
+}
+
 describe('h2c with prior knowledge on the HTTP/1.1 port', () => {
   let server: TestServer
   before(async () => {
@@ -131,6 +163,15 @@ describe('h2c with prior knowledge on the HTTP/1.1 port', () => {
       }
     })
   }
+
+  test('a cancelled h2c stream keeps its prefix; the upload resumes on the same session', async () => {
+    const session = await open(`http://127.0.0.1:${server.port}`)
+    try {
+      await cancelled(session, server)
+    } finally {
+      session.destroy()
+    }
+  })
 
   test('no 104 over h2c without the interop header', async () => {
     const session = await open(`http://127.0.0.1:${server.port}`)
@@ -189,6 +230,15 @@ describe('TLS: ALPN h2 and http/1.1', () => {
     try {
       assert.equal(session.alpnProtocol, 'h2')
       await flow(session, server, 9, origin)
+    } finally {
+      session.destroy()
+    }
+  })
+
+  test('a cancelled h2 stream over TLS keeps its prefix; the upload resumes', async () => {
+    const session = await open(`https://127.0.0.1:${server.port}`, true)
+    try {
+      await cancelled(session, server)
     } finally {
       session.destroy()
     }

@@ -4,8 +4,15 @@
  * answers them, and then closes every connection.
  */
 import { createServer as createHttp1, type Server as Http1Server } from 'node:http'
-import { createServer as createH2c, createSecureServer, type Http2SecureServer, type Http2Server } from 'node:http2'
+import {
+  createServer as createH2c,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type ServerHttp2Session,
+} from 'node:http2'
 import { createServer as createNet, type Server as NetServer, type Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import type { ServerOptions } from './config.js'
 import { UploadHandler } from './handler.js'
 import { createNodeHandler } from './node-adapter.js'
@@ -49,13 +56,15 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
     const h2c = createH2c(handler)
     h2 = h2c
     front = createNet((socket) => {
-      socket.once('data', (first) => {
-        socket.pause()
+      // Peek at the first bytes without flowing mode: the HTTP/2 session reads from the socket's handle directly, so
+      // the bytes must go back into the stream's buffer before it is handed over (tested with h2c and HTTP/1.1).
+      socket.once('readable', () => {
+        const first = socket.read() as Buffer | null
+        if (!first) return
         socket.unshift(first)
         const n = Math.min(first.length, PREFACE.length)
         const isH2 = n > 0 && first.subarray(0, n).equals(PREFACE.subarray(0, n))
         ;(isH2 ? h2c : http1)?.emit('connection', socket)
-        socket.resume()
       })
     })
   }
@@ -63,6 +72,22 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
     sockets.add(s)
     s.once('close', () => sockets.delete(s))
   })
+  // What close() must end gracefully: HTTP/2 sessions (GOAWAY) and HTTP/1.1 connections (FIN after their output).
+  const sessions = new Set<ServerHttp2Session>()
+  const http1Sockets = new Set<Socket>()
+  h2.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session)
+    session.once('close', () => sessions.delete(session))
+  })
+  const trackHttp1 = (s: Socket) => {
+    http1Sockets.add(s)
+    s.once('close', () => http1Sockets.delete(s))
+  }
+  http1?.on('connection', trackHttp1)
+  if (options.tls)
+    (front as Http2SecureServer).on('secureConnection', (s: TLSSocket) => {
+      if (s.alpnProtocol !== 'h2') trackHttp1(s)
+    })
 
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject)
@@ -81,14 +106,16 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
     core,
     async close(graceMs = 5_000) {
       const closed = new Promise<void>((r) => front.close(() => r()))
+      // Running transfers stop, persist what they received, and are answered (503).
       await core.close()
-      http1?.closeIdleConnections()
+      await new Promise<void>((r) => setImmediate(r))
+      // Then every connection ends: HTTP/2 sessions with GOAWAY, HTTP/1.1 connections after their pending output.
+      // (The HTTP/1.1 server never listens itself, so Node's own idle-connection tracking does not see them.)
+      for (const session of sessions) session.close()
+      for (const s of http1Sockets) s.end()
       const timer = setTimeout(() => {
         for (const s of sockets) s.destroy()
       }, graceMs)
-      // Idle keep-alive connections and HTTP/2 sessions end now; busy ones after their response, or at the deadline.
-      for (const s of sockets) if (!http1) s.end()
-      h2.close()
       await closed
       clearTimeout(timer)
     },

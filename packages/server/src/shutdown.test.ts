@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url'
 import { appendHeaders, header, send } from './testkit.js'
 
 const BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
+/** Each test's limit: a server that never exits or answers fails the test instead of hanging the run. */
+const LIMIT_MS = 30_000
 const KiB = 1024
 const MiB = 1024 * KiB
 /** "Within a few seconds": well below the CLI's 5 s grace for busy connections. */
@@ -46,6 +48,11 @@ function serve(dir: string): Promise<Serve> {
     }),
   )
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error('rufh serve did not print its URL within 10 s'))
+    }, 10_000)
+    child.once('exit', () => clearTimeout(timer))
     let out = ''
     let err = ''
     child.stderr?.on('data', (d: Buffer) => {
@@ -54,17 +61,22 @@ function serve(dir: string): Promise<Serve> {
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /rufh serving (http:\/\/\S+) -> /.exec(out)
-      if (m?.[1]) resolve({ child, url: m[1], exited })
+      if (m?.[1]) {
+        clearTimeout(timer)
+        resolve({ child, url: m[1], exited })
+      }
     })
     void exited.then(({ code }) => reject(new Error(`rufh serve exited (${code}) before listening: ${err}`)))
   })
 }
 
-/** SIGTERM; resolves with the exit code and how long the exit took. */
+/** SIGTERM; resolves with the exit code and how long the exit took. A process still there after 10 s is killed. */
 async function term(s: Serve): Promise<{ code: number | null; ms: number }> {
   const t0 = Date.now()
   s.child.kill('SIGTERM')
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 10_000)
   const e = await s.exited
+  clearTimeout(timer)
   return { code: e.code, ms: e.at - t0 }
 }
 
@@ -136,7 +148,9 @@ async function createEmpty(base: string, v: number): Promise<string> {
   return header(r, 'location') ?? ''
 }
 
-test('SIGTERM during a paused append: exit 0, the client is answered 503, every received byte is kept', async () => {
+test('SIGTERM during a paused append: exit 0, the client is answered 503, every received byte is kept', {
+  timeout: LIMIT_MS,
+}, async () => {
   const v = 9
   const dir = await freshDir()
   const file = randomBytes(3 * MiB)
@@ -163,7 +177,9 @@ test('SIGTERM during a paused append: exit 0, the client is answered 503, every 
   assert.equal((await term(again)).code, 0)
 })
 
-test('SIGTERM while the client keeps streaming: exit 0 within seconds, the kept prefix resumes byte-exact', async () => {
+test('SIGTERM while the client keeps streaming: exit 0 within seconds, the kept prefix resumes byte-exact', {
+  timeout: LIMIT_MS,
+}, async () => {
   const v = 6
   const dir = await freshDir()
   const file = randomBytes(4 * MiB)
@@ -187,7 +203,9 @@ test('SIGTERM while the client keeps streaming: exit 0 within seconds, the kept 
   assert.equal((await term(again)).code, 0)
 })
 
-test('SIGTERM during a creation body: 503 carries Location, the upload resumes after the restart', async () => {
+test('SIGTERM during a creation body: 503 carries Location, the upload resumes after the restart', {
+  timeout: LIMIT_MS,
+}, async () => {
   const v = 9
   const dir = await freshDir()
   const file = randomBytes(2 * MiB)
@@ -215,7 +233,7 @@ test('SIGTERM during a creation body: 503 carries Location, the upload resumes a
 /** listen.ts close(): "Idle keep-alive connections and HTTP/2 sessions end now" — not after the 5 s grace. */
 const IDLE_EXIT_MS = 2_000
 
-test('an idle HTTP/1.1 keep-alive connection does not delay the exit', async () => {
+test('an idle HTTP/1.1 keep-alive connection does not delay the exit', { timeout: LIMIT_MS }, async () => {
   const srv = await serve(await freshDir())
   const agent = new Agent({ keepAlive: true })
   const status = await new Promise<number>((resolve, reject) => {
@@ -234,7 +252,7 @@ test('an idle HTTP/1.1 keep-alive connection does not delay the exit', async () 
   assert.ok(exit.ms < IDLE_EXIT_MS, `exit took ${exit.ms} ms with an idle keep-alive connection open`)
 })
 
-test('an idle h2c session does not delay the exit', async () => {
+test('an idle h2c session does not delay the exit', { timeout: LIMIT_MS }, async () => {
   const srv = await serve(await freshDir())
   const session = connect(new URL(srv.url).origin)
   session.on('error', () => {})

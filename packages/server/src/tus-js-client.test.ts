@@ -58,11 +58,12 @@ class RecordingStack implements HttpStack {
       getUnderlyingObject: () => req.getUnderlyingObject(),
       async send(body: unknown) {
         const offset = req.getHeader('Upload-Offset')
+        const complete = req.getHeader('Upload-Complete')
         const bytes = Buffer.isBuffer(body) ? body.length : 0
         const entry: Sent = {
           method,
           offset: offset === undefined ? undefined : Number(offset),
-          complete: req.getHeader('Upload-Complete'),
+          complete,
           bytes,
           interim: [],
         }
@@ -97,14 +98,15 @@ const interopOf = (mode: Mode) => (mode === 'ietf-draft-03' ? 5 : 6)
 /** tus-js-client 4.3.1's typings lack the `protocol` option its code reads. */
 type Options = UploadOptions & { protocol: Mode }
 
-function begin(file: Buffer, options: Options): Upload {
-  const u = new Upload(file, { retryDelays: null, ...options })
+/** tus-js-client takes a Buffer or a Node Readable in Node; its typings name only the browser's types. */
+function begin(file: Buffer | Readable, options: Options): Upload {
+  const u = new Upload(file as Buffer, { retryDelays: null, ...options })
   u.start()
   return u
 }
 
 /** Runs one Upload to success; rejects with tus-js-client's error. */
-function upload(file: Buffer, options: Options): Promise<Upload> {
+function upload(file: Buffer | Readable, options: Options): Promise<Upload> {
   return new Promise((resolve, reject) => {
     const u: Upload = begin(file, { ...options, onSuccess: () => resolve(u), onError: reject })
   })
@@ -112,9 +114,7 @@ function upload(file: Buffer, options: Options): Promise<Upload> {
 
 const idOf = (url: string | null) => new URL(url ?? 'http://x/').pathname.split('/').pop() ?? ''
 
-async function stored(url: string | null): Promise<Buffer> {
-  return readFile(join(server.dir, idOf(url)))
-}
+const stored = (url: string | null) => readFile(join(server.dir, idOf(url)))
 
 async function serverOffset(url: string, mode: Mode): Promise<number> {
   const r = await send(url, { method: 'HEAD', headers: { 'upload-draft-interop-version': String(interopOf(mode)) } })
@@ -185,6 +185,50 @@ for (const mode of ['ietf-draft-03', 'ietf-draft-05'] as const) {
       assert.ok(interim.length >= 1 && interim.every((s) => s === 104), `interim: ${interim.join(',')}`)
       assert.equal(stack.sent.filter((s) => s.method === 'PATCH').length, 4)
       assert.ok((await stored(u.url)).equals(file))
+    })
+
+    test('deferred length from a stream: the last PATCH declares it, byte-exact', async () => {
+      const file = randomBytes(700 * KiB)
+      const stack = new RecordingStack()
+      const source = Readable.from([file.subarray(0, 300_000), file.subarray(300_000)], { objectMode: false })
+      const u = await upload(source, {
+        endpoint: server.url,
+        protocol: mode,
+        chunkSize: 256 * KiB,
+        uploadLengthDeferred: true,
+        httpStack: stack,
+      })
+      assert.deepEqual(
+        stack.sent.filter((s) => s.method === 'PATCH').map((p) => [p.bytes, p.complete]),
+        [
+          [256 * KiB, '?0'],
+          [256 * KiB, '?0'],
+          [188 * KiB, '?1'],
+        ],
+      )
+      assert.ok((await stored(u.url)).equals(file))
+    })
+
+    test('abort(true) terminates: DELETE succeeds, the files are gone, HEAD is 404', async () => {
+      const file = randomBytes(MiB)
+      let u: Upload | undefined
+      await new Promise<void>((resolve, reject) => {
+        u = begin(file, {
+          endpoint: server.url,
+          protocol: mode,
+          chunkSize: 256 * KiB,
+          onChunkComplete: () => void u?.abort(true).then(resolve, reject),
+          onError: reject,
+        })
+      })
+      const url = u?.url ?? ''
+      await assert.rejects(stat(join(server.dir, idOf(url))), { code: 'ENOENT' })
+      await assert.rejects(stat(join(server.dir, `${idOf(url)}.json`)), { code: 'ENOENT' })
+      const r = await send(url, {
+        method: 'HEAD',
+        headers: { 'upload-draft-interop-version': String(interopOf(mode)) },
+      })
+      assert.equal(r.status, 404)
     })
 
     test('aborted between chunks, resumed by a new Upload from the server offset', async () => {

@@ -6,7 +6,7 @@
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import tls from 'node:tls'
-import { ParseError, type ParsedHead, ResponseParser } from './parser.js'
+import { type ParsedHead, ParseError, ResponseParser } from './parser.js'
 import { type HeaderList, type RawRequest, type RawResponse, toHeaderList, type WireError } from './types.js'
 
 export interface ConnectOptions {
@@ -75,7 +75,8 @@ export class WireConnection {
   static open(url: string | URL, opts: ConnectOptions = {}): Promise<WireConnection> {
     const u = new URL(url)
     const secure = u.protocol === 'https:'
-    if (!secure && u.protocol !== 'http:') return Promise.reject(wireError('NETWORK', `unsupported scheme ${u.protocol}`))
+    if (!secure && u.protocol !== 'http:')
+      return Promise.reject(wireError('NETWORK', `unsupported scheme ${u.protocol}`))
     const port = Number(u.port || (secure ? 443 : 80))
     const host = u.hostname.replace(/^\[|\]$/g, '')
     const ms = opts.timeoutMs ?? 10_000

@@ -42,7 +42,11 @@ export function describePlan(p: BodyPlan): string {
   return parts.length ? parts.join(', ') : 'whole'
 }
 
-export async function exchange(url: string | URL, req: RawRequest, opts: ExchangeOptions = {}): Promise<ExchangeResult> {
+export async function exchange(
+  url: string | URL,
+  req: RawRequest,
+  opts: ExchangeOptions = {},
+): Promise<ExchangeResult> {
   const started = Date.now()
   const body = req.body === undefined ? Buffer.alloc(0) : Buffer.from(req.body)
   const planned = opts.contentLength ?? body.length
@@ -72,7 +76,10 @@ export async function exchange(url: string | URL, req: RawRequest, opts: Exchang
   const headers = req.headers
   const withExpect =
     opts.expectContinueMs !== undefined
-      ? [...(Array.isArray(headers) ? headers : Object.entries(headers ?? {})), ['Expect', '100-continue'] as [string, string]]
+      ? [
+          ...(Array.isArray(headers) ? headers : Object.entries(headers ?? {})),
+          ['Expect', '100-continue'] as [string, string],
+        ]
       : headers
   conn.writeHead(
     { ...req, ...(withExpect ? { headers: withExpect } : {}) },

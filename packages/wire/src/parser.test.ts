@@ -46,7 +46,10 @@ test('HEAD, 204 and 304 responses have no content whatever Content-Length says',
   ] as const) {
     const p = new ResponseParser({ method })
     const evs = p.push(Buffer.from(`HTTP/1.1 ${status} X\r\nContent-Length: 10\r\n\r\n`))
-    assert.ok(evs.some((e) => e.kind === 'final'), `${method} ${status}`)
+    assert.ok(
+      evs.some((e) => e.kind === 'final'),
+      `${method} ${status}`,
+    )
   }
 })
 

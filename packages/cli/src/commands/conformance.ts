@@ -40,7 +40,12 @@ exit codes: 0 all MUST checks passed, 1 some MUST check failed, 2 usage error or
 `
 
 function list(raw: string | undefined): string[] | undefined {
-  return raw === undefined ? undefined : raw.split(',').map((s) => s.trim()).filter(Boolean)
+  return raw === undefined
+    ? undefined
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
 }
 
 export async function run(argv: string[]): Promise<number> {

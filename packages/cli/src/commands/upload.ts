@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util'
 import {
   createUpload,
   type InteropVersion,
+  NodeHttp2Transport,
   type Progress,
+  type Transport,
   type Upload,
   UploadError,
   type UploadResult,
@@ -24,13 +26,14 @@ protocol. Rerun the same command after Ctrl-C or a network failure to continue w
 FILE may be '-' for standard input (not resumable across runs).
 
 options:
-  --interop N          interop version 3-10 (default: the newest the server speaks)
+  --interop N|tus      interop version 3-10, or tus (tus 1.0.0); default: the newest the server speaks
   --chunk-size SIZE    most bytes per request, e.g. 512k, 8MiB (default: whole file; 8 MiB for stdin)
   --parallel N         files uploaded at the same time (default 2)
   --state DIR          where unfinished uploads are remembered (default $RUFH_STATE_DIR or
                        $XDG_STATE_HOME/rufh/uploads)
   -H, --header 'K: V'  extra request header (repeatable)
   --careful            create with an empty request first (for proxies that mishandle 104)
+  --http2              use HTTP/2 (h2c prior knowledge for http://, ALPN h2 for https://)
   --retries N          consecutive failed attempts before giving up (default 10)
   -q, --quiet          no progress output
   -h, --help           this help
@@ -169,12 +172,13 @@ class Board {
 interface Parsed {
   files: string[]
   url: string
-  interop: InteropVersion | undefined
+  interop: InteropVersion | 'tus' | undefined
   chunkSize: number | undefined
   parallel: number
   stateDir: string
   headers: Record<string, string>
   careful: boolean
+  http2: boolean
   retries: number | undefined
   quiet: boolean
 }
@@ -190,6 +194,7 @@ function parse(argv: string[]): Parsed | string {
       state: { type: 'string' },
       header: { type: 'string', short: 'H', multiple: true },
       careful: { type: 'boolean' },
+      http2: { type: 'boolean' },
       retries: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
@@ -199,10 +204,11 @@ function parse(argv: string[]): Parsed | string {
   if (positionals.length < 2) return 'expected at least one FILE and a URL'
   const url = positionals.at(-1)!
   if (!/^https?:\/\//i.test(url)) return `the last argument must be an http(s) URL, got '${url}'`
-  let interop: InteropVersion | undefined
-  if (values.interop !== undefined) {
+  let interop: InteropVersion | 'tus' | undefined
+  if (values.interop === 'tus') interop = 'tus'
+  else if (values.interop !== undefined) {
     const n = Number(values.interop)
-    if (!Number.isInteger(n) || n < 3 || n > 10) return `--interop must be 3 to 10, got '${values.interop}'`
+    if (!Number.isInteger(n) || n < 3 || n > 10) return `--interop must be 3 to 10 or tus, got '${values.interop}'`
     interop = n as InteropVersion
   }
   const chunkSize = values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size'])
@@ -228,6 +234,7 @@ function parse(argv: string[]): Parsed | string {
     stateDir: values.state ?? process.env['RUFH_STATE_DIR'] ?? join(stateHome, 'rufh', 'uploads'),
     headers,
     careful: values.careful ?? false,
+    http2: values.http2 ?? false,
     retries,
     quiet: values.quiet ?? false,
   }
@@ -260,6 +267,7 @@ export async function run(argv: string[]): Promise<number> {
   const lines = opts.files.map((f) => new Line(f === '-' ? 'stdin' : basename(f)))
   const board = new Board(lines, process.stderr, opts.quiet)
   const running = new Set<Upload>()
+  const transport = opts.http2 ? new NodeHttp2Transport() : undefined
   let interrupted = false
   const onSignal = () => {
     if (interrupted) process.exit(EXIT.interrupted)
@@ -278,7 +286,7 @@ export async function run(argv: string[]): Promise<number> {
       const file = opts.files[i]!
       const line = lines[i]!
       try {
-        results[i] = await uploadOne(file, opts, line, board, running, () => interrupted)
+        results[i] = await uploadOne(file, opts, transport, line, board, running, () => interrupted)
         line.state = `done ${results[i] && (results[i] as UploadResult).response ? '' : '(already complete)'}`.trim()
       } catch (e) {
         results[i] = e instanceof Error ? e : new Error(String(e))
@@ -289,6 +297,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   await Promise.all(Array.from({ length: Math.min(opts.parallel, opts.files.length) }, worker))
   board.stop()
+  transport?.close()
   process.off('SIGINT', onSignal)
   process.off('SIGTERM', onSignal)
 
@@ -309,6 +318,7 @@ export async function run(argv: string[]): Promise<number> {
 async function uploadOne(
   file: string,
   opts: Parsed,
+  transport: Transport | undefined,
   line: Line,
   board: Board,
   running: Set<Upload>,
@@ -322,6 +332,7 @@ async function uploadOne(
     headers: opts.headers,
     stateDir: file === '-' ? undefined : opts.stateDir,
     creation: opts.careful ? 'careful' : 'auto',
+    transport,
     filename: file === '-' ? undefined : basename(file),
     retry: opts.retries === undefined ? undefined : { retries: opts.retries },
   })
@@ -334,7 +345,9 @@ async function uploadOne(
     line.update(p, Date.now())
     board.changed(line)
   })
-  up.on('retry', (e) => board.say(`${line.name}: ${e.error.message}; retry ${e.attempt} in ${(e.delay / 1000).toFixed(1)} s`))
+  up.on('retry', (e) =>
+    board.say(`${line.name}: ${e.error.message}; retry ${e.attempt} in ${(e.delay / 1000).toFixed(1)} s`),
+  )
   try {
     return await up.start()
   } finally {

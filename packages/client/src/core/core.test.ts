@@ -29,10 +29,19 @@ const ex = (over: Partial<Exchange>): Exchange => ({
 describe('retry policy', () => {
   it('grows exponentially, is capped, and jitters within [d/2, d]', () => {
     const p = { ...defaultRetryPolicy, baseDelay: 100, maxDelay: 1000, jitter: false }
-    assert.deepEqual([0, 1, 2, 3, 4, 10].map((a) => backoff(p, a)), [100, 200, 400, 800, 1000, 1000])
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 10].map((a) => backoff(p, a)),
+      [100, 200, 400, 800, 1000, 1000],
+    )
     const j = { ...p, jitter: true }
-    assert.equal(backoff(j, 2, () => 0), 200)
-    assert.equal(backoff(j, 2, () => 1), 400)
+    assert.equal(
+      backoff(j, 2, () => 0),
+      200,
+    )
+    assert.equal(
+      backoff(j, 2, () => 1),
+      400,
+    )
   })
   it('parses Retry-After as seconds or an HTTP-date, and honours it over a shorter backoff', () => {
     const now = Date.parse('2026-11-24T10:00:00Z')
@@ -109,12 +118,12 @@ describe('sizing', () => {
 describe('versions', () => {
   it('tries newest first, or exactly what was asked', () => {
     assert.deepEqual(
-      candidateCodecs('auto').map((c) => c.interop),
-      [10, 9, 8, 7, 6, 5, 4, 3],
+      candidateCodecs('auto').map((c) => c.name),
+      [10, 9, 8, 7, 6, 5, 4, 3].map((n) => `interop-${n}`).concat('tus-1.0.0'),
     )
     assert.deepEqual(
-      candidateCodecs([5, 8, 6]).map((c) => c.interop),
-      [8, 6, 5],
+      candidateCodecs([5, 'tus', 8, 6]).map((c) => c.name),
+      ['interop-8', 'interop-6', 'interop-5', 'tus-1.0.0'],
     )
     assert.equal(candidateCodecs(7)[0], codecFor(7))
     assert.throws(() => candidateCodecs(2 as 3), RangeError)

@@ -14,7 +14,10 @@ export type CreationMode = 'optimistic' | 'careful' | 'auto'
 export interface UploadOptions {
   /** The target resource that accepts creation requests. */
   endpoint: string
-  /** A version, a set of versions, or `auto` (default): the newest the server speaks, learned from its answers. */
+  /**
+   * An interop version (3-10), `'tus'` (tus 1.0.0), a list of them, or `auto` (default): the newest the server speaks,
+   * learned from its answers, with tus 1.0 as the last resort.
+   */
   interop?: InteropPreference | undefined
   creation?: CreationMode | undefined
   /**
@@ -59,8 +62,8 @@ export interface UploadEvents {
   url: { url: string }
   /** An upload remembered from an earlier run continues at `offset` (after its offset retrieval). */
   resumed: { url: string; offset: number }
-  /** The interop version in use (again when the client steps down to an older one). */
-  interop: { interop: number }
+  /** The protocol version in use (again when the client steps down to an older one). */
+  version: { interop: number | undefined; protocol: string }
   /** A transient failure; the next attempt starts after `delay` ms. */
   retry: { attempt: number; delay: number; error: Error }
   status: { status: UploadStatus }
@@ -69,7 +72,10 @@ export interface UploadEvents {
 export interface UploadResult {
   /** The upload resource, when the server created one (a server without resumable support may just take the body). */
   url: string | undefined
-  interop: number
+  /** The interop version used, or undefined for tus 1.0. */
+  interop: number | undefined
+  /** The codec's name: `interop-10`, …, `tus-1.0.0`. */
+  protocol: string
   size: number
   /** The final response (the target resource's answer), or undefined when completion was learned by retrieval. */
   response: { status: number; headers: HeaderReader; body: string } | undefined

@@ -3,52 +3,29 @@
  * Header fields come only from the interop version's codec (`creationFields`, `appendFields`, `requestFields`,
  * `readResponse`); this file decides what to send next from what came back.
  */
-import type { Codec, HeaderReader, ResponseInfo } from '@rufh/protocol'
-import { httpError, LimitExceededError, NetworkError, parseProblem, UploadError } from '../errors.js'
+import type { HeaderReader, ProtocolCodec, ResponseInfo } from '@rufh/protocol'
+import { httpError, LimitExceededError, parseProblem, UploadError } from '../errors.js'
 import { classify, type Procedure } from './classify.js'
+import { exchange, representationFields, resolveUrl, Transient } from './exchange.js'
 import type { Progress, UploadOptions, UploadResult } from './options.js'
 import { parseRetryAfter } from './retry.js'
 import { Sizing } from './sizing.js'
 import type { Body, Source, StoredUpload, Transport, TransportResponse } from './types.js'
-import { candidateCodecs, supportedFrom } from './versions.js'
-
-/** A failure worth retrying after a backoff. */
-export class Transient extends Error {
-  constructor(
-    readonly error: Error,
-    readonly retryAfter?: number | undefined,
-  ) {
-    super(error.message)
-  }
-}
-
-/** The reason a request is aborted by `pause()`. */
-export class Paused extends Error {
-  constructor() {
-    super('paused')
-  }
-}
+import { candidateCodecs, interopOf, isDraft, supportedFrom, targetSemantics } from './versions.js'
 
 export interface SessionHooks {
   now: () => number
   progress: (p: Progress) => void
   url: (url: string) => void
-  interop: (interop: number) => void
+  version: (codec: ProtocolCodec) => void
   resumed: (url: string, offset: number) => void
   persist: (rec: StoredUpload) => void
 }
 
-function resolveUrl(ref: string, base: string): string {
-  return new URL(ref, base).href
-}
-
-function dispositionOf(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_')
-  if (ascii === filename) return `inline; filename="${filename}"`
-  return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
-}
-
 const isOk = (status: number) => status >= 200 && status < 300
+const speaksTus = (h: HeaderReader) => !!h.get('tus-version')
+const speaksOnlyTus = (h: HeaderReader) =>
+  speaksTus(h) && !h.get('upload-limit') && !/partial-upload/i.test(h.get('accept-patch') ?? '')
 
 export class Session {
   readonly endpoint: string
@@ -57,14 +34,16 @@ export class Session {
   offset = 0
   /** Bytes the server confirmed through progress 104s (≥ offset while a request is running). */
   private acked = 0
-  codec: Codec
+  codec: ProtocolCodec
   signal: AbortSignal = new AbortController().signal
   /** Set by a step that changed course without progress (409, 413, version step-down). */
   freeRetry = false
   lastError: Error | undefined
-  private candidates: Codec[]
+  private candidates: ProtocolCodec[]
   private readonly sizing: Sizing
   private needRetrieve = false
+  /** The length the server was told (at creation, or reported by offset retrieval). */
+  private serverLength: number | undefined
   /** The URL came from persisted state and was not confirmed in this run yet. */
   private adopted = false
   /** A 104 or response at this version was understood: never step down after that. */
@@ -87,12 +66,12 @@ export class Session {
     this.careful = mode === 'careful' || (mode === 'auto' && !transport.interim)
   }
 
-  accepts(codec: Codec): boolean {
+  accepts(codec: ProtocolCodec): boolean {
     return this.candidates.includes(codec)
   }
 
   /** Continue an upload remembered from an earlier run. */
-  adopt(url: string, codec: Codec): void {
+  adopt(url: string, codec: ProtocolCodec): void {
     this.url = url
     this.candidates = [codec]
     this.codec = codec
@@ -100,6 +79,17 @@ export class Session {
     this.needRetrieve = true
     this.adopted = true
     this.hooks.url(url)
+  }
+
+  private restart(): void {
+    this.adopted = false
+    this.url = undefined
+    this.needRetrieve = false
+    this.offset = 0
+    this.acked = 0
+    this.candidates = candidateCodecs(this.options.interop ?? 'auto')
+    this.codec = this.candidates[0]!
+    this.versionConfirmed = false
   }
 
   /** The current request was cut: the next step learns the offset again (if there is an upload resource). */
@@ -121,29 +111,23 @@ export class Session {
     return h
   }
 
-  private async send(
+  /** One exchange; `creation` lets its 104s announce the upload URL. */
+  private send(
     method: string,
     url: string,
     headers: Record<string, string>,
     body?: Body,
-    onInterim?: (status: number, h: HeaderReader) => void,
+    interim?: 'creation' | 'append',
   ): Promise<TransportResponse> {
     const start = this.offset
-    try {
-      return await this.transport.request({
-        method,
-        url,
-        headers,
-        body,
-        signal: this.signal,
-        onInterim,
-        onProgress: body ? (n) => this.report(start + n) : undefined,
-      })
-    } catch (e) {
-      if (this.signal.aborted) throw this.signal.reason
-      if (e instanceof NetworkError) throw new Transient(e)
-      throw e
-    }
+    return exchange(this.transport, this.signal, {
+      method,
+      url,
+      headers,
+      body,
+      onInterim: interim && this.interimHandler(interim === 'creation'),
+      onProgress: body ? (n) => this.report(start + n) : undefined,
+    })
   }
 
   private sent = 0
@@ -159,8 +143,8 @@ export class Session {
     this.report(offset)
   }
 
-  private interimHandler(creation: boolean): (status: number, h: HeaderReader) => void {
-    return (status, h) => {
+  private interimHandler(creation: boolean) {
+    return (status: number, h: HeaderReader, abort: (reason: Error) => void): void => {
       if (status !== 104) return
       const info = this.codec.readResponse(h)
       // Every draft: a client MUST ignore a 104 whose interop version does not match its own.
@@ -172,7 +156,8 @@ export class Session {
         try {
           this.sizing.checkSize(this.source.size)
         } catch (e) {
-          this.abortRequest(e)
+          this.lastError = e as Error
+          abort(e as Error)
         }
       }
       if (info.offset !== undefined && info.offset > this.acked) {
@@ -182,19 +167,13 @@ export class Session {
     }
   }
 
-  private requestCtl: ((reason: unknown) => void) | undefined
-  private abortRequest(reason: unknown): void {
-    this.lastError = reason instanceof Error ? reason : undefined
-    this.requestCtl?.(reason)
-  }
-
   private setUrl(location: string): void {
     this.url = resolveUrl(location, this.endpoint)
     this.hooks.url(this.url)
     const maxAge = this.sizing.known.maxAge
     this.hooks.persist({
       url: this.url,
-      interop: this.codec.interop,
+      protocol: this.codec.name,
       endpoint: this.endpoint,
       size: this.source.size,
       createdAt: this.hooks.now(),
@@ -215,6 +194,7 @@ export class Session {
       throw e
     }
     if (isOk(res.status)) {
+      if (isDraft(this.codec) && speaksOnlyTus(res.headers)) this.toTus()
       this.sizing.learn(this.codec.readResponse(res.headers).limits)
       this.sizing.checkSize(this.source.size)
       return
@@ -224,13 +204,23 @@ export class Session {
     if (supported) this.stepDown(supported, true)
   }
 
+  /** A tus-only server (it answers with `Tus-Version` and nothing of the draft): go straight to tus 1.0. */
+  private toTus(): boolean {
+    const tus = this.candidates.find((c) => !isDraft(c))
+    if (!tus || tus === this.codec) return false
+    this.candidates = [tus]
+    this.codec = tus
+    this.hooks.version(tus)
+    return true
+  }
+
   private stepDown(supported: number[] | undefined, keepCurrent = false): boolean {
     const rest = keepCurrent ? this.candidates : this.candidates.slice(1)
-    const next = supported ? rest.filter((c) => supported.includes(c.interop)) : rest
+    const next = supported ? rest.filter((c) => supported.includes(interopOf(c) ?? -1)) : rest
     if (next.length === 0) return false
     this.candidates = next
     this.codec = next[0]!
-    this.hooks.interop(this.codec.interop)
+    this.hooks.version(this.codec)
     return true
   }
 
@@ -239,7 +229,8 @@ export class Session {
     this.sizing.checkSize(this.source.size)
     let body: Body | undefined
     let complete: boolean
-    if (this.careful && this.source.size !== 0) {
+    // tus has no 104: a creation that carried content and was cut would leave no URL to resume, so create empty.
+    if ((this.careful || !isDraft(codec)) && this.source.size !== 0) {
       complete = false
     } else {
       const max = codec.appendLimitsBindCreation ? this.sizing.appendSize : this.sizing.creationSize
@@ -248,22 +239,22 @@ export class Session {
       complete = slice.last
     }
     const headers = { ...this.baseHeaders(), ...codec.creationFields({ complete, length: this.source.size }) }
-    if (this.options.contentType) headers['content-type'] = this.options.contentType
-    if (this.options.filename) headers['content-disposition'] = dispositionOf(this.options.filename)
+    this.serverLength = this.source.size
+    Object.assign(headers, representationFields(codec, this.options))
     this.offset = 0
     this.acked = 0
-    const res = await this.exchange(this.options.method ?? 'POST', this.endpoint, headers, body, true)
+    const res = await this.send(this.options.method ?? 'POST', this.endpoint, headers, body, 'creation')
     const info = codec.readResponse(res.headers)
     if (!isOk(res.status)) return this.failed('creation', res, info, body?.size ?? 0)
     this.sizing.learn(info.limits)
-    if (complete || (codec.interop >= 9 && info.complete === true)) {
+    if (complete || (targetSemantics(codec) && info.complete === true)) {
       if (this.url === undefined && info.location !== undefined) this.url = resolveUrl(info.location, this.endpoint)
       return this.done(res, body?.size ?? 0)
     }
     if (info.location !== undefined && this.url === undefined) this.setUrl(info.location)
     if (this.url === undefined) {
       // A 2xx without an upload resource: the server did not take this as a resumable upload at this version.
-      const err = new UploadError('ERR_NOT_RESUMABLE', `${this.endpoint} created no upload resource (interop ${codec.interop})`)
+      const err = new UploadError('ERR_NOT_RESUMABLE', `${this.endpoint} created no upload resource (${codec.name})`)
       if (!this.versionConfirmed && this.stepDown(undefined)) return this.retryFree(err)
       throw err
     }
@@ -275,7 +266,7 @@ export class Session {
   private async retrieve(): Promise<UploadResult | undefined> {
     const url = this.url!
     const method = this.codec.retrievalMethods[0] ?? 'HEAD'
-    const res = await this.exchange(method, url, { ...this.baseHeaders(), ...this.codec.requestFields() })
+    const res = await this.send(method, url, { ...this.baseHeaders(), ...this.codec.requestFields() })
     const info = this.codec.readResponse(res.headers)
     if (!isOk(res.status)) return this.failed('retrieval', res, info, 0)
     if (info.offset === undefined)
@@ -283,6 +274,7 @@ export class Session {
     if (this.adopted) this.hooks.resumed(url, info.offset)
     this.adopted = false
     this.needRetrieve = false
+    this.serverLength = info.length
     this.sizing.learn(info.limits)
     const size = this.source.size
     if (info.complete === true) return this.done(undefined, info.offset)
@@ -300,41 +292,16 @@ export class Session {
     const end = offset + slice.body.size
     const max = this.sizing.known.maxSize
     if (max !== undefined && end > max) throw new LimitExceededError('max-size', end, max)
-    const headers = {
-      ...this.baseHeaders(),
-      ...codec.appendFields({ offset, complete: slice.last, length: this.source.size }),
-    }
-    const res = await this.exchange('PATCH', this.url!, headers, slice.body, false)
+    // tus: declare the length on an append only when the creation deferred it (@tus/server 2 answers 400 otherwise).
+    const length = isDraft(codec) || this.serverLength === undefined ? this.source.size : undefined
+    const headers = { ...this.baseHeaders(), ...codec.appendFields({ offset, complete: slice.last, length }) }
+    const res = await this.send('PATCH', this.url!, headers, slice.body, 'append')
     const info = codec.readResponse(res.headers)
     if (!isOk(res.status)) return this.failed('append', res, info, slice.body.size)
     this.sizing.learn(info.limits)
-    if (slice.last || (codec.interop >= 9 && info.complete === true)) return this.done(res, end)
+    if (slice.last || (targetSemantics(codec) && info.complete === true)) return this.done(res, end)
     this.confirm(info.offset ?? end)
     return undefined
-  }
-
-  /** One request whose interim responses are read, and which a 104 can abort (a `max-size` it violates). */
-  private async exchange(
-    method: string,
-    url: string,
-    headers: Record<string, string>,
-    body?: Body,
-    creation = false,
-  ): Promise<TransportResponse> {
-    const outer = this.signal
-    const ctl = new AbortController()
-    const forward = () => ctl.abort(outer.reason)
-    if (outer.aborted) forward()
-    else outer.addEventListener('abort', forward, { once: true })
-    this.requestCtl = (reason) => ctl.abort(reason)
-    this.signal = ctl.signal
-    try {
-      return await this.send(method, url, headers, body, this.interimHandler(creation))
-    } finally {
-      this.signal = outer
-      this.requestCtl = undefined
-      outer.removeEventListener('abort', forward)
-    }
   }
 
   private done(res: TransportResponse | undefined, size: number): UploadResult {
@@ -343,7 +310,8 @@ export class Session {
     this.report(size)
     return {
       url: this.url,
-      interop: this.codec.interop,
+      interop: interopOf(this.codec),
+      protocol: this.codec.name,
       size,
       response: res && { status: res.status, headers: res.headers, body: res.body },
     }
@@ -357,12 +325,20 @@ export class Session {
 
   /** A non-2xx final response: resync, shrink, step down a version, retry later, or fail. */
   private failed(procedure: Procedure, res: TransportResponse, info: ResponseInfo, sent: number): undefined {
-    const method = procedure === 'append' ? 'PATCH' : procedure === 'retrieval' ? 'HEAD' : (this.options.method ?? 'POST')
+    const method =
+      procedure === 'append' ? 'PATCH' : procedure === 'retrieval' ? 'HEAD' : (this.options.method ?? 'POST')
     const target = procedure === 'creation' ? this.endpoint : this.url!
     const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
     const err = httpError(method, target, res.status, problem)
     const retryAfter = parseRetryAfter(res.headers.get('retry-after'), this.hooks.now())
-    const v = classify({ procedure, status: res.status, info, problem, retryAfter, targetSemantics: this.codec.interop >= 9 })
+    const v = classify({
+      procedure,
+      status: res.status,
+      info,
+      problem,
+      retryAfter,
+      targetSemantics: targetSemantics(this.codec),
+    })
     if (info.limits) this.sizing.learn(info.limits)
     switch (v.kind) {
       case 'retry':
@@ -376,20 +352,13 @@ export class Session {
         if (procedure === 'creation' && this.url !== undefined) this.needRetrieve = true
         return this.retryFree(err)
       case 'gone':
-        if (this.adopted) {
-          // The remembered upload expired or was removed: start a new one.
-          this.adopted = false
-          this.url = undefined
-          this.needRetrieve = false
-          this.offset = 0
-          this.acked = 0
-          this.candidates = candidateCodecs(this.options.interop ?? 'auto')
-          this.codec = this.candidates[0]!
-          this.versionConfirmed = false
-          return this.retryFree(err)
-        }
-        throw err
+        // A remembered upload that expired or was removed: start a new one.
+        if (!this.adopted) throw err
+        this.restart()
+        return this.retryFree(err)
       case 'version':
+        if (this.url === undefined && !this.versionConfirmed && speaksTus(res.headers) && this.toTus())
+          return this.retryFree(err)
         if (this.url === undefined && !this.versionConfirmed && this.stepDown(v.supported)) return this.retryFree(err)
         throw err
       case 'final':

@@ -69,7 +69,8 @@ export interface Transport {
 export interface StoredUpload {
   /** The upload resource (absolute URL). */
   url: string
-  interop: number
+  /** The codec's name (`interop-6`, `tus-1.0.0`). */
+  protocol: string
   endpoint: string
   size: number | undefined
   createdAt: number

@@ -5,7 +5,7 @@ import { BlobSource } from '../sources/blob.js'
 import { BytesSource } from '../sources/bytes.js'
 import { StreamSource } from '../sources/stream.js'
 import { MemoryStore } from '../state/memory.js'
-import { FakeServer, type FakeOptions } from '../test/fake-server.test.helper.js'
+import { type FakeOptions, FakeServer } from '../test/fake-server.test.helper.js'
 import type { UploadOptions } from './options.js'
 import type { Source } from './types.js'
 import { Upload } from './upload.js'
@@ -132,12 +132,21 @@ describe('upload against the in-memory server', () => {
     const refusing = new FakeServer({
       intercept: (req) =>
         req.method === 'POST'
-          ? { status: 403, headers: { get: (h) => (h === 'content-type' ? 'application/problem+json' : null) }, body: problem }
+          ? {
+              status: 403,
+              headers: { get: (h) => (h === 'content-type' ? 'application/problem+json' : null) },
+              body: problem,
+            }
           : undefined,
     })
     await assert.rejects(make(refusing, new BytesSource(random(10)), { discover: false }).start(), (e: unknown) => {
       const err = e as { name: string; status: number; problem: { detail: string }; code: string }
-      return err.name === 'HttpError' && err.status === 403 && err.problem.detail === 'no quota' && err.code === 'ERR_HTTP_STATUS'
+      return (
+        err.name === 'HttpError' &&
+        err.status === 403 &&
+        err.problem.detail === 'no quota' &&
+        err.code === 'ERR_HTTP_STATUS'
+      )
     })
   })
 
@@ -170,7 +179,10 @@ describe('upload against the in-memory server', () => {
     const result = await done
     assert.deepEqual(server.bytesOf(result.url!), data)
     assert.equal(acked, data.length)
-    assert.ok(server.log.some((l) => l.method === 'HEAD'), 'the offset was retrieved after the pause')
+    assert.ok(
+      server.log.some((l) => l.method === 'HEAD'),
+      'the offset was retrieved after the pause',
+    )
   })
 
   it('aborts, cancelling on the server, and forgets the persisted state', async () => {
@@ -208,7 +220,13 @@ describe('upload against the in-memory server', () => {
     const data = random(3000)
     const server = new FakeServer()
     const key = `${server.endpoint} ${await new BytesSource(data).fingerprint()}`
-    await store.set(key, { url: `${server.endpoint}999`, interop: 10, endpoint: server.endpoint, size: 3000, createdAt: 1 })
+    await store.set(key, {
+      url: `${server.endpoint}999`,
+      protocol: 'interop-10',
+      endpoint: server.endpoint,
+      size: 3000,
+      createdAt: 1,
+    })
     const result = await make(server, new BytesSource(data), { store }).start()
     assert.notEqual(result.url, `${server.endpoint}999`)
     assert.deepEqual(server.bytesOf(result.url!), data)

@@ -3,13 +3,14 @@
  * interruption). `steps.ts` performs one step; this file owns the lifecycle: retries with backoff, pause/resume/abort,
  * persisted state, events.
  */
-import { codecFor } from '@rufh/protocol'
 import { AbortedError, NetworkError, RetriesExhaustedError, UploadError } from '../errors.js'
 import { Emitter } from './emitter.js'
+import { Paused, Transient } from './exchange.js'
 import type { Progress, UploadEvents, UploadOptions, UploadResult, UploadStatus } from './options.js'
 import { defaultRetryPolicy, type RetryPolicy, retryDelay } from './retry.js'
-import { Paused, Session, Transient } from './steps.js'
+import { Session } from './steps.js'
 import type { Source, StateStore, Transport } from './types.js'
+import { codecByName, interopOf } from './versions.js'
 
 export interface UploadEnv {
   transport: Transport
@@ -41,14 +42,15 @@ export class Upload {
     readonly options: UploadOptions,
     private readonly env: UploadEnv,
   ) {
-    this.policy = options.retry === false ? { ...defaultRetryPolicy, retries: 0 } : { ...defaultRetryPolicy, ...options.retry }
+    this.policy =
+      options.retry === false ? { ...defaultRetryPolicy, retries: 0 } : { ...defaultRetryPolicy, ...options.retry }
     this.store = options.store || undefined
     const chunkSize = options.chunkSize ?? (source.seekable ? Number.POSITIVE_INFINITY : STREAM_CHUNK_SIZE)
     this.session = new Session(source, options, env.transport, chunkSize, {
       now: env.now ?? Date.now,
       progress: (p) => this.progress(p),
       url: (url) => this.events.emit('url', { url }),
-      interop: (interop) => this.events.emit('interop', { interop }),
+      version: (c) => this.events.emit('version', { interop: interopOf(c), protocol: c.name }),
       resumed: (url, offset) => this.events.emit('resumed', { url, offset }),
       persist: (rec) => this.persist(rec),
     })
@@ -70,8 +72,13 @@ export class Upload {
   get offset(): number {
     return this.session.offset
   }
-  get interop(): number {
-    return this.session.codec.interop
+  /** The interop version in use (undefined for tus 1.0). */
+  get interop(): number | undefined {
+    return interopOf(this.session.codec)
+  }
+  /** The protocol in use: `interop-10`, …, `tus-1.0.0`. */
+  get protocol(): string {
+    return this.session.codec.name
   }
 
   /** Starts (or joins) the upload; resolves when the server has the whole representation. */
@@ -143,7 +150,8 @@ export class Upload {
       if (this.session.offset > before) this.progressed()
       if (this.session.freeRetry) {
         this.session.freeRetry = false
-        if (++this.free > MAX_FREE_RETRIES) throw this.session.lastError ?? new UploadError('ERR_PROTOCOL', 'no progress')
+        if (++this.free > MAX_FREE_RETRIES)
+          throw this.session.lastError ?? new UploadError('ERR_PROTOCOL', 'no progress')
       }
       return r
     } catch (e) {
@@ -213,7 +221,7 @@ export class Upload {
     this.key = `${this.session.endpoint} ${fp}`
     const rec = await this.store.get(this.key).catch(() => undefined)
     if (!rec) return
-    const codec = codecFor(rec.interop)
+    const codec = codecByName(rec.protocol)
     const usable =
       rec.endpoint === this.session.endpoint &&
       codec !== undefined &&

@@ -37,7 +37,10 @@ export class StreamSource implements Source {
     if (r.done) {
       this.ended = true
       if (this.declared !== undefined && this.end !== this.declared)
-        throw new UploadError('ERR_SOURCE', `the stream ended after ${this.end} bytes, not the declared ${this.declared}`)
+        throw new UploadError(
+          'ERR_SOURCE',
+          `the stream ended after ${this.end} bytes, not the declared ${this.declared}`,
+        )
       return false
     }
     const chunk = r.value

@@ -11,14 +11,14 @@ export function parseStored(text: string): StoredUpload | undefined {
   if (typeof v !== 'object' || v === null) return undefined
   const r = v as Record<string, unknown>
   const int = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0
-  if (typeof r['url'] !== 'string' || typeof r['endpoint'] !== 'string' || !int(r['interop']) || !int(r['createdAt']))
-    return undefined
+  const str = (x: unknown): x is string => typeof x === 'string'
+  if (!str(r['url']) || !str(r['endpoint']) || !str(r['protocol']) || !int(r['createdAt'])) return undefined
   if (r['size'] !== undefined && r['size'] !== null && !int(r['size'])) return undefined
   if (r['expiresAt'] !== undefined && r['expiresAt'] !== null && !int(r['expiresAt'])) return undefined
   return {
     url: r['url'],
     endpoint: r['endpoint'],
-    interop: r['interop'] as number,
+    protocol: r['protocol'],
     createdAt: r['createdAt'] as number,
     size: (r['size'] as number | null | undefined) ?? undefined,
     expiresAt: (r['expiresAt'] as number | null | undefined) ?? undefined,

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { startCutProxy } from './cut-proxy.test.helper.js'
 import { pseudoRandom, startTestServer, type TestServer } from './server.test.helper.js'
 
@@ -83,6 +83,42 @@ describe('rufh upload (process)', () => {
         await proxy.close()
       }
     })
+
+  it('uploads several files in parallel, with options', async () => {
+    const other = join(server.dir, 'other.bin')
+    const otherData = pseudoRandom(300_000, 8)
+    await writeFile(other, otherData)
+    const state = join(server.dir, 'state-parallel')
+    const r = await cli([
+      file,
+      other,
+      server.url,
+      '--parallel',
+      '2',
+      '--chunk-size',
+      '256KiB',
+      '--interop',
+      '7',
+      '--state',
+      state,
+      '-q',
+    ]).done
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stderr, '')
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'))
+    assert.deepEqual(
+      lines.map((l) => [l[0], l[2]]),
+      [
+        [file, String(SIZE)],
+        [other, '300000'],
+      ],
+    )
+    assert.ok((await server.bytesOf(lines[0]![1]!)).equals(data))
+    assert.ok((await server.bytesOf(lines[1]![1]!)).equals(otherData))
+  })
 
   it('exits 2 on usage errors, 1 on a missing file, 3 when the network fails', async () => {
     const usage = await cli([file]).done

@@ -7,6 +7,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 export interface CutProxyOptions {
   /** Bytes (client→server) after which connection number `n` is cut; undefined: never. */
   cutAfter?: (n: number) => number | undefined
+  /** Cumulative client→server offsets (over all connections) at which the carrying connection is cut. */
+  cutAtTotal?: number[]
   /** Client→server bytes per second (undefined: unthrottled). */
   rate?: number
 }
@@ -26,6 +28,8 @@ export async function startCutProxy(upstreamPort: number, o: CutProxyOptions = {
   const sockets = new Set<Socket>()
   let cuts = 0
   let n = 0
+  let total = 0
+  const totals = [...(o.cutAtTotal ?? [])].sort((a, b) => a - b)
   const server: Server = createServer((client) => {
     const limit = o.cutAfter?.(n++)
     const upstream = connect(upstreamPort, '127.0.0.1')
@@ -44,7 +48,14 @@ export async function startCutProxy(upstreamPort: number, o: CutProxyOptions = {
         data = data.subarray(0, Math.max(0, limit - seen))
         cut = true
       }
+      const at = totals[0]
+      if (at !== undefined && total + data.length >= at) {
+        totals.shift()
+        data = data.subarray(0, Math.max(0, at - total))
+        cut = true
+      }
       seen += data.length
+      total += data.length
       if (data.length) upstream.write(data)
       if (cut) {
         cuts++

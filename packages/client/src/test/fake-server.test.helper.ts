@@ -12,8 +12,8 @@ import {
   type Limits,
   newestCodec,
   OffsetMismatchError,
-  readInteger,
   type RufhError,
+  readInteger,
   UnsupportedVersionError,
   UploadNotFoundError,
 } from '@rufh/protocol'
@@ -91,7 +91,13 @@ export class FakeServer implements Transport {
 
   async request(req: TransportRequest): Promise<TransportResponse> {
     const n = this.n++
-    const entry: Logged = { method: req.method, url: req.url, headers: req.headers, status: 0, bodySize: req.body?.size ?? 0 }
+    const entry: Logged = {
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      status: 0,
+      bodySize: req.body?.size ?? 0,
+    }
     this.log.push(entry)
     const intercepted = this.o.intercept?.(req, n)
     if (intercepted) {
@@ -170,7 +176,8 @@ export class FakeServer implements Transport {
       a = codec.readAppend(h)
       if (a.offset !== up.offset) throw new OffsetMismatchError(up.offset, a.offset)
       const max = this.o.limits?.maxAppendSize
-      if (max !== undefined && (a.contentLength ?? 0) > max) throw new LimitError('max-append-size', a.contentLength!, max)
+      if (max !== undefined && (a.contentLength ?? 0) > max)
+        throw new LimitError('max-append-size', a.contentLength!, max)
     } catch (e) {
       return this.fail(codec, e as RufhError, 'append', up)
     }

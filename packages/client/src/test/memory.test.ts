@@ -31,7 +31,8 @@ async function peakRss(endpoint: string, file: string, kind: 'path' | 'stream'):
 async function writeBig(path: string, size: number): Promise<void> {
   const block = pseudoRandom(MiB, 9)
   const out = createWriteStream(path)
-  for (let i = 0; i < size / MiB; i++) if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()))
+  for (let i = 0; i < size / MiB; i++)
+    if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()))
   await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())))
 }
 

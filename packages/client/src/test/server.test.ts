@@ -5,19 +5,30 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
-import type { HeaderReader, InteropVersion } from '@rufh/protocol'
-import { createUpload, NodeHttpTransport, type TransportRequest, type UploadInput } from '../index.js'
+import { codecs, type HeaderReader, type InteropVersion } from '@rufh/protocol'
+import {
+  createUpload,
+  NodeHttp2Transport,
+  NodeHttpTransport,
+  type Transport,
+  type TransportRequest,
+  type UploadInput,
+} from '../index.js'
 import { pseudoRandom, startTestServer, type TestServer } from './server.test.helper.js'
 
 const versions: InteropVersion[] = [3, 4, 5, 6, 7, 8, 9, 10]
 
-/** Records every request (method, headers, body size, status, interim statuses). */
-class Recorder extends NodeHttpTransport {
+/** Records every request (method, headers, body size, status, interim statuses) made through `inner`. */
+class Recorder implements Transport {
   readonly log: { method: string; headers: Record<string, string>; size: number; status: number; interim: number[] }[] =
     []
-  override async request(req: TransportRequest) {
+  readonly interim: boolean
+  constructor(private readonly inner: Transport = new NodeHttpTransport()) {
+    this.interim = inner.interim
+  }
+  async request(req: TransportRequest) {
     const interim: number[] = []
-    const res = await super.request({
+    const res = await this.inner.request({
       ...req,
       onInterim: (s, h) => {
         interim.push(s)
@@ -55,7 +66,12 @@ describe('client ↔ rufh serve', () => {
       for (const [kind, input] of Object.entries(kinds)) {
         const t = new Recorder()
         const isStream = kind.includes('Readable')
-        const up = await createUpload(input(), { endpoint: server.url, interop: v, transport: t, ...(isStream ? { chunkSize: 64 * 1024 } : {}) })
+        const up = await createUpload(input(), {
+          endpoint: server.url,
+          interop: v,
+          transport: t,
+          ...(isStream ? { chunkSize: 64 * 1024 } : {}),
+        })
         const r = await up.start()
         assert.equal(r.interop, v, kind)
         assert.equal(r.size, data.length, kind)
@@ -69,7 +85,13 @@ describe('client ↔ rufh serve', () => {
   for (const v of versions)
     it(`interop ${v}: careful creation, then appends in chunks`, async () => {
       const t = new Recorder()
-      const up = await createUpload(file, { endpoint: server.url, interop: v, creation: 'careful', chunkSize: 40_000, transport: t })
+      const up = await createUpload(file, {
+        endpoint: server.url,
+        interop: v,
+        creation: 'careful',
+        chunkSize: 40_000,
+        transport: t,
+      })
       const r = await up.start()
       assert.ok((await server.bytesOf(r.url!)).equals(data))
       assert.deepEqual(
@@ -78,14 +100,55 @@ describe('client ↔ rufh serve', () => {
       )
     })
 
+  it('HTTP/2 (h2c): every version, file and stream sources, 104s seen', async () => {
+    const h2 = new NodeHttp2Transport()
+    try {
+      for (const v of versions)
+        for (const kind of ['file path', 'Node Readable']) {
+          const t = new Recorder(h2)
+          const up = await createUpload(kinds[kind]!(), {
+            endpoint: server.url,
+            interop: v,
+            transport: t,
+            chunkSize: 64 * 1024,
+          })
+          const r = await up.start()
+          assert.ok((await server.bytesOf(r.url!)).equals(data), `I${v} ${kind}: stored bytes differ`)
+          assert.ok(t.log[0]!.interim.includes(104), `I${v} ${kind}: the creation saw a 104`)
+        }
+    } finally {
+      h2.close()
+    }
+  })
+
   it('picks the newest interop version by default, learning limits from OPTIONS', async () => {
     const t = new Recorder()
     const progress: number[] = []
-    const up = await createUpload(file, { endpoint: server.url, transport: t, onProgress: (p) => progress.push(p.acked) })
+    const up = await createUpload(file, {
+      endpoint: server.url,
+      transport: t,
+      onProgress: (p) => progress.push(p.acked),
+    })
     const r = await up.start()
     assert.equal(r.interop, 10)
     assert.equal(t.log[0]!.method, 'OPTIONS')
     assert.equal(progress.at(-1), data.length)
+  })
+
+  it('steps down to the newest version a server restricted to interop 3-6 lists', async () => {
+    const old = await startTestServer(undefined, { codecs: codecs.filter((c) => c.interop <= 6) })
+    try {
+      const t = new Recorder()
+      const r = await (await createUpload(file, { endpoint: old.url, transport: t })).start()
+      assert.equal(r.interop, 6)
+      assert.ok((await old.bytesOf(r.url!)).equals(data))
+      assert.deepEqual(
+        t.log.map((l) => `${l.method} ${l.status}`),
+        ['OPTIONS 400', 'POST 201'],
+      )
+    } finally {
+      await old.close()
+    }
   })
 
   it('obeys max-append-size by chunking, and fails early on max-size', async () => {
@@ -94,8 +157,14 @@ describe('client ↔ rufh serve', () => {
       const t = new Recorder()
       const r = await (await createUpload(file, { endpoint: limited.url, transport: t })).start()
       assert.ok((await limited.bytesOf(r.url!)).equals(data))
-      assert.ok(t.log.every((l) => l.size <= 32 * 1024), t.log.map((l) => l.size).join(' '))
-      assert.ok(t.log.every((l) => l.status < 400), t.log.map((l) => l.status).join(' '))
+      assert.ok(
+        t.log.every((l) => l.size <= 32 * 1024),
+        t.log.map((l) => l.size).join(' '),
+      )
+      assert.ok(
+        t.log.every((l) => l.status < 400),
+        t.log.map((l) => l.status).join(' '),
+      )
 
       const big = join(limited.dir, 'big.bin')
       await writeFile(big, pseudoRandom(250_000))
@@ -117,10 +186,19 @@ describe('client ↔ rufh serve', () => {
     const limited = await startTestServer({ maxAppendSize: 50_000 })
     try {
       const t = new HidingLimits()
-      const up = await createUpload(file, { endpoint: limited.url, transport: t, interop: 8, discover: false, creation: 'careful' })
+      const up = await createUpload(file, {
+        endpoint: limited.url,
+        transport: t,
+        interop: 8,
+        discover: false,
+        creation: 'careful',
+      })
       const r = await up.start()
       assert.ok((await limited.bytesOf(r.url!)).equals(data))
-      assert.ok(t.log.some((l) => l.status === 413), t.log.map((l) => `${l.method} ${l.size} ${l.status}`).join(', '))
+      assert.ok(
+        t.log.some((l) => l.status === 413),
+        t.log.map((l) => `${l.method} ${l.size} ${l.status}`).join(', '),
+      )
     } finally {
       await limited.close()
     }
@@ -128,7 +206,11 @@ describe('client ↔ rufh serve', () => {
 
   it('cancels on the server with abort({ cancel: true })', async () => {
     const t = new Recorder()
-    const up = await createUpload(Readable.from(slowChunks(data)), { endpoint: server.url, transport: t, chunkSize: 20_000 })
+    const up = await createUpload(Readable.from(slowChunks(data)), {
+      endpoint: server.url,
+      transport: t,
+      chunkSize: 20_000,
+    })
     up.on('url', () => setTimeout(() => void up.abort({ cancel: true }), 30))
     await assert.rejects(up.start(), { code: 'ERR_ABORTED' })
     const url = up.url!

@@ -18,7 +18,13 @@ export class FetchTransport implements Transport {
     for (const [k, v] of Object.entries(req.headers)) if (k.toLowerCase() !== 'content-length') headers[k] = v
     let res: Response
     try {
-      res = await fetch(req.url, { ...this.init, method: req.method, headers, body: payload ?? null, signal: req.signal })
+      res = await fetch(req.url, {
+        ...this.init,
+        method: req.method,
+        headers,
+        body: payload ?? null,
+        signal: req.signal,
+      })
     } catch (e) {
       if (req.signal.aborted) throw req.signal.reason
       throw new NetworkError(`${req.method} ${req.url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
@@ -26,7 +32,7 @@ export class FetchTransport implements Transport {
     let body = ''
     try {
       body = await res.text()
-    } catch (e) {
+    } catch {
       if (req.signal.aborted) throw req.signal.reason
     }
     if (payload) req.onProgress?.(payload.size)

@@ -17,7 +17,11 @@ async function mismatch(ctx: CheckContext): Promise<{ start: number; ex: Exchang
 
 function correctOffset(ctx: CheckContext, m: { start: number; ex: ExchangeResult }): undefined {
   const o = ctx.d.readOffset(m.ex.final!)
-  ctx.assert(o === m.start, `the 409 carries Upload-Offset ${header(m.ex.final!, Field.offset) ?? '(none)'}, expected ${m.start}`, m.ex)
+  ctx.assert(
+    o === m.start,
+    `the 409 carries Upload-Offset ${header(m.ex.final!, Field.offset) ?? '(none)'}, expected ${m.start}`,
+    m.ex,
+  )
   return undefined
 }
 
@@ -101,7 +105,11 @@ export const appendChecks: Check[] = [
       }
       ctx.assert(p['type'] === ProblemType.mismatchingOffset, `problem type is ${JSON.stringify(p['type'])}`, m.ex)
       ctx.assert(p['expected-offset'] === m.start, `expected-offset is ${JSON.stringify(p['expected-offset'])}`, m.ex)
-      ctx.assert(p['provided-offset'] === m.start + 3, `provided-offset is ${JSON.stringify(p['provided-offset'])}`, m.ex)
+      ctx.assert(
+        p['provided-offset'] === m.start + 3,
+        `provided-offset is ${JSON.stringify(p['provided-offset'])}`,
+        m.ex,
+      )
       return undefined
     },
   },

@@ -11,7 +11,12 @@ export const cancellationChecks: Check[] = [
     title: 'After DELETE the upload resource is deactivated (later HEAD and PATCH fail)',
     group: 'cancellation',
     versions: ALL,
-    source: [sec('-01', 'cancellation'), sec('-05', 'cancellation'), sec('-09', 'cancellation'), sec('-12', 'cancellation')],
+    source: [
+      sec('-01', 'cancellation'),
+      sec('-05', 'cancellation'),
+      sec('-09', 'cancellation'),
+      sec('-12', 'cancellation'),
+    ],
     level: 'SHOULD',
     async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 4 })
@@ -30,7 +35,12 @@ export const cancellationChecks: Check[] = [
     title: 'DELETE is answered 204 (405 when cancellation is not supported)',
     group: 'cancellation',
     versions: [4, 5, 6],
-    source: [sec('-02', 'cancellation'), sec('-03', 'cancellation'), sec('-04', 'cancellation'), sec('-05', 'cancellation')],
+    source: [
+      sec('-02', 'cancellation'),
+      sec('-03', 'cancellation'),
+      sec('-04', 'cancellation'),
+      sec('-05', 'cancellation'),
+    ],
     level: 'MUST',
     async run(ctx: CheckContext) {
       const up = await ctx.upload()
@@ -119,7 +129,10 @@ export const cancellationChecks: Check[] = [
     async run(ctx: CheckContext) {
       const up = await ctx.upload()
       for (const method of ['HEAD', 'DELETE'])
-        for (const extra of [['Upload-Offset', '0'] as [string, string], ['Upload-Incomplete', '?1'] as [string, string]]) {
+        for (const extra of [
+          ['Upload-Offset', '0'] as [string, string],
+          ['Upload-Incomplete', '?1'] as [string, string],
+        ]) {
           const ex = await ctx.send(method, up.url, { headers: [...ctx.d.requestFields(), extra] })
           ctx.assert(ex.final?.status === 400, `${method} with ${extra[0]}: ${describe(ex)} (400 required)`, ex)
         }

@@ -7,23 +7,39 @@ import { sec } from '../sources.js'
 import type { Check } from '../types.js'
 import { completedUpload, expect2xx, FROM7, FROM9 } from './util.js'
 
-/** The completed upload must still report `total` bytes (if it is still served). */
-async function unmodified(ctx: CheckContext, u: URL, total: number, after: ExchangeResult): Promise<void> {
-  const head = await ctx.retrieve(u)
-  const f = head.final
-  if (f && (f.status === 404 || f.status === 410)) {
-    ctx.note(`the completed upload is no longer served (${f.status})`)
+/**
+ * The completed upload must look as before the stray append: if it was served (2xx) before, it still is, with the
+ * same offset; if it was already gone (404/410, servers may forget completed uploads), there is nothing to compare.
+ */
+async function unmodified(ctx: CheckContext, u: URL, before: ExchangeResult, after: ExchangeResult): Promise<void> {
+  const b = before.final
+  if (!b || !ctx.d.retrievalOk(b.status)) {
+    ctx.note(`the completed upload is no longer served (${describe(before)})`)
     return
   }
-  ctx.assert(f && ctx.d.retrievalOk(f.status), `HEAD after the rejected append: ${describe(head)}`, head)
-  ctx.assert(ctx.d.readOffset(f) === total, `the completed upload now reports offset ${ctx.d.readOffset(f)}, not ${total}`, after, head)
+  const head = await ctx.retrieve(u)
+  const f = head.final
+  ctx.assert(
+    f && ctx.d.retrievalOk(f.status),
+    `the completed upload was served before the stray append, not after: ${describe(head)}`,
+    after,
+    head,
+  )
+  const total = ctx.d.readOffset(b)
+  ctx.assert(
+    ctx.d.readOffset(f) === total,
+    `the completed upload now reports offset ${ctx.d.readOffset(f)}, not ${total}`,
+    after,
+    head,
+  )
 }
 
-/** Appends 5 bytes to a completed upload; returns the exchange and the upload. */
+/** Appends 5 bytes to a completed upload; returns the exchange, the upload and a HEAD from before the append. */
 async function appendToCompleted(ctx: CheckContext) {
   const c = await completedUpload(ctx)
+  const before = await ctx.retrieve(c.url)
   const ex = await ctx.append(c.url, { offset: c.total, complete: false, body: ctx.bytes(ctx.partSize(5)) })
-  return { ...c, ex }
+  return { ...c, before, ex }
 }
 
 export const completionChecks: Check[] = [
@@ -36,7 +52,11 @@ export const completionChecks: Check[] = [
     level: 'MUST',
     async run(ctx: CheckContext) {
       const c = await completedUpload(ctx)
-      ctx.assert(readBoolean(header(c.ex.final!, Field.complete)) === true, 'no Upload-Complete: ?1 on the completing append', c.ex)
+      ctx.assert(
+        readBoolean(header(c.ex.final!, Field.complete)) === true,
+        'no Upload-Complete: ?1 on the completing append',
+        c.ex,
+      )
       return undefined
     },
   },
@@ -50,7 +70,11 @@ export const completionChecks: Check[] = [
     async run(ctx: CheckContext) {
       const up = await ctx.upload({ bytes: 8 })
       const ex = await ctx.append(up.url, { offset: up.offset, complete: true, body: '' })
-      ctx.assert(ex.final && readBoolean(header(ex.final, Field.complete)) === true, `empty completing append: ${describe(ex)} without Upload-Complete: ?1`, ex)
+      ctx.assert(
+        ex.final && readBoolean(header(ex.final, Field.complete)) === true,
+        `empty completing append: ${describe(ex)} without Upload-Complete: ?1`,
+        ex,
+      )
       if (ctx.v < 10) {
         const s = await ctx.retrieve(up.url)
         if (s.final && ctx.d.retrievalOk(s.final.status))
@@ -85,7 +109,11 @@ export const completionChecks: Check[] = [
     async run(ctx: CheckContext) {
       const c = await completedUpload(ctx)
       const f = c.ex.final!
-      ctx.assert(ctx.d.readOffset(f) === c.total, `Upload-Offset is ${header(f, Field.offset) ?? '(none)'}, expected ${c.total}`, c.ex)
+      ctx.assert(
+        ctx.d.readOffset(f) === c.total,
+        `Upload-Offset is ${header(f, Field.offset) ?? '(none)'}, expected ${c.total}`,
+        c.ex,
+      )
       ctx.assert(readBoolean(header(f, Field.complete)) !== false, 'Upload-Complete: ?0 on the completing append', c.ex)
       return undefined
     },
@@ -114,13 +142,13 @@ export const completionChecks: Check[] = [
     source: [sec('-12', 'complete'), sec('-12', 'append')],
     level: 'MUST',
     async run(ctx: CheckContext) {
-      const { url, total, ex } = await appendToCompleted(ctx)
+      const { url, before, ex } = await appendToCompleted(ctx)
       ctx.assert(
         !(is2xx(ex.final) && readBoolean(header(ex.final, Field.complete)) !== true),
         `an append to a completed upload was acknowledged: ${describe(ex)}`,
         ex,
       )
-      await unmodified(ctx, url, total, ex)
+      await unmodified(ctx, url, before, ex)
       return undefined
     },
   },
@@ -130,12 +158,13 @@ export const completionChecks: Check[] = [
       title: 'An append to a completed upload is rejected and changes nothing',
       group: 'completion',
       versions: id === 'N8-07' ? [8] : [7],
-      source: id === 'N8-07' ? [sec('-09', 'append'), sec('-10', 'append')] : [sec('-06', 'append'), sec('-08', 'append')],
+      source:
+        id === 'N8-07' ? [sec('-09', 'append'), sec('-10', 'append')] : [sec('-06', 'append'), sec('-08', 'append')],
       level: 'MUST',
       async run(ctx: CheckContext) {
-        const { url, total, ex } = await appendToCompleted(ctx)
+        const { url, before, ex } = await appendToCompleted(ctx)
         ctx.assert(ex.final && ex.final.status >= 400, `append to a completed upload: ${describe(ex)}`, ex)
-        await unmodified(ctx, url, total, ex)
+        await unmodified(ctx, url, before, ex)
         return undefined
       },
     }),
@@ -163,9 +192,9 @@ export const completionChecks: Check[] = [
     source: [sec('-04', 'append'), sec('-05', 'append')],
     level: 'MUST',
     async run(ctx: CheckContext) {
-      const { url, total, ex } = await appendToCompleted(ctx)
+      const { url, before, ex } = await appendToCompleted(ctx)
       ctx.assert(ex.final?.status === 400, `append to a completed upload: ${describe(ex)} (400 required)`, ex)
-      await unmodified(ctx, url, total, ex)
+      await unmodified(ctx, url, before, ex)
       return undefined
     },
   },

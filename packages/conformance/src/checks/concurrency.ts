@@ -22,7 +22,10 @@ async function stalledAppend(ctx: CheckContext): Promise<{ url: URL; start: numb
   conn.writeHead({ method: 'PATCH', headers }, { contentLength: declared })
   await conn.write(ctx.bytes(Math.floor(declared / 2), up.offset))
   await conn.settle(150)
-  ctx.assert(!conn.done || !conn.final || conn.final.status < 400, `the stalled append was rejected early: ${conn.final?.status}`)
+  ctx.assert(
+    !conn.done || !conn.final || conn.final.status < 400,
+    `the stalled append was rejected early: ${conn.final?.status}`,
+  )
   return { url: up.url, start: up.offset, conn }
 }
 
@@ -45,7 +48,11 @@ export const concurrencyChecks: Check[] = [
       const { url, start } = await stalledAppend(ctx)
       const s = await ctx.state(url, 'HEAD', ANSWER_MS)
       ctx.assert(s.offset !== undefined && s.offset >= start, `HEAD during a stalled append reports ${s.offset}`, s.ex)
-      const ex = await ctx.append(url, { offset: s.offset, complete: false, body: ctx.bytes(ctx.partSize(8), s.offset) })
+      const ex = await ctx.append(url, {
+        offset: s.offset,
+        complete: false,
+        body: ctx.bytes(ctx.partSize(8), s.offset),
+      })
       expect2xx(ctx, ex, `append at the offset HEAD reported (${s.offset}) while the old append was stalled`)
       return undefined
     },

@@ -1,7 +1,8 @@
 /** Upload creation: status and fields of the final response and of the 104s, per version. */
-import type { CheckContext } from '../context.js'
+
 import { Field, readBoolean } from '@rufh/protocol'
 import { header } from '@rufh/wire'
+import type { CheckContext } from '../context.js'
 import { describe, is2xx } from '../context.js'
 import { sec } from '../sources.js'
 import type { Check } from '../types.js'
@@ -32,7 +33,11 @@ export const creationChecks: Check[] = [
     async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
       const f = expect2xx(ctx, ex, 'creation')
-      ctx.assert(readBoolean(header(f, Field.complete)) === false, 'the creation response lacks Upload-Complete: ?0', ex)
+      ctx.assert(
+        readBoolean(header(f, Field.complete)) === false,
+        'the creation response lacks Upload-Complete: ?0',
+        ex,
+      )
       return undefined
     },
   },

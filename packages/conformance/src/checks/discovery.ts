@@ -13,14 +13,22 @@ function requireLimitField(ctx: CheckContext, ex: ExchangeResult, what: string):
   const raw = header(ex.final, Field.limit)
   ctx.assert(raw !== undefined, `${what} has no Upload-Limit`, ex)
   const d = readIntegerDictionary(raw)
-  ctx.assert(d && d.values.size + d.invalid.length > 0, `${what} has an empty or invalid Upload-Limit: ${JSON.stringify(raw)}`, ex)
+  ctx.assert(
+    d && d.values.size + d.invalid.length > 0,
+    `${what} has an empty or invalid Upload-Limit: ${JSON.stringify(raw)}`,
+    ex,
+  )
 }
 
 function requireAcceptPatch(ctx: CheckContext, ex: ExchangeResult, what: string): void {
   ctx.assert(is2xx(ex.final), `${what}: ${describe(ex)}`, ex)
   const ap = header(ex.final, Field.acceptPatch) ?? ''
   const types = ap.split(',').map((t) => t.split(';', 1)[0]!.trim().toLowerCase())
-  ctx.assert(types.includes(PARTIAL_UPLOAD), `${what} has Accept-Patch: ${ap || '(none)'} (must list ${PARTIAL_UPLOAD})`, ex)
+  ctx.assert(
+    types.includes(PARTIAL_UPLOAD),
+    `${what} has Accept-Patch: ${ap || '(none)'} (must list ${PARTIAL_UPLOAD})`,
+    ex,
+  )
 }
 
 /** OPTIONS * is optional; when it succeeds it must carry Upload-Limit. */
@@ -83,7 +91,11 @@ export const discoveryChecks: Check[] = [
       if (!applied || ![...applied].some(([k, v]) => !(k === 'min-size' && v === 0)))
         throw ctx.skip('the created upload announced no limits')
       const ex = await ctx.options('target')
-      ctx.assert(is2xx(ex.final) && header(ex.final, Field.limit), 'OPTIONS has no Upload-Limit although limits apply', ex)
+      ctx.assert(
+        is2xx(ex.final) && header(ex.final, Field.limit),
+        'OPTIONS has no Upload-Limit although limits apply',
+        ex,
+      )
       return undefined
     },
   },

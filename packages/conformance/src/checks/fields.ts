@@ -1,7 +1,8 @@
 /** Field syntax on every response, invalid Structured Field values in requests, caching and redirects. */
-import type { CheckContext } from '../context.js'
+
 import { Field, readBoolean, readInteger, readIntegerDictionary } from '@rufh/protocol'
 import { type ExchangeResult, header, type RawResponse } from '@rufh/wire'
+import type { CheckContext } from '../context.js'
 import { describe } from '../context.js'
 import { sec } from '../sources.js'
 import type { Check } from '../types.js'
@@ -18,7 +19,8 @@ export function fieldProblems(r: RawResponse, interop: number): string[] {
   }
   const cf = interop === 3 ? Field.incomplete : Field.complete
   const c = header(r, cf)
-  if (c !== undefined && readBoolean(c) === undefined) out.push(`${where}: ${cf}: ${JSON.stringify(c)} is not a Boolean`)
+  if (c !== undefined && readBoolean(c) === undefined)
+    out.push(`${where}: ${cf}: ${JSON.stringify(c)} is not a Boolean`)
   const l = header(r, Field.limit)
   if (l !== undefined) {
     const d = readIntegerDictionary(l)

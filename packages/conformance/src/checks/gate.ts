@@ -1,7 +1,8 @@
 /** The interop gate (104 only for a matching `Upload-Draft-Interop-Version`) and the announcing 104 on creation. */
-import type { CheckContext } from '../context.js'
+
 import { Field, readBoolean, readInteger } from '@rufh/protocol'
 import { header } from '@rufh/wire'
+import type { CheckContext } from '../context.js'
 import { describe, is2xx } from '../context.js'
 import { sec, secs } from '../sources.js'
 import type { Check } from '../types.js'
@@ -49,7 +50,11 @@ export const gateChecks: Check[] = [
       if (list.length === 0) ctx.note('no 104 was sent')
       for (const r of list) {
         const v = readInteger(header(r, Field.interopVersion))
-        ctx.assert(v === ctx.v, `a 104 carries Upload-Draft-Interop-Version ${header(r, Field.interopVersion) ?? '(none)'}`, ex)
+        ctx.assert(
+          v === ctx.v,
+          `a 104 carries Upload-Draft-Interop-Version ${header(r, Field.interopVersion) ?? '(none)'}`,
+          ex,
+        )
       }
       return undefined
     },
@@ -80,7 +85,11 @@ export const gateChecks: Check[] = [
     async run(ctx: CheckContext) {
       const body = ctx.bytes(16)
       const { ex: plain } = await ctx.create({ complete: true, body, interop: null })
-      ctx.assert(interim104(plain).length === 0, 'a 104 was sent to a request without Upload-Draft-Interop-Version', plain)
+      ctx.assert(
+        interim104(plain).length === 0,
+        'a 104 was sent to a request without Upload-Draft-Interop-Version',
+        plain,
+      )
       const { ex } = await ctx.create({ complete: true, body })
       ctx.assert(is2xx(ex.final), `a complete upload in one request was not answered with a 2xx: ${describe(ex)}`, ex)
       for (const r of interim104(ex))
@@ -115,7 +124,11 @@ export const gateChecks: Check[] = [
     level: 'MAY',
     async run(ctx: CheckContext) {
       const { ex } = await ctx.create()
-      ctx.assert(interim104(ex).some((r) => header(r, 'location')), 'no 104 with Location was sent on creation', ex)
+      ctx.assert(
+        interim104(ex).some((r) => header(r, 'location')),
+        'no 104 with Location was sent on creation',
+        ex,
+      )
       return { status: 'pass', notes: ['sends a 104 with Location on creation'] }
     },
   },
@@ -150,7 +163,8 @@ export const gateChecks: Check[] = [
     async run(ctx: CheckContext) {
       const ex = await ctx.send('POST', ctx.target, { headers: ctx.d.requestFields(), body: ctx.bytes(4) })
       const resumable =
-        interim104(ex).length > 0 || (ex.final !== undefined && readBoolean(header(ex.final, Field.incomplete)) === true)
+        interim104(ex).length > 0 ||
+        (ex.final !== undefined && readBoolean(header(ex.final, Field.incomplete)) === true)
       ctx.assert(!resumable, 'treats a request without Upload-Incomplete as a resumable creation', ex)
       return { status: 'pass', notes: ['a request without Upload-Incomplete is handled as a plain request'] }
     },

@@ -10,7 +10,11 @@ import { expectReject, FROM7, FROM8, interim104 } from './util.js'
  * (`Content-Length: 20`, completeness true) cut after 8 bytes; resumed through the 104's Location.
  */
 async function lengthFixedByCutCreation(ctx: CheckContext): Promise<{ url: URL; offset: number }> {
-  const { ex, location } = await ctx.create({ complete: true, body: ctx.bytes(20), plan: { cutAfter: 8, cutDelayMs: 150 } })
+  const { ex, location } = await ctx.create({
+    complete: true,
+    body: ctx.bytes(20),
+    plan: { cutAfter: 8, cutDelayMs: 150 },
+  })
   if (!location || interim104(ex).length === 0) throw ctx.skip('no 104 with Location before the cut')
   const s = await ctx.state(location)
   ctx.assert(s.offset !== undefined, 'HEAD has no Upload-Offset', s.ex)
@@ -81,7 +85,11 @@ export const lengthChecks: Check[] = [
     level: 'MUST',
     async run(ctx: CheckContext) {
       const up = await ctx.upload({ length: 10 })
-      const ex = await ctx.append(up.url, { offset: 0, complete: false, body: ctx.bytes(Math.max(20, ctx.partSize(20))) })
+      const ex = await ctx.append(up.url, {
+        offset: 0,
+        complete: false,
+        body: ctx.bytes(Math.max(20, ctx.partSize(20))),
+      })
       ctx.assert(ex.final?.status === 400, `appending past the length: ${describe(ex)} (400 required)`, ex)
       const head = await ctx.retrieve(up.url)
       if (head.final && ctx.d.retrievalOk(head.final.status)) {
@@ -107,7 +115,11 @@ export const lengthChecks: Check[] = [
         offset = up.offset
       } else ({ url, offset } = await lengthFixedByCutCreation(ctx))
       const ex = await ctx.append(url, { offset, complete: true, body: ctx.bytes(3) })
-      ctx.assert(ex.final?.status === 400, `completing at ${offset + 3} of a 20-byte upload: ${describe(ex)} (400 required)`, ex)
+      ctx.assert(
+        ex.final?.status === 400,
+        `completing at ${offset + 3} of a 20-byte upload: ${describe(ex)} (400 required)`,
+        ex,
+      )
       return undefined
     },
   },
@@ -121,7 +133,11 @@ export const lengthChecks: Check[] = [
     async run(ctx: CheckContext) {
       const { url, offset } = await lengthFixedByCutCreation(ctx)
       const ex = await ctx.append(url, { offset, complete: true, body: ctx.bytes(3) })
-      ctx.assert(ex.final?.status === 400, `completing at ${offset + 3} of a 20-byte upload: ${describe(ex)} (400 required)`, ex)
+      ctx.assert(
+        ex.final?.status === 400,
+        `completing at ${offset + 3} of a 20-byte upload: ${describe(ex)} (400 required)`,
+        ex,
+      )
       return undefined
     },
   },

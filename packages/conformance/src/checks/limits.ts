@@ -1,7 +1,7 @@
 /** Limits: announced (OPTIONS, 104, creation, HEAD) vs enforced, and how they change over time. */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Field } from '@rufh/protocol'
-import { type ExchangeResult, header } from '@rufh/wire'
+import type { ExchangeResult } from '@rufh/wire'
 import type { CheckContext } from '../context.js'
 import { describe, is2xx } from '../context.js'
 import { sec } from '../sources.js'
@@ -123,7 +123,11 @@ export const limitChecks: Check[] = [
       if (max > 256 * 1024) throw ctx.skip(`max-append-size ${max} is too large to test cheaply`)
       const up = await ctx.upload()
       const ex = await ctx.append(up.url, { offset: 0, complete: false, body: ctx.bytes(max + 1) })
-      ctx.assert(ex.final && ex.final.status >= 400, `an append of ${max + 1} bytes (max-append-size ${max}): ${describe(ex)}`, ex)
+      ctx.assert(
+        ex.final && ex.final.status >= 400,
+        `an append of ${max + 1} bytes (max-append-size ${max}): ${describe(ex)}`,
+        ex,
+      )
       ctx.assert(has(ex.final, Field.limit), 'the rejection carries no Upload-Limit', ex)
       return undefined
     },
@@ -177,9 +181,14 @@ export const limitChecks: Check[] = [
     level: 'MUST',
     async run(ctx: CheckContext) {
       const samples = await resourceSamples(ctx)
-      for (const s of samples) ctx.assert(!s.limits.has('max-age'), `${s.label} uses max-age (interop 6 names it expires)`, s.ex)
+      for (const s of samples)
+        ctx.assert(!s.limits.has('max-age'), `${s.label} uses max-age (interop 6 names it expires)`, s.ex)
       const sizes = new Set(samples.map((s) => s.limits.get('max-size')))
-      ctx.assert(sizes.size === 1, `max-size changed: ${samples.map((s) => `${s.label}: ${s.limits.get('max-size')}`).join(', ')}`, samples[samples.length - 1]!.ex)
+      ctx.assert(
+        sizes.size === 1,
+        `max-size changed: ${samples.map((s) => `${s.label}: ${s.limits.get('max-size')}`).join(', ')}`,
+        samples[samples.length - 1]!.ex,
+      )
       return undefined
     },
   },
@@ -192,7 +201,8 @@ export const limitChecks: Check[] = [
     level: 'MUST',
     async run(ctx: CheckContext) {
       const samples = await resourceSamples(ctx)
-      for (const s of samples) ctx.assert(!s.limits.has('expires'), `${s.label} uses expires (renamed max-age in interop 7)`, s.ex)
+      for (const s of samples)
+        ctx.assert(!s.limits.has('expires'), `${s.label} uses expires (renamed max-age in interop 7)`, s.ex)
       return undefined
     },
   },

@@ -1,7 +1,8 @@
 /** Offsets: creation with content, appends at the right and wrong offset, progress 104s, completion state. */
-import type { CheckContext } from '../context.js'
+
 import { Field } from '@rufh/protocol'
 import { header } from '@rufh/wire'
+import type { CheckContext } from '../context.js'
 import { describe } from '../context.js'
 import { sec } from '../sources.js'
 import type { Check } from '../types.js'
@@ -54,11 +55,19 @@ export const offsetChecks: Check[] = [
       for (const r of interim104(app)) {
         const o = ctx.d.readOffset(r)
         if (o === undefined) continue
-        ctx.assert(o >= last, `104 offsets during an append went down: ${last} then ${o} (the append started at ${n})`, app)
+        ctx.assert(
+          o >= last,
+          `104 offsets during an append went down: ${last} then ${o} (the append started at ${n})`,
+          app,
+        )
         last = o
       }
       const s = await ctx.state(location)
-      ctx.assert(s.offset !== undefined && s.offset >= last, `HEAD reports ${s.offset}, below the last 104 (${last})`, s.ex)
+      ctx.assert(
+        s.offset !== undefined && s.offset >= last,
+        `HEAD reports ${s.offset}, below the last 104 (${last})`,
+        s.ex,
+      )
       return undefined
     },
   },
@@ -107,7 +116,11 @@ export const offsetChecks: Check[] = [
         complete: false,
         body: ctx.bytes(ctx.partSize(4)),
       })
-      ctx.assert(ex.final?.status === 409, `append at offset ${up.offset + 1} (server has ${up.offset}): ${describe(ex)}`, ex)
+      ctx.assert(
+        ex.final?.status === 409,
+        `append at offset ${up.offset + 1} (server has ${up.offset}): ${describe(ex)}`,
+        ex,
+      )
       await expectOffset(ctx, up.url, up.offset, 'after a rejected append')
       return undefined
     },
@@ -168,7 +181,11 @@ export const offsetChecks: Check[] = [
         return undefined
       }
       ctx.assert(f && ctx.d.retrievalOk(f.status), `HEAD on the completed upload: ${describe(head)}`, head)
-      ctx.assert(ctx.d.readOffset(f) === total, `HEAD reports Upload-Offset ${header(f, Field.offset)}, expected ${total}`, head)
+      ctx.assert(
+        ctx.d.readOffset(f) === total,
+        `HEAD reports Upload-Offset ${header(f, Field.offset)}, expected ${total}`,
+        head,
+      )
       const complete = ctx.d.readComplete(f)
       if (ctx.v >= 10) {
         if (complete !== true) ctx.note('HEAD does not report completeness (optional from interop 10)')

@@ -36,7 +36,8 @@ export const retrievalChecks: Check[] = [
       if (ctx.v >= 9) fields.push(Field.limit)
       requireFields(ctx, s, fields, 'HEAD response')
       ctx.assert(s.offset === up.offset, `HEAD reports Upload-Offset ${s.offset}, expected ${up.offset}`, s.ex)
-      if (ctx.v === 9) ctx.assert(s.length === LENGTH, `HEAD reports Upload-Length ${s.length}, expected ${LENGTH}`, s.ex)
+      if (ctx.v === 9)
+        ctx.assert(s.length === LENGTH, `HEAD reports Upload-Length ${s.length}, expected ${LENGTH}`, s.ex)
       return undefined
     },
   },
@@ -50,7 +51,12 @@ export const retrievalChecks: Check[] = [
     async run(ctx: CheckContext) {
       const up = await uploadWithLength(ctx)
       const s = await ctx.state(up.url, 'GET')
-      requireFields(ctx, s, ctx.v < 10 ? [Field.offset, Field.complete, Field.limit] : [Field.offset, Field.limit], 'GET response')
+      requireFields(
+        ctx,
+        s,
+        ctx.v < 10 ? [Field.offset, Field.complete, Field.limit] : [Field.offset, Field.limit],
+        'GET response',
+      )
       ctx.assert(s.offset === up.offset, `GET reports Upload-Offset ${s.offset}, expected ${up.offset}`, s.ex)
       return undefined
     },
@@ -78,7 +84,11 @@ export const retrievalChecks: Check[] = [
     async run(ctx: CheckContext) {
       const up = await uploadWithLength(ctx)
       const s = await ctx.state(up.url)
-      ctx.assert(s.length === LENGTH, `HEAD reports Upload-Length ${header(s.res, Field.length) ?? '(none)'}, expected ${LENGTH}`, s.ex)
+      ctx.assert(
+        s.length === LENGTH,
+        `HEAD reports Upload-Length ${header(s.res, Field.length) ?? '(none)'}, expected ${LENGTH}`,
+        s.ex,
+      )
       return undefined
     },
   },

@@ -36,7 +36,8 @@ export function expectReject(ctx: CheckContext, ex: ExchangeResult, what: string
     if (f?.status !== strict) throw ctx.fail(`${what}: expected ${strict}, got ${describe(ex)}`, ex)
     return f
   }
-  if (!f || f.status < 400 || f.status > 499) throw ctx.fail(`${what}: expected a 4xx rejection, got ${describe(ex)}`, ex)
+  if (!f || f.status < 400 || f.status > 499)
+    throw ctx.fail(`${what}: expected a 4xx rejection, got ${describe(ex)}`, ex)
   return f
 }
 
@@ -56,7 +57,10 @@ export async function completedUpload(
 export async function expectOffset(ctx: CheckContext, u: URL, expected: number, why: string): Promise<void> {
   const s = await ctx.state(u)
   if (s.offset !== expected)
-    throw ctx.fail(`${why}: offset retrieval reports Upload-Offset ${header(s.res, Field.offset)}, expected ${expected}`, s.ex)
+    throw ctx.fail(
+      `${why}: offset retrieval reports Upload-Offset ${header(s.res, Field.offset)}, expected ${expected}`,
+      s.ex,
+    )
 }
 
 export function has(r: RawResponse, name: string): boolean {

@@ -32,7 +32,11 @@ function replyWithout(r: Reply, ...names: string[]): Reply {
 }
 
 /** A header reader that rewrites one field. */
-function rewrite(h: HeaderReader, name: string, fn: (v: string | null | undefined) => string | null | undefined): HeaderReader {
+function rewrite(
+  h: HeaderReader,
+  name: string,
+  fn: (v: string | null | undefined) => string | null | undefined,
+): HeaderReader {
   return { get: (n) => (n.toLowerCase() === name ? fn(h.get(n)) : h.get(n)) }
 }
 
@@ -142,11 +146,20 @@ export const codecMutants = {
   'ignores-lengths': () =>
     mutateCodecs((c) => ({
       readCreation(this: Codec, h: HeaderReader) {
-        const r = c.readCreation.call(this, rewrite(h, Field.length, () => undefined))
+        const r = c.readCreation.call(
+          this,
+          rewrite(h, Field.length, () => undefined),
+        )
         return r && { ...r, length: undefined }
       },
       readAppend(this: Codec, h: HeaderReader) {
-        return { ...c.readAppend.call(this, rewrite(h, Field.length, () => undefined)), length: undefined }
+        return {
+          ...c.readAppend.call(
+            this,
+            rewrite(h, Field.length, () => undefined),
+          ),
+          length: undefined,
+        }
       },
     })),
   /** Takes requests with an invalid or missing completeness field as incomplete creations. */
@@ -163,7 +176,10 @@ export const codecMutants = {
   'lenient-offset': () =>
     mutateCodecs((c) => ({
       readAppend(this: Codec, h: HeaderReader) {
-        return c.readAppend.call(this, rewrite(h, Field.offset, (v) => v?.replace(/^\s*-/, '')))
+        return c.readAppend.call(
+          this,
+          rewrite(h, Field.offset, (v) => v?.replace(/^\s*-/, '')),
+        )
       },
     })),
   'no-discovery-fields': () =>
@@ -221,7 +237,8 @@ export const codecMutants = {
     mutateCodecs((c) => ({
       readCreation(this: Codec, h: HeaderReader) {
         const r = c.readCreation.call(this, h)
-        if (r && !r.complete && (r.contentLength ?? 0) < 4) throw new LimitError('min-append-size', r.contentLength ?? 0, 4)
+        if (r && !r.complete && (r.contentLength ?? 0) < 4)
+          throw new LimitError('min-append-size', r.contentLength ?? 0, 4)
         return r
       },
       readAppend(this: Codec, h: HeaderReader) {

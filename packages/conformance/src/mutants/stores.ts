@@ -35,7 +35,12 @@ class OffsetGoesDown extends Wrapped {
 
 /** Marks an upload complete when its transfer was interrupted. */
 class CompletesOnInterrupt extends Wrapped {
-  override async append(id: string, offset: number, body: AsyncIterable<Uint8Array>, o?: AppendOptions): Promise<number> {
+  override async append(
+    id: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    o?: AppendOptions,
+  ): Promise<number> {
     const end = await this.inner.append(id, offset, body, o)
     if (!endedNormally(body)) await this.inner.update(id, { complete: true })
     return end
@@ -44,13 +49,23 @@ class CompletesOnInterrupt extends Wrapped {
 
 /** Stores nothing of an interrupted transfer. */
 class DropsPartial extends Wrapped {
-  override async append(id: string, offset: number, body: AsyncIterable<Uint8Array>, o?: AppendOptions): Promise<number> {
+  override async append(
+    id: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    o?: AppendOptions,
+  ): Promise<number> {
     const parts: Uint8Array[] = []
     for await (const c of body) parts.push(c)
     if (!endedNormally(body)) return offset
-    return this.inner.append(id, offset, (async function* () {
-      yield* parts
-    })(), o)
+    return this.inner.append(
+      id,
+      offset,
+      (async function* () {
+        yield* parts
+      })(),
+      o,
+    )
   }
 }
 

@@ -1,17 +1,17 @@
 /** The report as JSON: bodies become text (or base64 when binary), everything else is already plain data. */
 import type { RunReport } from '../types.js'
+import { looksBinary } from './exchange-text.js'
 
 export function renderJson(report: RunReport): string {
-  return `${JSON.stringify(
-    report,
-    (_k, v: unknown) => {
-      if (v instanceof Uint8Array) {
-        const b = Buffer.from(v)
-        const s = b.toString('utf8')
-        return /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(s) ? { base64: b.toString('base64') } : s
-      }
-      return v
-    },
-    2,
-  )}\n`
+  // Buffers have a toJSON that runs before the replacer sees the value: look at the holder's original instead.
+  function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+    const original = this[key]
+    if (original instanceof Uint8Array) {
+      const b = Buffer.from(original)
+      const s = b.toString('utf8')
+      return looksBinary(s) ? { base64: b.toString('base64') } : s
+    }
+    return value
+  }
+  return `${JSON.stringify(report, replacer, 2)}\n`
 }

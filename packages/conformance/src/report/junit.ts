@@ -4,15 +4,10 @@
  * finding in `<system-out>` (JUnit has no warning state).
  */
 import type { CheckResult, RunReport } from '../types.js'
-import { exchangeText } from './exchange-text.js'
+import { exchangeText, stripControls } from './exchange-text.js'
 
 export function xmlEscape(s: string): string {
-  return s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
+  return stripControls(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
 
 function testcase(r: CheckResult): string {
@@ -28,7 +23,10 @@ function testcase(r: CheckResult): string {
   else if (r.verdict === 'error') inner += `<error message="${msg}" type="error">${evidence}</error>`
   else if (r.verdict === 'skipped') inner += `<skipped message="${msg}"/>`
   else if (r.verdict === 'warning' || r.verdict === 'info') {
-    const text = r.verdict === 'warning' ? `WARNING (${r.level}): ${r.message ?? ''}` : `INFO: ${[r.message, ...r.notes].filter(Boolean).join('; ')}`
+    const text =
+      r.verdict === 'warning'
+        ? `WARNING (${r.level}): ${r.message ?? ''}`
+        : `INFO: ${[r.message, ...r.notes].filter(Boolean).join('; ')}`
     inner += `<system-out>${xmlEscape(text)}${evidence ? `\n${evidence}` : ''}</system-out>`
   }
   return `    <testcase classname="${cls}" name="${name}" time="${time}">${inner}</testcase>`

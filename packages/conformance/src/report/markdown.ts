@@ -27,7 +27,11 @@ export function renderMarkdown(report: RunReport): string {
       `| ${v.interop} | ${v.draft} | ${v.results.length} | ${c('passed')} | ${c('failed')} | ${c('error')} | ${c('warning')} | ${c('info')} | ${c('skipped')} |`,
     )
   }
-  out.push('', '| Interop | ID | Level | Result | Check | Source | Detail |', '| --- | --- | --- | --- | --- | --- | --- |')
+  out.push(
+    '',
+    '| Interop | ID | Level | Result | Check | Source | Detail |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  )
   for (const v of report.versions)
     for (const r of v.results) {
       const src = r.source.map((s) => `${s.draft} ${s.section}`).join('; ')

@@ -48,10 +48,16 @@ export function renderTerminal(report: RunReport, o: TerminalOptions = {}): stri
   for (const v of report.versions) {
     const t = { checks: v.results.length, passed: 0, failed: 0, warning: 0, info: 0, skipped: 0, error: 0 }
     for (const r of v.results) t[r.verdict]++
-    const limits = v.limits ? Object.entries(v.limits).map(([k, n]) => `${k}=${n}`).join(', ') : 'none announced'
+    const limits = v.limits
+      ? Object.entries(v.limits)
+          .map(([k, n]) => `${k}=${n}`)
+          .join(', ')
+      : 'none announced'
     out.push(`Interop ${v.interop} (draft ${v.draft}) — ${countsText(t)}`, `  limits: ${limits}`)
     for (const r of v.results) if (verbose || r.verdict !== 'passed') out.push(resultLine(r, color))
-    const problems = v.results.filter((r) => r.evidence.length && (r.verdict === 'failed' || r.verdict === 'error' || r.verdict === 'warning'))
+    const problems = v.results.filter(
+      (r) => r.evidence.length && (r.verdict === 'failed' || r.verdict === 'error' || r.verdict === 'warning'),
+    )
     for (const r of problems) {
       out.push('', `  ${r.id} (${r.level}, interop ${r.interop} draft ${r.draft}): ${r.message ?? ''}`)
       for (const ex of r.evidence) out.push(exchangeText(ex), '')
@@ -59,7 +65,10 @@ export function renderTerminal(report: RunReport, o: TerminalOptions = {}): stri
     out.push('')
   }
   out.push(`Total: ${countsText(report.totals)} (${(report.durationMs / 1000).toFixed(1)} s)`)
-  const verdict = report.totals.failed + report.totals.error > 0 ? 'FAILED: some MUST requirements are not met' : 'OK: every MUST requirement tested is met'
+  const verdict =
+    report.totals.failed + report.totals.error > 0
+      ? 'FAILED: some MUST requirements are not met'
+      : 'OK: every MUST requirement tested is met'
   out.push(verdict)
   return `${out.join('\n')}\n`
 }

@@ -1,13 +1,21 @@
 /**
- * `bandwidth` (per connection) and `shared_bandwidth` (one budget for every connection of the proxy). `rate` is in
- * KB/s with toxiproxy's KB of 1000 bytes; 0 means unlimited. Bytes are paced on a virtual clock: each piece reserves
- * the wire from when the previous one finished, so timer lateness does not accumulate into a lower rate.
+ * `bandwidth`: one connection's stream limited to `rate` KB/s (toxiproxy's KB of 1000 bytes; 0 means unlimited).
+ * Bytes are paced on a virtual clock: each piece reserves the wire from when the previous one finished, so timer
+ * lateness does not accumulate into a lower rate.
  */
-import { type Item, Stage, type StageContext, type Sink, TimedQueue, now } from '../chain.js'
-import type { BandwidthToxic, SharedBandwidthToxic } from '../toxic-spec.js'
+import { type Item, now, type Sink, Stage, type StageContext, TimedQueue } from '../chain.js'
+import type { BandwidthToxic } from '../toxic-spec.js'
+
+/**
+ * How far the wire's clock may lag behind real time. When the process is not scheduled for a few milliseconds (a
+ * busy 2-core CI machine), the queue can run dry although the sender has more; without this credit that time would
+ * simply be lost and the long-run rate would fall short. As with a token bucket's depth, it also lets up to this much
+ * time's worth of data go at once after a pause; a stream's very first bytes get no credit.
+ */
+export const BURST_MS = 50
 
 export class Pacer {
-  #nextFree = 0
+  #nextFree = Number.NEGATIVE_INFINITY
   /** Bytes per millisecond, which is KB/s. */
   rate: number
 
@@ -17,30 +25,32 @@ export class Pacer {
 
   /** Reserves the wire for `bytes` and returns when the last of them has gone out. */
   reserve(bytes: number, t: number): number {
-    const start = Math.max(t, this.#nextFree)
+    const start = this.#nextFree === Number.NEGATIVE_INFINITY ? t : Math.max(t - BURST_MS, this.#nextFree)
     this.#nextFree = start + bytes / this.rate
     return this.#nextFree
   }
 }
 
 /** Pieces of about 10 ms at the current rate, so a large read does not leave in one late burst. */
-function pieceSize(rate: number): number {
+export function pieceSize(rate: number): number {
   return Math.max(1024, Math.floor(rate * 10))
 }
 
-export class BandwidthStage extends Stage<BandwidthToxic | SharedBandwidthToxic> {
+export class BandwidthStage extends Stage<BandwidthToxic> {
   readonly #queue = new TimedQueue((item) => this.next.push(item))
   readonly #pacer: Pacer
 
-  constructor(spec: BandwidthToxic | SharedBandwidthToxic, ctx: StageContext, next: Sink) {
+  constructor(spec: BandwidthToxic, ctx: StageContext, next: Sink) {
     super(spec, ctx, next)
-    const rate = spec.attributes.rate
-    this.#pacer = spec.type === 'shared_bandwidth' ? ctx.shared(() => new Pacer(rate)) : new Pacer(rate)
+    this.#pacer = new Pacer(spec.attributes.rate)
   }
 
   push(item: Item): void {
     const rate = this.spec.attributes.rate
-    if (typeof item === 'string' || rate <= 0) return this.#queue.enqueue(item, 0)
+    if (typeof item === 'string' || rate <= 0) {
+      this.#queue.enqueue(item, 0)
+      return
+    }
     const size = pieceSize(rate)
     for (let off = 0; off < item.length; off += size) {
       const piece = item.subarray(off, Math.min(item.length, off + size))
@@ -48,7 +58,7 @@ export class BandwidthStage extends Stage<BandwidthToxic | SharedBandwidthToxic>
     }
   }
 
-  override update(spec: BandwidthToxic | SharedBandwidthToxic): void {
+  override update(spec: BandwidthToxic): void {
     super.update(spec)
     this.#pacer.rate = spec.attributes.rate
   }

@@ -5,6 +5,7 @@ import { BandwidthStage } from './bandwidth.js'
 import { LatencyStage } from './latency.js'
 import { LimitDataStage } from './limit-data.js'
 import { ResetPeerStage } from './reset-peer.js'
+import { SharedBandwidthStage } from './shared-bandwidth.js'
 import { SlicerStage } from './slicer.js'
 import { SlowCloseStage } from './slow-close.js'
 import { TimeoutStage } from './timeout.js'
@@ -14,8 +15,9 @@ export function createStage(spec: TcpToxicSpec, ctx: StageContext, next: Sink): 
     case 'latency':
       return new LatencyStage(spec, ctx, next)
     case 'bandwidth':
-    case 'shared_bandwidth':
       return new BandwidthStage(spec, ctx, next)
+    case 'shared_bandwidth':
+      return new SharedBandwidthStage(spec, ctx, next)
     case 'slow_close':
       return new SlowCloseStage(spec, ctx, next)
     case 'timeout':

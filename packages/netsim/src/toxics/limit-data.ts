@@ -8,7 +8,10 @@ export class LimitDataStage extends Stage<LimitDataToxic> {
 
   push(item: Item): void {
     if (this.#done) return
-    if (typeof item === 'string') return this.next.push(item)
+    if (typeof item === 'string') {
+      this.next.push(item)
+      return
+    }
     const left = this.spec.attributes.bytes - this.#sent
     const part = left < item.length ? item.subarray(0, Math.max(0, left)) : item
     if (part.length > 0) {

@@ -7,7 +7,10 @@ export class ResetPeerStage extends Stage<ResetPeerToxic> {
   #armed = false
 
   push(item: Item): void {
-    if (typeof item === 'string') return this.next.push(item)
+    if (typeof item === 'string') {
+      this.next.push(item)
+      return
+    }
     if (this.#armed) return
     this.#armed = true
     const ms = this.spec.attributes.timeout

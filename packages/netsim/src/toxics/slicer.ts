@@ -4,7 +4,7 @@
  * are positions in the byte stream: a slice a read ends in the middle of is finished from the next read, so how the
  * kernel happened to split the reads does not change which sizes are drawn.
  */
-import { type Item, Stage, TimedQueue, now } from '../chain.js'
+import { type Item, now, Stage, TimedQueue } from '../chain.js'
 import type { SlicerToxic } from '../toxic-spec.js'
 
 export class SlicerStage extends Stage<SlicerToxic> {
@@ -14,13 +14,19 @@ export class SlicerStage extends Stage<SlicerToxic> {
   #left = 0
 
   push(item: Item): void {
-    if (typeof item === 'string') return this.#queue.enqueue(item, 0)
+    if (typeof item === 'string') {
+      this.#queue.enqueue(item, 0)
+      return
+    }
     const { average_size, size_variation, delay } = this.spec.attributes
     const gap = delay / 1000
     let off = 0
     while (off < item.length) {
       if (this.#left === 0) {
-        const size = Math.max(1, average_size + (size_variation > 0 ? this.ctx.rng.int(-size_variation, size_variation) : 0))
+        const size = Math.max(
+          1,
+          average_size + (size_variation > 0 ? this.ctx.rng.int(-size_variation, size_variation) : 0),
+        )
         this.#left = size
         this.ctx.trace('slice', () => ({ bytes: size }))
       }

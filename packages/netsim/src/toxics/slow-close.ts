@@ -1,5 +1,5 @@
 /** `slow_close`: data passes, but the end of the stream (FIN, or a close) is held back `delay` ms. */
-import { type Item, Stage, TimedQueue, now } from '../chain.js'
+import { type Item, now, Stage, TimedQueue } from '../chain.js'
 import type { SlowCloseToxic } from '../toxic-spec.js'
 
 export class SlowCloseStage extends Stage<SlowCloseToxic> {
@@ -8,7 +8,8 @@ export class SlowCloseStage extends Stage<SlowCloseToxic> {
   push(item: Item): void {
     if (item === 'end' || item === 'close') {
       this.ctx.trace('slow-close', () => ({ ms: this.spec.attributes.delay }))
-      return this.#queue.enqueue(item, now() + this.spec.attributes.delay)
+      this.#queue.enqueue(item, now() + this.spec.attributes.delay)
+      return
     }
     this.#queue.enqueue(item, 0)
   }

@@ -2,7 +2,7 @@
  * `timeout`: nothing gets through (data is read and dropped, so the sender is not blocked), and after `timeout` ms
  * the whole connection is closed. With `timeout` 0 the connection stays open and silent until the toxic goes.
  */
-import { type Item, Stage, type StageContext, type Sink } from '../chain.js'
+import { type Item, type Sink, Stage, type StageContext } from '../chain.js'
 import type { TimeoutToxic } from '../toxic-spec.js'
 
 export class TimeoutStage extends Stage<TimeoutToxic> {

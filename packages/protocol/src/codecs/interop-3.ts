@@ -44,6 +44,7 @@ export class Interop3 implements Codec {
   readonly progressInterim: boolean = false
   readonly retrievalMethods: readonly string[] = ['HEAD']
   readonly appendLimitsBindCreation: boolean = false
+  readonly announcesLimits: boolean = false
   readonly replaysCompletion: boolean = false
 
   // ---- completeness: I3 uses the inverted `Upload-Incomplete` (draft-01 §8.2) ----

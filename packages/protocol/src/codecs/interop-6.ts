@@ -14,6 +14,8 @@ export class Interop6 extends Interop5 {
   override readonly interop: InteropVersion = 6
   override readonly drafts: readonly string[] = ['-04', '-05']
 
+  override readonly announcesLimits: boolean = true
+
   /** The `Upload-Limit` key for the remaining lifetime in seconds. */
   protected expiryKey = 'expires'
 

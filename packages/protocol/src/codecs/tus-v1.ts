@@ -61,6 +61,7 @@ export class TusV1 implements ProtocolCodec {
   readonly progressInterim = false
   readonly retrievalMethods: readonly string[] = ['HEAD']
   readonly appendLimitsBindCreation = false
+  readonly announcesLimits = false
   readonly replaysCompletion = false
 
   readCreation(h: HeaderReader): CreationRequest {

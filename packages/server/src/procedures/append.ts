@@ -58,7 +58,7 @@ export async function append(
       info = await store.update(id, { length: a.length })
     }
 
-    checkAppendLimits(a.contentLength, a.complete, info.offset, ctx)
+    checkAppendLimits(a.contentLength, a.complete || !codec.announcesLimits, info.offset, ctx)
     const bound = tightest([
       info.length !== undefined ? { kind: 'length', bytes: info.length - info.offset, value: info.length } : undefined,
       limits.maxSize !== undefined
@@ -107,13 +107,13 @@ export async function append(
 }
 
 /** Limits on one append's content that can be checked before reading it (draft-05 §4.1.4). */
-function checkAppendLimits(contentLength: number | undefined, complete: boolean, offset: number, ctx: Ctx): void {
+function checkAppendLimits(contentLength: number | undefined, exemptFromMin: boolean, offset: number, ctx: Ctx): void {
   const { limits } = ctx.cfg
   if (contentLength === undefined) return
   if (limits.maxAppendSize !== undefined && contentLength > limits.maxAppendSize)
     throw new LimitError('max-append-size', contentLength, limits.maxAppendSize)
   // The final append is exempt from the minimum (draft-05 §4.1.4).
-  if (limits.minAppendSize !== undefined && !complete && contentLength < limits.minAppendSize)
+  if (limits.minAppendSize !== undefined && !exemptFromMin && contentLength < limits.minAppendSize)
     throw new LimitError('min-append-size', contentLength, limits.minAppendSize)
   if (limits.maxSize !== undefined && offset + contentLength > limits.maxSize)
     throw new LimitError('max-size', offset + contentLength, limits.maxSize)
