@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatSize, makeRandomFile, parseSize } from './bench/lib.mjs'
 
-const SUITES = ['serve']
+const SUITES = ['serve', 'tus', 'concurrency']
 const root = new URL('..', import.meta.url).pathname
 const docsFile = join(root, 'docs/benchmarks.md')
 

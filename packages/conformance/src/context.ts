@@ -1,35 +1,19 @@
 /**
- * What a check works with: one interop version's dialect, the target URL, the limits learned from OPTIONS, and
- * request helpers that count against the check's budget, record every exchange for the report, refuse to contact any
- * origin but the target's, and clean up the uploads the check created.
+ * What an IETF-draft check works with: one interop version's dialect, the target URL, the limits learned from OPTIONS,
+ * and the draft's requests (creation, append, offset retrieval, cancellation) on top of the budgeted, recorded and
+ * origin-bound requests of `RequestContext`.
  */
-import { type BodyPlan, type ExchangeResult, exchange, header, type RawResponse, WireConnection } from '@rufh/wire'
+import type { BodyPlan, ExchangeResult, RawResponse } from '@rufh/wire'
+import { header } from '@rufh/wire'
 import type { Dialect } from './dialect.js'
-import { CheckFailure, CheckSkip } from './types.js'
+import { RequestContext, type RequestContextOptions } from './request-context.js'
 
-export class BudgetExceeded extends Error {
-  override name = 'BudgetExceeded'
-}
+export { BudgetExceeded, type SendOptions } from './request-context.js'
 
-export interface ContextOptions {
-  target: URL
+export interface ContextOptions extends RequestContextOptions {
   dialect: Dialect
   /** Limits the target announced in its OPTIONS response (empty when it announced none or has no discovery). */
   limits: Map<string, number>
-  /** Deadline of one exchange in ms. */
-  requestTimeoutMs: number
-  maxRequests: number
-  tls?: import('node:tls').ConnectionOptions
-}
-
-export interface SendOptions {
-  headers?: [string, string][]
-  body?: Uint8Array | string
-  plan?: BodyPlan
-  /** Request target override (e.g. `*` for `OPTIONS *`). */
-  target?: string
-  /** Deadline of this exchange (default: the run's per-request timeout). */
-  timeoutMs?: number
 }
 
 export interface Upload {
@@ -39,25 +23,16 @@ export interface Upload {
   ex: ExchangeResult
 }
 
-export class CheckContext {
-  readonly exchanges: ExchangeResult[] = []
-  readonly notes: string[] = []
-  evidence: ExchangeResult[] = []
-  requests = 0
-  private readonly created: URL[] = []
-  private readonly connections: WireConnection[] = []
-  private disposed = false
-
-  constructor(readonly opts: ContextOptions) {}
+export class CheckContext extends RequestContext {
+  constructor(readonly opts: ContextOptions) {
+    super(opts)
+  }
 
   get d(): Dialect {
     return this.opts.dialect
   }
   get v(): number {
     return this.opts.dialect.interop
-  }
-  get target(): URL {
-    return this.opts.target
   }
   get limits(): Map<string, number> {
     return this.opts.limits
@@ -67,91 +42,8 @@ export class CheckContext {
     return [...this.opts.limits].some(([k, v]) => !(k === 'min-size' && v === 0))
   }
 
-  // ---- outcomes ----
-
-  /** A failure to throw; `ex` (default: the last exchange) is shown in the report. */
-  fail(message: string, ...ex: (ExchangeResult | undefined)[]): CheckFailure {
-    const given = ex.filter((e): e is ExchangeResult => e !== undefined)
-    this.evidence = given.length ? given : this.exchanges.slice(-1)
-    return new CheckFailure(message)
-  }
-
-  skip(message: string): CheckSkip {
-    return new CheckSkip(message)
-  }
-
-  assert(cond: unknown, message: string, ...ex: (ExchangeResult | undefined)[]): asserts cond {
-    if (!cond) throw this.fail(message, ...ex)
-  }
-
-  note(message: string): void {
-    this.notes.push(message)
-  }
-
-  // ---- addresses ----
-
-  /** Resolves a `Location` against the target; any other origin is refused (only the given URL is contacted). */
-  resolve(location: string, ex?: ExchangeResult): URL {
-    let u: URL
-    try {
-      u = new URL(location, this.target)
-    } catch {
-      throw this.fail(`Location ${JSON.stringify(location)} is not a valid URI reference`, ex)
-    }
-    if (u.origin !== this.target.origin)
-      throw this.fail(`Location ${u.href} points to another origin; the tester only contacts ${this.target.origin}`, ex)
-    return u
-  }
-
-  /** A URI next to `u` that names no upload (its last path segment replaced by random hex). */
-  unknownUpload(u: URL): URL {
-    const x = new URL(u)
-    const hex = Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join('')
-    x.pathname = x.pathname.replace(/[^/]*$/, `rufh-conformance-${hex}`)
-    x.search = ''
-    return x
-  }
-
-  // ---- requests ----
-
-  async send(method: string, url: URL, o: SendOptions = {}): Promise<ExchangeResult> {
-    this.charge(url)
-    const ex = await exchange(
-      url,
-      {
-        method,
-        headers: o.headers ?? [],
-        ...(o.body !== undefined ? { body: o.body } : {}),
-        ...(o.target ? { target: o.target } : {}),
-      },
-      {
-        timeoutMs: o.timeoutMs ?? this.opts.requestTimeoutMs,
-        ...(this.opts.tls ? { tls: this.opts.tls } : {}),
-        ...o.plan,
-      },
-    )
-    this.exchanges.push(ex)
-    if (ex.error && ex.error.code !== 'TIMEOUT' && !ex.final && !ex.cutByClient && !ex.closedByPeer)
-      this.note(`${method} ${url.pathname}: ${ex.error.message}`)
-    return ex
-  }
-
-  /** Opens a connection for a request driven step by step (slow, held, concurrent); cut when the check ends. */
-  async open(url: URL): Promise<WireConnection> {
-    this.charge(url)
-    const c = await WireConnection.open(url, {
-      timeoutMs: this.opts.requestTimeoutMs,
-      ...(this.opts.tls ? { tls: this.opts.tls } : {}),
-    })
-    this.connections.push(c)
-    return c
-  }
-
-  private charge(url: URL): void {
-    if (this.disposed) throw new BudgetExceeded('the check already ended')
-    if (url.origin !== this.target.origin) throw this.fail(`refusing to contact ${url.origin}`)
-    if (++this.requests > this.opts.maxRequests)
-      throw new BudgetExceeded(`the check exceeded its budget of ${this.opts.maxRequests} requests`)
+  protected cleanupFields(): [string, string][] {
+    return this.d.requestFields()
   }
 
   /** An upload creation request to the target. */
@@ -180,7 +72,7 @@ export class CheckContext {
     })
     const loc = firstLocation(ex)
     const location = loc === undefined ? undefined : this.resolve(loc, ex)
-    if (location) this.created.push(location)
+    if (location) this.track(location)
     return { ex, location }
   }
 
@@ -263,13 +155,6 @@ export class CheckContext {
     return this.send('OPTIONS', this.target, which === '*' ? { target: '*' } : {})
   }
 
-  /** Deterministic content: `n` bytes of a repeating pattern. */
-  bytes(n: number, seed = 0): Buffer {
-    const b = Buffer.alloc(n)
-    for (let i = 0; i < n; i++) b[i] = 97 + ((i + seed) % 26)
-    return b
-  }
-
   /**
    * A content size near `n` that the announced limits allow: at least `min-append-size` for a non-final request (and
    * for creation only from I9), at most `max-append-size`.
@@ -283,23 +168,6 @@ export class CheckContext {
     if (min !== undefined && s > 0 && s < min) s = min
     if (max !== undefined && s > max) s = max
     return s
-  }
-
-  forget(u: URL): void {
-    const i = this.created.findIndex((c) => c.href === u.href)
-    if (i >= 0) this.created.splice(i, 1)
-  }
-
-  /** Cuts open connections and cancels uploads the check left behind (best effort, a few requests). */
-  async dispose(): Promise<void> {
-    for (const c of this.connections) c.cut()
-    this.disposed = true
-    const left = this.created.splice(0, 8)
-    await Promise.all(
-      left.map((u) =>
-        exchange(u, { method: 'DELETE', headers: this.d.requestFields() }, { timeoutMs: 2000 }).catch(() => undefined),
-      ),
-    )
   }
 }
 

@@ -12,12 +12,9 @@ import type { ToxicInput } from './toxic-spec.js'
 
 interface Received {
   bytes: number
-  /** Size of the first read: it arrives after its own pacing slot, so the rate is counted from its arrival. */
-  firstLength: number
-  first: number
-  last: number
-  /** When the worker started connecting, on the same clock as first/last. */
+  /** performance.now() in the worker: when it started connecting, and when the last byte arrived. */
   start: number
+  last: number
 }
 
 // CommonJS, run with eval: a server sending `total` bytes per connection, and `connections` clients reading them.
@@ -44,13 +41,11 @@ parentPort.once('message', ({ port }) => {
   const start = performance.now()
   const results = []
   for (let i = 0; i < connections; i++) {
-    const r = { bytes: 0, firstLength: 0, first: 0, last: 0, start }
+    const r = { bytes: 0, last: 0, start }
     const c = net.connect(port, '127.0.0.1')
     c.on('data', (d) => {
-      const t = performance.now()
-      if (r.bytes === 0) { r.first = t; r.firstLength = d.length }
       r.bytes += d.length
-      r.last = t
+      r.last = performance.now()
     })
     c.on('close', () => {
       results.push(r)
@@ -76,17 +71,29 @@ async function transfer(toxic: ToxicInput, total: number, connections: number): 
   }
 }
 
+/**
+ * A limiter can only be caught out by a rate above its setting; a rate below it can also mean this process was not
+ * scheduled (other test files share the 2 cores). So a result more than 10% high fails at once, and one more than
+ * 10% low is measured once more before it fails. Every attempt is printed.
+ */
 async function measure(t: TestContext, rateKBs: number, seconds: number): Promise<void> {
   const total = Math.round(rateKBs * 1000 * seconds)
-  const [r] = await transfer({ type: 'bandwidth', attributes: { rate: rateKBs } }, total, 1)
-  assert.equal(r!.bytes, total)
-  const measured = (r!.bytes - r!.firstLength) / ((r!.last - r!.first) / 1000)
   const expected = rateKBs * 1000
-  const error = measured / expected - 1
-  t.diagnostic(
-    `bandwidth ${rateKBs / 1000} MB/s: measured ${(measured / 1e6).toFixed(3)} MB/s (${(error * 100).toFixed(2)}%) over ${total} bytes`,
-  )
-  assert.ok(Math.abs(error) <= 0.1, `measured ${measured} B/s for ${expected} B/s: ${(error * 100).toFixed(1)}% off`)
+  let error = 0
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const [r] = await transfer({ type: 'bandwidth', attributes: { rate: rateKBs } }, total, 1)
+    assert.equal(r!.bytes, total)
+    // From the moment the client starts connecting: the window holds the whole paced transfer, so a stall anywhere
+    // can only make it look slower, and "too fast" means the limiter let too much through.
+    const measured = r!.bytes / ((r!.last - r!.start) / 1000)
+    error = measured / expected - 1
+    t.diagnostic(
+      `bandwidth ${rateKBs / 1000} MB/s: measured ${(measured / 1e6).toFixed(3)} MB/s (${(error * 100).toFixed(2)}%) over ${total} bytes${attempt > 1 ? ' (second attempt)' : ''}`,
+    )
+    assert.ok(error <= 0.1, `measured ${measured} B/s for ${expected} B/s: ${(error * 100).toFixed(1)}% too fast`)
+    if (error >= -0.1) return
+  }
+  assert.fail(`measured ${(error * 100).toFixed(1)}% below ${expected} B/s twice`)
 }
 
 test('bandwidth limits a connection to 1 MB/s within 10%', (t) => measure(t, 1000, 1.5))

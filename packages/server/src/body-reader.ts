@@ -32,13 +32,24 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     const it = this.source[Symbol.asyncIterator]()
     const { client, preempt, shutdown, idleMs, limit } = this.options
-    let wake: ((reason: StopReason) => void) | undefined
-    const onClient = () => wake?.('client')
-    const onPreempt = () => wake?.('preempted')
-    const onShutdown = () => wake?.('shutdown')
+    // One pending read at a time; a stop signal settles it early. No promise or timer outlives its read.
+    let settle: ((r: IteratorResult<Uint8Array> | StopReason) => void) | undefined
+    const wake = (reason: StopReason) => settle?.(reason)
+    const onClient = () => wake('client')
+    const onPreempt = () => wake('preempted')
+    const onShutdown = () => wake('shutdown')
     client.addEventListener('abort', onClient)
     preempt.addEventListener('abort', onPreempt)
     shutdown.addEventListener('abort', onShutdown)
+    // One idle timer per body, re-armed lazily from the time of the last chunk (not one timer per chunk).
+    let lastData = Date.now()
+    let idle: NodeJS.Timeout
+    const check = () => {
+      const quiet = Date.now() - lastData
+      if (quiet >= idleMs) wake('idle')
+      else idle = setTimeout(check, idleMs - quiet)
+    }
+    idle = setTimeout(check, idleMs)
     try {
       for (;;) {
         const already = preempt.aborted ? 'preempted' : shutdown.aborted ? 'shutdown' : undefined
@@ -46,24 +57,19 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
           this.stopped = already
           return
         }
-        let timer: NodeJS.Timeout | undefined
-        const stop = new Promise<StopReason>((resolve) => {
-          wake = resolve
-          timer = setTimeout(() => resolve('idle'), idleMs)
-        })
         let next: IteratorResult<Uint8Array> | StopReason
-        const pending = it.next()
-        // If we stop first, the pending read may still fail later (the client resets): that is expected, not a crash.
-        pending.catch(() => {})
         try {
-          next = await Promise.race([pending, stop])
+          next = await new Promise<IteratorResult<Uint8Array> | StopReason>((resolve, reject) => {
+            settle = resolve
+            // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
+            it.next().then(resolve, (e: unknown) => reject(e))
+          })
         } catch (e) {
           this.error = e
           this.stopped = 'client'
           return
         } finally {
-          clearTimeout(timer)
-          wake = undefined
+          settle = undefined
         }
         if (typeof next === 'string') {
           this.stopped = next
@@ -73,6 +79,7 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
           this.ended = true
           return
         }
+        lastData = Date.now()
         let chunk = next.value
         if (limit !== undefined && this.bytes + chunk.byteLength > limit) {
           chunk = chunk.subarray(0, limit - this.bytes)
@@ -83,6 +90,7 @@ export class BodyReader implements AsyncIterable<Uint8Array> {
         if (this.stopped) return
       }
     } finally {
+      clearTimeout(idle)
       client.removeEventListener('abort', onClient)
       preempt.removeEventListener('abort', onPreempt)
       shutdown.removeEventListener('abort', onShutdown)

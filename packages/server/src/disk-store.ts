@@ -28,7 +28,7 @@ export interface DiskStoreOptions {
   directory: string
   /** Flush data and metadata to stable storage before acknowledging (power-loss safety). Default false. */
   fsync?: boolean
-  /** Bytes queued for writing before the reader waits for the disk. Default 4 MiB. */
+  /** Bytes queued for writing before the reader waits for the disk. Default 256 KiB (small, so that many concurrent uploads stay cheap). */
   highWaterMark?: number
 }
 
@@ -43,7 +43,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   constructor(options: DiskStoreOptions) {
     this.directory = options.directory
     this.fsync = options.fsync ?? false
-    this.highWaterMark = options.highWaterMark ?? 4 * 1024 * 1024
+    this.highWaterMark = options.highWaterMark ?? 256 * 1024
   }
 
   private ensureDir(): Promise<unknown> {

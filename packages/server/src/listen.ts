@@ -69,6 +69,9 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
     })
   }
   front.on('connection', (s: Socket) => {
+    // A 104 and the final response are separate small writes: without this, Nagle's algorithm holds the second until
+    // the client's (delayed) ACK of the first, adding ~40 ms to every creation (measured by rufh load).
+    s.setNoDelay(true)
     sockets.add(s)
     s.once('close', () => sockets.delete(s))
   })

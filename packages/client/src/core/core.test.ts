@@ -165,6 +165,21 @@ describe('stream source', () => {
     assert.equal(await text(ahead.body.chunks()), 'uvwxyz')
     assert.equal(ahead.last, true)
   })
+  it('holds at most one slice plus one read-ahead chunk, whatever the stream length', async () => {
+    const big = new Uint8Array(1_000_000)
+    const s = new StreamSource(chunksOf(big, 1000)[Symbol.asyncIterator]())
+    let offset = 0
+    let peak = 0
+    for (;;) {
+      const slice = await s.slice(offset, 50_000)
+      peak = Math.max(peak, s.buffered)
+      offset += slice.body.size
+      s.release(offset)
+      if (slice.last) break
+    }
+    assert.equal(offset, big.length)
+    assert.ok(peak <= 50_000 + 1000, `peak ${peak}`)
+  })
   it('checks a declared length', async () => {
     const s = new StreamSource(chunksOf(data, 5)[Symbol.asyncIterator](), 30)
     await assert.rejects(s.slice(0, 100), { code: 'ERR_SOURCE' })

@@ -27,6 +27,11 @@ export class StreamSource implements Source {
     return this.declared ?? (this.ended ? this.end : undefined)
   }
 
+  /** Bytes held in memory now (unconfirmed bytes plus the read-ahead chunk). */
+  get buffered(): number {
+    return this.end - this.start
+  }
+
   async fingerprint(): Promise<string | undefined> {
     return undefined
   }

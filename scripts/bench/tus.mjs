@@ -1,0 +1,97 @@
+/**
+ * Bench suite `tus` (issue 6): 100 concurrent uploads of 8 MiB over tus 1.0, the same load generator (`rufh load`,
+ * careful creation then one PATCH per upload), against `rufh serve` and against @tus/server + @tus/file-store, each
+ * in its own process; targets alternate run by run; medians. Records aggregate goodput, p99 creation and PATCH
+ * latency, and each server's peak RSS during the run. Every upload is verified by GET after the timed phase.
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { runLoad } from '../../packages/load/dist/index.js'
+import { MiB, median, sampleRss, startServer } from './lib.mjs'
+
+export const title = 'tus 1.0: 100 concurrent 8 MiB uploads, `rufh serve` vs @tus/server'
+
+const USERS = 100
+const UPLOAD = 8 * MiB
+
+async function empty(dir) {
+  for (const f of await readdir(dir)) await rm(join(dir, f), { recursive: true, force: true })
+}
+
+/** @param {{ root: string, tmp: string, runs: number, log: (s: string) => void }} ctx */
+export async function run(ctx) {
+  const { root, tmp, runs, log } = ctx
+  const dirs = { rufh: join(tmp, 'tus-rufh'), tus: join(tmp, 'tus-tus') }
+  await mkdir(dirs.rufh, { recursive: true })
+  await mkdir(dirs.tus, { recursive: true })
+  const servers = {
+    rufh: await startServer(
+      [join(root, 'packages/cli/dist/bin.js'), 'serve', '--port', '0', '--dir', dirs.rufh, '--log-level', 'warn'],
+      /^rufh serving (\S+)/m,
+    ),
+    tus: await startServer([join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dirs.tus], /^tus serving (\S+)/m),
+  }
+  const names = { rufh: '`rufh serve`', tus: '@tus/server + FileStore' }
+  /** @type {Record<string, { goodput: number[], creation: number[], patch: number[], rss: number[] }>} */
+  const res = {}
+  const failures = []
+  try {
+    for (let i = 0; i < runs; i++) {
+      for (const key of ['tus', 'rufh']) {
+        const s = servers[key]
+        const sampler = sampleRss(s.pid)
+        const r = await runLoad({
+          url: s.url,
+          protocol: 'tus-v1',
+          model: { kind: 'closed', users: USERS, uploadsPerUser: 1 },
+          size: { kind: 'fixed', size: UPLOAD },
+          seed: i + 1,
+          verify: { kind: 'get' },
+        })
+        const mem = sampler.stop()
+        if (!r.ok || r.uploads.verified !== USERS)
+          failures.push(`${names[key]} run ${i + 1}: ${r.uploads.verified}/${USERS} verified`)
+        res[key] ??= { goodput: [], creation: [], patch: [], rss: [] }
+        res[key].goodput.push(r.throughput.goodputBytesPerSecond / 1e6)
+        res[key].creation.push(r.latency.creation.p99)
+        res[key].patch.push(r.latency.completion.p99)
+        res[key].rss.push(Math.max(mem.peak, mem.reset ? mem.hwm : 0) / MiB)
+        log(
+          `${names[key].padEnd(24)} run ${i + 1}: ${(r.throughput.goodputBytesPerSecond / 1e6).toFixed(1)} MB/s, ` +
+            `peak RSS ${(mem.peak / MiB).toFixed(0)} MiB, ${r.uploads.verified}/${USERS} verified`,
+        )
+        await empty(dirs[key])
+      }
+    }
+  } finally {
+    await Promise.all([servers.rufh.stop(), servers.tus.stop()])
+  }
+  const m = (k, f) => median(res[k][f])
+  const rows = [['server', 'goodput MB/s (median)', 'min–max', 'p99 creation ms', 'p99 PATCH ms', 'peak RSS MiB']]
+  for (const k of ['rufh', 'tus']) {
+    const g = res[k].goodput
+    rows.push([
+      names[k],
+      m(k, 'goodput').toFixed(1),
+      `${Math.min(...g).toFixed(1)}–${Math.max(...g).toFixed(1)}`,
+      m(k, 'creation').toFixed(1),
+      m(k, 'patch').toFixed(1),
+      m(k, 'rss').toFixed(0),
+    ])
+  }
+  rows.push([
+    'rufh / @tus/server',
+    `${(m('rufh', 'goodput') / m('tus', 'goodput')).toFixed(2)}× (target ≥ 1.5×)`,
+    '',
+    `${(m('rufh', 'creation') / m('tus', 'creation')).toFixed(2)}× (target ≤ 1×)`,
+    `${(m('rufh', 'patch') / m('tus', 'patch')).toFixed(2)}× (target ≤ 1×)`,
+    `${(m('rufh', 'rss') / m('tus', 'rss')).toFixed(2)}× (target ≤ 0.5×)`,
+  ])
+  const notes = [
+    `${runs} runs per server, alternating; each run: ${USERS} users × 1 upload of ${UPLOAD / MiB} MiB (careful creation, then one PATCH), seed = run number.`,
+    'Goodput = verified payload bytes / wall time of the load phase (verification by GET is not timed). Peak RSS = the largest of VmRSS samples (50 ms) and VmHWM over the run, per server process.',
+    "Client and both servers share the machine's 2 cores; compare within one run of the suite only.",
+    failures.length ? `**Failures**: ${failures.join('; ')}` : 'Every upload completed and verified.',
+  ]
+  return { rows, notes }
+}
