@@ -29,7 +29,10 @@ export async function run(ctx) {
       [join(root, 'packages/cli/dist/bin.js'), 'serve', '--port', '0', '--dir', dirs.rufh, '--log-level', 'warn'],
       /^rufh serving (\S+)/m,
     ),
-    tus: await startServer([join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dirs.tus], /^tus serving (\S+)/m),
+    tus: await startServer(
+      [join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dirs.tus],
+      /^tus serving (\S+)/m,
+    ),
   }
   const names = { rufh: '`rufh serve`', tus: '@tus/server + FileStore' }
   /** @type {Record<string, { goodput: number[], creation: number[], patch: number[], rss: number[] }>} */

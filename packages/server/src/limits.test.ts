@@ -139,7 +139,10 @@ describe('limits', () => {
     const fin = await send(u, { method: 'PATCH', headers: appendHeaders(9, 0, true), body: 'x'.repeat(10) })
     assert.equal(fin.status, 204)
     // Interop 5 cannot announce limits, so its clients are not held to min-append-size.
-    const c5 = await send(s.url, { method: 'POST', headers: { 'upload-draft-interop-version': '5', ...completeness(5, false) } })
+    const c5 = await send(s.url, {
+      method: 'POST',
+      headers: { 'upload-draft-interop-version': '5', ...completeness(5, false) },
+    })
     const p5 = await send(header(c5, 'location')!, { method: 'PATCH', headers: appendHeaders(5, 0, false), body: 'x' })
     assert.equal(p5.status, 201)
   })

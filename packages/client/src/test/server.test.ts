@@ -204,6 +204,17 @@ describe('client ↔ rufh serve', () => {
     }
   })
 
+  it('transports reject an already aborted request without a stray error event', async () => {
+    for (const t of [new NodeHttpTransport(), new NodeHttp2Transport()]) {
+      const reason = new Error('stop')
+      const req = { method: 'HEAD', url: server.url, headers: {}, signal: AbortSignal.abort(reason) }
+      await assert.rejects(t.request(req), (e) => e === reason)
+      // A stray 'error' on a destroyed request would surface as an uncaught exception within a tick or two.
+      await new Promise((r) => setTimeout(r, 20))
+      if (t instanceof NodeHttp2Transport) t.close()
+    }
+  })
+
   it('cancels on the server with abort({ cancel: true })', async () => {
     const t = new Recorder()
     const up = await createUpload(Readable.from(slowChunks(data)), {

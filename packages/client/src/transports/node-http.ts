@@ -51,6 +51,8 @@ export class NodeHttpTransport implements Transport {
 
   request(req: TransportRequest): Promise<TransportResponse> {
     return new Promise<TransportResponse>((resolve, reject) => {
+      // Checked before the request exists: destroying a fresh ClientRequest emits 'error' on the next tick.
+      if (req.signal.aborted) return reject(req.signal.reason)
       const url = new URL(req.url)
       const secure = url.protocol === 'https:'
       const headers: Record<string, string> = { ...req.headers }
@@ -79,8 +81,6 @@ export class NodeHttpTransport implements Transport {
           reject(err)
         } else resolve(res!)
       }
-      if (req.signal.aborted) return finish(req.signal.reason)
-      req.signal.addEventListener('abort', onAbort, { once: true })
 
       cr.setTimeout(this.idleTimeout, () => {
         cr.destroy(new NetworkError(`${what}: no activity for ${this.idleTimeout} ms`))
@@ -93,6 +93,8 @@ export class NodeHttpTransport implements Transport {
         if (responded) return
         finish(e instanceof NetworkError ? e : new NetworkError(`${what}: ${e.message}`, { cause: e }))
       })
+      // Only now, with an 'error' listener in place, may an abort destroy the request.
+      req.signal.addEventListener('abort', onAbort, { once: true })
       cr.on('response', (res) => {
         responded = true
         const early = !bodyDone

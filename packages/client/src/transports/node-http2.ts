@@ -85,7 +85,6 @@ export class NodeHttp2Transport implements Transport {
         if (err !== undefined) reject(err)
         else resolve(res!)
       }
-      req.signal.addEventListener('abort', onAbort, { once: true })
       stream.setTimeout(this.opts.idleTimeout ?? 60_000, () =>
         finish(new NetworkError(`${what}: no activity for ${this.opts.idleTimeout ?? 60_000} ms`)),
       )
@@ -94,6 +93,7 @@ export class NodeHttp2Transport implements Transport {
         if (!settled && status >= 100 && status < 200) req.onInterim?.(status, headerReader(h))
       })
       stream.on('error', (e) => finish(new NetworkError(`${what}: ${e.message}`, { cause: e })))
+      req.signal.addEventListener('abort', onAbort, { once: true })
       stream.on('response', (h) => {
         if (!bodyDone) stopBody()
         let text = ''
