@@ -1,4 +1,4 @@
-/** Every check, in report order, and the selection of checks for one interop version and draft revision. */
+/** Every check, in report order (IETF draft, then tus 1.0.0), and the selection of checks for one interop version. */
 import { appendChecks } from './checks/appends.js'
 import { cancellationChecks } from './checks/cancellation.js'
 import { completionChecks } from './checks/completion.js'
@@ -12,8 +12,15 @@ import { lengthChecks } from './checks/lengths.js'
 import { limitChecks } from './checks/limits.js'
 import { offsetChecks } from './checks/offsets.js'
 import { retrievalChecks } from './checks/retrieval.js'
-import type { Check } from './types.js'
+import { tusChecksumChecks } from './tus/checksum.js'
+import { tusConcatenationChecks } from './tus/concatenation.js'
+import { tusCoreChecks } from './tus/core.js'
+import { tusCreationChecks } from './tus/creation.js'
+import { tusInterruptionChecks } from './tus/interruption.js'
+import { tusLifecycleChecks } from './tus/lifecycle.js'
+import type { AnyCheck, Check, TusCheck } from './types.js'
 
+/** The checks of the IETF draft. */
 export const checks: readonly Check[] = [
   ...gateChecks,
   ...discoveryChecks,
@@ -30,10 +37,22 @@ export const checks: readonly Check[] = [
   ...fieldChecks,
 ]
 
+/** The checks of tus 1.0.0; each applies when the server advertises the extensions it needs. */
+export const tusChecks: readonly TusCheck[] = [
+  ...tusCoreChecks,
+  ...tusCreationChecks,
+  ...tusLifecycleChecks,
+  ...tusChecksumChecks,
+  ...tusConcatenationChecks,
+  ...tusInterruptionChecks,
+]
+
+export const allChecks: readonly AnyCheck[] = [...checks, ...tusChecks]
+
 export function checksFor(interop: number, draft: string): Check[] {
   return checks.filter((c) => c.versions.includes(interop) && (!c.drafts || c.drafts.includes(draft)))
 }
 
-export function checkById(id: string): Check | undefined {
-  return checks.find((c) => c.id === id)
+export function checkById(id: string): AnyCheck | undefined {
+  return allChecks.find((c) => c.id === id)
 }

@@ -111,7 +111,11 @@ export interface VersionReport {
 }
 
 /** `Interop 9 (draft -12)` or `tus 1.0.0`. */
-export function versionName(v: { protocol: Protocol; interop?: number | undefined; draft?: string | undefined }): string {
+export function versionName(v: {
+  protocol: Protocol
+  interop?: number | undefined
+  draft?: string | undefined
+}): string {
   return v.protocol === 'tus' ? 'tus 1.0.0' : `Interop ${v.interop} (draft ${v.draft})`
 }
 

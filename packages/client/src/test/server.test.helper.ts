@@ -30,8 +30,11 @@ export async function startTestServer(limits?: Limits, extra: Partial<ListenOpti
     dir,
     bytesOf: (u) => readFile(join(dir, 'store', new URL(u).pathname.split('/').pop()!)),
     async close() {
-      await s.close(500)
-      await rm(dir, { recursive: true, force: true })
+      try {
+        await s.close(500)
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
     },
   }
 }

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import { codecs, type HeaderReader, type InteropVersion } from '@rufh/protocol'
 import {
   createUpload,
+  FetchTransport,
   NodeHttp2Transport,
   NodeHttpTransport,
   type Transport,
@@ -119,6 +120,22 @@ describe('client ↔ rufh serve', () => {
     } finally {
       h2.close()
     }
+  })
+
+  it('fetch transport: careful creation and appends (no 104s, no upload progress)', async () => {
+    const t = new Recorder(new FetchTransport())
+    const up = await createUpload(new Blob([new Uint8Array(data)]), {
+      endpoint: server.url,
+      transport: t,
+      chunkSize: 60_000,
+    })
+    const r = await up.start()
+    assert.equal(r.interop, 10)
+    assert.ok((await server.bytesOf(r.url!)).equals(data))
+    assert.deepEqual(
+      t.log.map((l) => `${l.method} ${l.size}`),
+      ['OPTIONS 0', 'POST 0', 'PATCH 60000', 'PATCH 60000', 'PATCH 30000'],
+    )
   })
 
   it('picks the newest interop version by default, learning limits from OPTIONS', async () => {

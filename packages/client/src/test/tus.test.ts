@@ -101,8 +101,11 @@ describe('against a tus-only server (@tus/server 2)', () => {
       })
   })
   after(async () => {
-    await close()
-    await rm(dir, { recursive: true, force: true })
+    try {
+      await close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('falls back from the drafts to tus 1.0 by itself, and sends the file name as metadata', async () => {

@@ -1,26 +1,33 @@
 /**
- * Deliberately broken servers ("mutants"), each breaking rules of the draft, and the checks each must fail. The suite
- * runs every mutant and asserts that each listed check fails against it, and that every check is listed somewhere.
+ * Deliberately broken servers ("mutants"), each breaking rules of the draft or of tus 1.0.0 (`tus.ts`), and the checks
+ * each must fail. The suite runs every mutant and asserts that each listed check fails against it, and that every
+ * check is listed somewhere.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Codec, Limits } from '@rufh/protocol'
+import type { Codec, Limits, ProtocolCodec } from '@rufh/protocol'
 import { type Store, startServer } from '@rufh/server'
 import { codecMutants } from './codecs.js'
 import { type FrontHooks, getField, setField, startFront } from './front.js'
 import { storeMutants } from './stores.js'
+import { tusMutants } from './tus.js'
 
 /** The limits `rufh serve` runs with in the suite: every limit check applies. */
 export const SUITE_LIMITS: Limits = { maxSize: 1 << 20, maxAppendSize: 4096, minAppendSize: 4, maxAge: 3600 }
+
+/** An interop version (with a draft revision where it matters), or tus 1.0.0. */
+export type Run = { interop: number; draft?: string } | 'tus'
 
 export interface Mutant {
   name: string
   breaks: string
   kills: string[]
-  /** Interop versions (with a draft revision where it matters) to run the killed checks on. */
-  runs: { interop: number; draft?: string }[]
+  /** What to run the killed checks on. */
+  runs: Run[]
   codecs?: () => Codec[]
+  /** Replaces the server's tus 1.0.0 codec. */
+  tus?: () => ProtocolCodec
   store?: (dir: string) => Store
   front?: FrontHooks
   /** `null`: the server runs without limits. */
@@ -31,7 +38,7 @@ const v = (...xs: number[]) => xs.map((interop) => ({ interop }))
 
 const isUpload = (target: string) => /^\/files\/[^/?]+/.test(target)
 
-export const mutants: Mutant[] = [
+const ietfMutants: Mutant[] = [
   {
     name: 'forge-interop',
     breaks: 'sends 104 to requests without (or with another) Upload-Draft-Interop-Version',
@@ -239,15 +246,15 @@ export const mutants: Mutant[] = [
   {
     name: 'completes-on-interrupt',
     breaks: 'an interrupted transfer completes the upload',
-    kills: ['B-13', 'X-04'],
-    runs: v(9),
+    kills: ['B-13', 'X-04', 'T-27'],
+    runs: [...v(9), 'tus'],
     store: storeMutants['completes-on-interrupt'],
   },
   {
     name: 'drops-partial',
     breaks: 'an interrupted transfer stores nothing',
-    kills: ['B-13b'],
-    runs: v(9),
+    kills: ['B-13b', 'T-28'],
+    runs: [...v(9), 'tus'],
     store: storeMutants['drops-partial'],
   },
   {
@@ -322,6 +329,8 @@ export const mutants: Mutant[] = [
   },
 ]
 
+export const mutants: Mutant[] = [...ietfMutants, ...tusMutants]
+
 export interface Target {
   url: string
   close(): Promise<void>
@@ -339,6 +348,7 @@ export async function startTarget(m?: Mutant): Promise<Target> {
     expiryIntervalMs: 0,
     ...(limits ? { limits } : {}),
     ...(m?.codecs ? { codecs: m.codecs() } : {}),
+    ...(m?.tus ? { tus: m.tus() } : {}),
     ...(m?.store ? { store: m.store(dir) } : {}),
   })
   const front = m?.front ? await startFront(server.url, m.front) : undefined

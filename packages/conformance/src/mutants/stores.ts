@@ -1,14 +1,24 @@
 /** Store mutants: a real DiskStore wrapped so that one storage rule breaks. */
-import { type AppendOptions, DiskStore, type Store, type UploadInfo, type UploadPatch } from '@rufh/server'
+import {
+  type AppendOptions,
+  type ConcatenatingStore,
+  DiskStore,
+  type NewUpload,
+  type Store,
+  type TruncatableStore,
+  type UploadInfo,
+  type UploadPatch,
+} from '@rufh/server'
 
 /** Whether the body the server passed to `append` ended normally (the server's body reader says so). */
 function endedNormally(body: AsyncIterable<Uint8Array>): boolean {
   return (body as { ended?: boolean }).ended !== false
 }
 
-class Wrapped implements Store {
-  constructor(protected readonly inner: Store) {}
-  create(init: Parameters<Store['create']>[0]): Promise<UploadInfo> {
+/** A DiskStore passed through, with its tus capabilities (truncation for checksums, concatenation). */
+class Wrapped implements TruncatableStore, ConcatenatingStore {
+  constructor(protected readonly inner: DiskStore) {}
+  create(init: NewUpload): Promise<UploadInfo> {
     return this.inner.create(init)
   }
   get(id: string): Promise<UploadInfo> {
@@ -22,6 +32,12 @@ class Wrapped implements Store {
   }
   remove(id: string): Promise<void> {
     return this.inner.remove(id)
+  }
+  truncate(id: string, offset: number): Promise<void> {
+    return this.inner.truncate(id, offset)
+  }
+  concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo> {
+    return this.inner.concatenate(init, partIds)
   }
 }
 
@@ -78,6 +94,26 @@ class ForgetsCompletion extends Wrapped {
     return { ...(await this.inner.update(id, patch)), complete: false }
   }
 }
+
+/** Concatenates all partial uploads but the last. */
+class ConcatDropsLast extends Wrapped {
+  override concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo> {
+    return this.inner.concatenate(init, partIds.slice(0, -1))
+  }
+}
+
+/** Forgets that a final upload is one (so it is reported and treated as a plain complete upload). */
+class FinalForgetsConcat extends Wrapped {
+  override async get(id: string): Promise<UploadInfo> {
+    const i = await this.inner.get(id)
+    return i.concat?.kind === 'final' ? { ...i, concat: undefined } : i
+  }
+}
+
+export const tusStoreMutants = {
+  'concat-drops-last': (directory: string) => new ConcatDropsLast(new DiskStore({ directory })),
+  'final-forgets-concat': (directory: string) => new FinalForgetsConcat(new DiskStore({ directory })),
+} satisfies Record<string, (dir: string) => Store>
 
 export const storeMutants = {
   'offset-goes-down': (directory: string) => new OffsetGoesDown(new DiskStore({ directory })),

@@ -1,5 +1,5 @@
 /**
- * JUnit XML: one test suite per interop version, one test case per check. A failed MUST is a `<failure>`, a check
+ * JUnit XML: one test suite per interop version (and one for tus 1.0.0), one test case per check. A failed MUST is a `<failure>`, a check
  * that could not be carried out an `<error>`, a skip `<skipped>`; SHOULD warnings and MAY information pass, with the
  * finding in `<system-out>` (JUnit has no warning state).
  */
@@ -12,7 +12,7 @@ export function xmlEscape(s: string): string {
 
 function testcase(r: CheckResult): string {
   const name = xmlEscape(`${r.id} ${r.title}`)
-  const cls = xmlEscape(`rufh.conformance.interop-${r.interop}.${r.group}`)
+  const cls = xmlEscape(`rufh.conformance.${r.protocol === 'tus' ? 'tus' : `interop-${r.interop}`}.${r.group}`)
   const time = (r.durationMs / 1000).toFixed(3)
   const evidence = xmlEscape(r.evidence.map((e) => exchangeText(e, '')).join('\n\n'))
   const msg = xmlEscape(r.message ?? '')
@@ -39,7 +39,7 @@ export function renderJunit(report: RunReport): string {
     const skipped = v.results.filter((r) => r.verdict === 'skipped').length
     const time = (v.results.reduce((a, r) => a + r.durationMs, 0) / 1000).toFixed(3)
     return [
-      `  <testsuite name="interop-${v.interop} (draft ${v.draft})" tests="${v.results.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}">`,
+      `  <testsuite name="${v.protocol === 'tus' ? 'tus-1.0.0' : `interop-${v.interop} (draft ${v.draft})`}" tests="${v.results.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}">`,
       ...v.results.map(testcase),
       '  </testsuite>',
     ].join('\n')

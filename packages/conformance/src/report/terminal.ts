@@ -1,5 +1,5 @@
-/** The human report: one block per interop version with counts, one line per check, details for every problem. */
-import type { CheckResult, RunReport, Verdict } from '../types.js'
+/** The human report: one block per protocol version with counts, one line per check, details for every problem. */
+import { type CheckResult, type RunReport, type Verdict, versionName } from '../types.js'
 import { exchangeText } from './exchange-text.js'
 
 export interface TerminalOptions {
@@ -41,8 +41,11 @@ export function renderTerminal(report: RunReport, o: TerminalOptions = {}): stri
   const verbose = o.verbose ?? true
   const out: string[] = [`rufh conformance ${report.url}`, '']
   if (report.detection.length) {
-    out.push('Detected interop versions:')
-    for (const d of report.detection) out.push(`  ${d.supported ? 'yes' : 'no '} interop ${d.interop}: ${d.detail}`)
+    out.push('Detected protocol versions:')
+    for (const d of report.detection) {
+      const name = d.protocol === 'tus' ? 'tus 1.0.0' : `interop ${d.interop}`
+      out.push(`  ${d.supported ? 'yes' : 'no '} ${name}: ${d.detail}`)
+    }
     out.push('')
   }
   for (const v of report.versions) {
@@ -53,13 +56,14 @@ export function renderTerminal(report: RunReport, o: TerminalOptions = {}): stri
           .map(([k, n]) => `${k}=${n}`)
           .join(', ')
       : 'none announced'
-    out.push(`Interop ${v.interop} (draft ${v.draft}) — ${countsText(t)}`, `  limits: ${limits}`)
+    out.push(`${versionName(v)} — ${countsText(t)}`, `  limits: ${limits}`)
+    if (v.extensions) out.push(`  extensions: ${v.extensions.join(', ') || '(none)'}`)
     for (const r of v.results) if (verbose || r.verdict !== 'passed') out.push(resultLine(r, color))
     const problems = v.results.filter(
       (r) => r.evidence.length && (r.verdict === 'failed' || r.verdict === 'error' || r.verdict === 'warning'),
     )
     for (const r of problems) {
-      out.push('', `  ${r.id} (${r.level}, interop ${r.interop} draft ${r.draft}): ${r.message ?? ''}`)
+      out.push('', `  ${r.id} (${r.level}, ${versionName(r)}): ${r.message ?? ''}`)
       for (const ex of r.evidence) out.push(exchangeText(ex), '')
     }
     out.push('')

@@ -167,8 +167,10 @@ export class TusContext extends RequestContext {
   /** The upload's offset must still be `expected`. */
   async expectOffset(u: URL, expected: number, why: string): Promise<void> {
     const s = await this.state(u)
-    if (s.offset !== expected)
-      throw this.fail(`${why}: HEAD reports Upload-Offset ${header(s.res, 'upload-offset')}, expected ${expected}`, s.ex)
+    if (s.offset !== expected) {
+      const got = header(s.res, 'upload-offset') ?? '(none)'
+      throw this.fail(`${why}: HEAD reports Upload-Offset ${got}, expected ${expected}`, s.ex)
+    }
   }
 
   async terminate(u: URL, override = false): Promise<ExchangeResult> {

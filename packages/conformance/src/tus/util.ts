@@ -43,7 +43,8 @@ export function expectStatus(ctx: TusContext, ex: ExchangeResult, statuses: numb
 /** Fails unless the exchange ended with a rejection (4xx). */
 export function expectRejected(ctx: TusContext, ex: ExchangeResult, what: string): RawResponse {
   const f = ex.final
-  if (!f || f.status < 400 || f.status > 499) throw ctx.fail(`${what}: expected a 4xx rejection, got ${describe(ex)}`, ex)
+  if (!f || f.status < 400 || f.status > 499)
+    throw ctx.fail(`${what}: expected a 4xx rejection, got ${describe(ex)}`, ex)
   return f
 }
 

@@ -205,7 +205,8 @@ export class TusV1 implements ProtocolCodec {
       [Field.offset]: String(req.offset),
       [Field.contentType]: OFFSET_OCTET_STREAM,
     }
-    // A deferred length is declared by the request that knows it: the last one.
+    // A deferred length is declared by the request that knows it: the last one. Callers pass `length` only while the
+    // upload's length is still unknown: tus servers (e.g. @tus/server) reject a PATCH repeating a declared length.
     if (req.complete && req.length !== undefined) f['upload-length'] = String(req.length)
     return f
   }
