@@ -35,6 +35,12 @@ export interface RunningServer {
 }
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0')
+/**
+ * HTTP/2 flow control: with the default 64 KiB windows an upload stream stalls once per window round trip (peers
+ * notes §11: uploads capped behind HTTP/2). Larger stream and connection windows let request bodies flow.
+ */
+const H2_SETTINGS = { initialWindowSize: 8 * 1024 * 1024 }
+const H2_CONNECTION_WINDOW = 32 * 1024 * 1024
 
 export async function startServer(options: ListenOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
@@ -46,14 +52,17 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
   let h2: Http2Server | Http2SecureServer
 
   if (options.tls) {
-    const secure = createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true }, handler)
+    const secure = createSecureServer(
+      { cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings: H2_SETTINGS },
+      handler,
+    )
     h2 = secure
     front = secure
   } else {
     http1 = createHttp1(handler)
     // Uploads can take hours: no total request timeout; idle bodies are caught by the handler's idle timeout.
     http1.requestTimeout = 0
-    const h2c = createH2c(handler)
+    const h2c = createH2c({ settings: H2_SETTINGS }, handler)
     h2 = h2c
     front = createNet((socket) => {
       // Peek at the first bytes without flowing mode: the HTTP/2 session reads from the socket's handle directly, so
@@ -81,6 +90,7 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
   h2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session)
     session.once('close', () => sessions.delete(session))
+    session.once('localSettings', () => session.setLocalWindowSize(H2_CONNECTION_WINDOW))
   })
   const trackHttp1 = (s: Socket) => {
     http1Sockets.add(s)
