@@ -168,3 +168,34 @@ describe('progress 104s (from interop 5)', () => {
     })
   }
 })
+
+describe('creation with any content-carrying method (draft-02 on)', () => {
+  for (const method of ['PUT', 'PATCH', 'POST']) {
+    test(`${method} to the target creates an upload`, async () => {
+      const r = await send(server.url, { method, headers: { ...hdr(9), ...completeness(9, true) }, body: 'via' })
+      assert.equal(r.status, 201)
+      assert.equal(header(r, 'upload-complete'), '?1')
+      assert.equal(r.interim.find((i) => i.headers['location'])?.headers['location'], header(r, 'location'))
+    })
+  }
+  test('Expect: 100-continue still gets a 100 Continue alongside the 104 (draft-10)', async () => {
+    const { request } = await import('node:http')
+    const got = await new Promise<{ cont: boolean; status: number }>((resolve, reject) => {
+      let cont = false
+      const req = request(server.url, {
+        method: 'POST',
+        headers: { ...hdr(9), ...completeness(9, true), expect: '100-continue', 'content-length': '2' },
+      })
+      req.on('continue', () => {
+        cont = true
+        req.end('ok')
+      })
+      req.on('response', (res) => {
+        res.resume()
+        resolve({ cont, status: res.statusCode ?? 0 })
+      })
+      req.on('error', reject)
+    })
+    assert.deepEqual(got, { cont: true, status: 201 })
+  })
+})
