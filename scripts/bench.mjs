@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatSize, makeRandomFile, parseSize } from './bench/lib.mjs'
 
-const SUITES = ['serve', 'tus', 'concurrency']
+const SUITES = ['serve', 'tus', 'concurrency', 'client']
 const root = new URL('..', import.meta.url).pathname
 const docsFile = join(root, 'docs/benchmarks.md')
 

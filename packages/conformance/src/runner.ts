@@ -56,9 +56,7 @@ const DEFAULT_TIME_MS = 15_000
 export function protocolsOf(o: Pick<RunOptions, 'protocols' | 'interop' | 'drafts' | 'only'>): Protocol[] {
   const ietfChosen = o.interop !== undefined || o.drafts !== undefined
   if (o.protocols && ietfChosen && !o.protocols.includes('ietf'))
-    throw new ConformanceError(
-      'interop versions and draft revisions select IETF versions: the protocol must include ietf',
-    )
+    throw new ConformanceError('interop versions and draft revisions (--interop, --draft) need the protocol ietf')
   let p: Protocol[] = [...(o.protocols ?? (ietfChosen ? ['ietf'] : ['ietf', 'tus']))]
   const only = o.only
   if (only) {
@@ -112,11 +110,13 @@ export async function runConformance(o: RunOptions): Promise<RunReport> {
     const t = detectTus(probe)
     detection.push({ protocol: 'tus', supported: t.supported, detail: t.detail })
     tus = t.server
-    if (!tus) misses.push(`it does not speak tus 1.0.0 (${t.detail})`)
+    if (!tus) misses.push(t.detail)
   }
   const askedAlone = (p: Protocol) => o.protocols !== undefined && o.protocols.length === 1 && o.protocols[0] === p
   if ((targets.length === 0 && !tus) || (askedAlone('tus') && !tus) || (askedAlone('ietf') && targets.length === 0))
-    throw new ConformanceError(`${url.href} is not a resumable-upload endpoint: ${misses.join('; ')}`)
+    throw new ConformanceError(
+      `${url.href} is not a resumable-upload endpoint of ${protocols.map((p) => (p === 'tus' ? 'tus 1.0.0' : 'the IETF draft')).join(' or ')}: ${misses.join('; ')}`,
+    )
 
   const only = (c: AnyCheck) => !o.only || o.only.includes(c.id)
   const versions: VersionReport[] = []

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { type Fields, type ProtocolCodec, type Reply, type ResponseContext, TusV1 } from '@rufh/protocol'
 import { startServer } from '@rufh/server'
+import { startFront } from './mutants/front.js'
 import { tusChecks } from './registry.js'
 import { protocolsOf, runConformance } from './runner.js'
 import { ConformanceError } from './types.js'
@@ -55,8 +56,33 @@ test('a server without tus: detection says so; asking for tus alone is an error'
       r.versions.map((v) => v.protocol),
       Array(8).fill('ietf'),
     )
-    await assert.rejects(runConformance({ url: s.url, protocols: ['tus'] }), /does not speak tus 1\.0\.0/)
+    await assert.rejects(
+      runConformance({ url: s.url, protocols: ['tus'] }),
+      /not a resumable-upload endpoint of tus 1\.0\.0: OPTIONS has no Tus-Version/,
+    )
   } finally {
+    await s.close()
+  }
+})
+
+test('a server that speaks only tus (every draft request refused) is tested as tus alone', async () => {
+  const s = await serve(true)
+  const front = await startFront(s.url, {
+    request: (h) =>
+      h.headers.some(([k]) => k.toLowerCase() === 'upload-draft-interop-version')
+        ? { reply: 'HTTP/1.1 412 Precondition Failed\r\nTus-Version: 1.0.0\r\nContent-Length: 0\r\n\r\n' }
+        : h,
+  })
+  try {
+    const r = await runConformance({ url: front.url, only: ['B-01', 'T-04'] })
+    assert.equal(r.detection.filter((d) => d.supported).length, 1)
+    assert.deepEqual(
+      r.versions.map((v) => [v.protocol, v.results.map((x) => `${x.id} ${x.status}`)]),
+      [['tus', ['T-04 pass']]],
+    )
+    await assert.rejects(runConformance({ url: front.url, protocols: ['ietf'] }), /no interop version/)
+  } finally {
+    await front.close()
     await s.close()
   }
 })

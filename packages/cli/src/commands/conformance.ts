@@ -1,5 +1,5 @@
 /**
- * `rufh conformance URL`: tests a resumable-upload server against the draft, version by version.
+ * `rufh conformance URL`: tests a resumable-upload server against the draft, version by version, and against tus 1.0.
  * Exit code: 0 every MUST check passed, 1 some MUST check failed, 2 usage error or the URL cannot be tested.
  */
 import { writeFile } from 'node:fs/promises'
@@ -8,6 +8,7 @@ import {
   ConformanceError,
   exitCodeOf,
   knownInterop,
+  type Protocol,
   renderJson,
   renderJunit,
   renderMarkdown,
@@ -15,18 +16,22 @@ import {
   runConformance,
 } from '@rufh/conformance'
 
-export const summary = 'test a server against the resumable-upload draft (interop 3-10)'
+export const summary = 'test a server against the resumable-upload draft (interop 3-10) and tus 1.0'
 
 const usage = `usage: rufh conformance URL [options]
 
-Tests the upload-creation URL of a resumable-upload server. Detects the interop versions it supports
-(3-10) and runs every check that applies to each: MUST failures fail the run, SHOULD failures are
-warnings, MAY behaviours are reported as information. Only the given URL's origin is contacted.
+Tests the upload-creation URL of a resumable-upload server. Detects the interop versions of the IETF
+draft it supports (3-10) and tus 1.0.0 (from OPTIONS), and runs every check that applies to each:
+MUST failures fail the run, SHOULD failures are warnings, MAY behaviours are reported as information.
+tus checks of extensions the server does not advertise are reported as not applicable (skipped).
+Only the given URL's origin is contacted.
 
 options:
-  --interop LIST     versions to test without detection: 3,4,... or all
+  --protocol P       ietf, tus or all (default: all, i.e. whatever the server speaks; with
+                     --interop or --draft: ietf). ietf or tus alone fail when it is not spoken
+  --interop LIST     IETF versions to test without detection: 3,4,... or all
   --draft LIST       draft revisions to test (05, -09, ...): picks the revision for its version
-  --only IDS         run only these checks (B-01,N9-12,...)
+  --only IDS         run only these checks (B-01,N9-12,T-04,...)
   --json             print the report as JSON instead of text
   --junit FILE       also write JUnit XML to FILE
   --markdown FILE    also write a Markdown table to FILE
@@ -75,6 +80,15 @@ export async function run(argv: string[]): Promise<number> {
       return 2
     }
   }
+  let protocols: Protocol[] | undefined
+  if (v.protocol !== undefined) {
+    const p = v.protocol.trim()
+    if (p !== 'ietf' && p !== 'tus' && p !== 'all') {
+      process.stderr.write('rufh conformance: --protocol takes ietf, tus or all\n')
+      return 2
+    }
+    protocols = p === 'all' ? ['ietf', 'tus'] : [p]
+  }
   const numbers: Record<string, number | undefined> = {}
   for (const k of ['timeout', 'concurrency'] as const) {
     const raw = v[k]
@@ -93,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const report = await runConformance({
       url: positionals[0]!,
+      ...(protocols ? { protocols } : {}),
       ...(interop ? { interop } : {}),
       ...(drafts ? { drafts } : {}),
       ...(only ? { only } : {}),
@@ -121,6 +136,7 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
+      protocol: { type: 'string' },
       interop: { type: 'string' },
       draft: { type: 'string' },
       only: { type: 'string' },

@@ -48,7 +48,8 @@ export class Session {
   private adopted = false
   /** A 104 or response at this version was understood: never step down after that. */
   private versionConfirmed = false
-  private readonly careful: boolean
+  /** Create with an empty request, then append (no 104 needed to resume). Becomes true when 104s go missing. */
+  private careful: boolean
 
   constructor(
     readonly source: Source,
@@ -95,6 +96,9 @@ export class Session {
   /** The current request was cut: the next step learns the offset again (if there is an upload resource). */
   interrupted(): void {
     this.needRetrieve = this.url !== undefined
+    // A creation was cut before any 104 told us where the upload is: 104s do not reach us on this path (a proxy may
+    // strip them), so sending the body again optimistically could fail the same way forever. Create carefully.
+    if (this.url === undefined) this.careful = true
   }
 
   step(): Promise<UploadResult | undefined> {

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * One upload by one client, in its own process (so the parent can sample this process's RSS alone):
+ * `node scripts/bench/client-upload.mjs rufh|tus-js-client FILE URL`.
+ *
+ * Loads the client, prints `ready`, waits for a line on stdin, uploads FILE to the creation URL, then prints one JSON
+ * line `{ bytes, seconds, url, interop }` (seconds from the start of the upload call to its completion; module loading is not
+ * counted) and stays alive until stdin ends, so that the parent can read /proc/PID/status after the upload.
+ *
+ * - `rufh`: `@rufh/client` (packages/client/dist) from the file path with its defaults (`interop: 'auto'`, newest
+ *   version the server speaks; optimistic creation; `chunkSize` ∞ for files).
+ * - `tus-js-client`: tus-js-client with `protocol: 'ietf-draft-05'` from `fs.createReadStream(FILE)` with
+ *   `uploadSize`, other options default (`chunkSize: Infinity`).
+ */
+import { createReadStream, statSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+
+const [client, file, endpoint] = process.argv.slice(2)
+if (!client || !file || !endpoint) {
+  process.stderr.write('usage: client-upload.mjs rufh|tus-js-client FILE URL\n')
+  process.exit(2)
+}
+const size = statSync(file).size
+
+let uploadOnce
+if (client === 'rufh') {
+  const { upload } = await import('../../packages/client/dist/index.js')
+  uploadOnce = async () => {
+    const result = await upload(file, { endpoint })
+    return { bytes: result.size, url: result.url, interop: result.interop }
+  }
+} else if (client === 'tus-js-client') {
+  const { Upload } = await import('tus-js-client')
+  uploadOnce = () =>
+    new Promise((resolve, reject) => {
+      const up = new Upload(createReadStream(file), {
+        endpoint,
+        protocol: 'ietf-draft-05',
+        uploadSize: size,
+        onError: reject,
+        onSuccess: () => resolve({ bytes: size, url: up.url, interop: 6 }),
+      })
+      up.start()
+    })
+} else {
+  process.stderr.write(`unknown client '${client}' (rufh, tus-js-client)\n`)
+  process.exit(2)
+}
+
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+process.stdout.write('ready\n')
+await lines.next()
+const t0 = process.hrtime.bigint()
+const { bytes, url, interop } = await uploadOnce()
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+process.stdout.write(`${JSON.stringify({ bytes, seconds, url, interop })}\n`)
+while (!(await lines.next()).done) {}
+process.exit(0)
