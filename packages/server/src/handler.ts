@@ -3,6 +3,7 @@
  * returns the response as a value. Adapters (node-adapter.ts, fetch-adapter.ts) do the I/O.
  */
 import {
+  type HeaderReader,
   MethodNotAllowedError,
   newestCodec,
   type Procedure,
@@ -91,7 +92,7 @@ export class UploadHandler {
     if (pre) return pre
     let sel: Selection
     try {
-      sel = selectCodec(req.headers, this.config.codecs, this.config.tus)
+      sel = selectCodec(withoutTusOnOptions(req), this.config.codecs, this.config.tus)
     } catch (e) {
       const codec = req.headers.get('tus-resumable') != null && this.config.tus ? this.config.tus : newestCodec
       return failureReply(this.ctx, codec, e, 'discovery')
@@ -142,6 +143,12 @@ export class UploadHandler {
       return reply
     }
   }
+}
+
+/** tus 1.0 (core protocol, OPTIONS): "the Server MUST ignore" `Tus-Resumable` on OPTIONS, whatever its value. */
+function withoutTusOnOptions(req: UploadRequest): HeaderReader {
+  if (req.method.toUpperCase() !== 'OPTIONS') return req.headers
+  return { get: (name) => (name.toLowerCase() === 'tus-resumable' ? undefined : req.headers.get(name)) }
 }
 
 /** tus: `X-HTTP-Method-Override` lets clients behind restrictive proxies send PATCH and DELETE as POST. */

@@ -13,6 +13,9 @@ import { UploadHandler } from './handler.js'
 import { requestOrigin } from './origin.js'
 import type { HandlerReply, InterimSink, UploadRequest } from './types.js'
 
+/** Reason phrases Node does not know (tus checksum extension). */
+const REASONS: Record<number, string> = { 460: 'Checksum Mismatch' }
+
 type NodeRequest = IncomingMessage | Http2ServerRequest
 type NodeResponse = ServerResponse | Http2ServerResponse
 
@@ -102,7 +105,9 @@ function write(res: NodeResponse, req: NodeRequest, reply: HandlerReply): void {
   if (reply.body !== undefined) headers['content-length'] = String(Buffer.byteLength(reply.body))
   else if (!reply.stream && reply.status !== 204 && reply.status !== 304) headers['content-length'] = '0'
   if (reply.close && !http2) headers['connection'] = 'close'
-  res.writeHead(reply.status, headers)
+  const reason = REASONS[reply.status]
+  if (reason) res.writeHead(reply.status, reason, headers)
+  else res.writeHead(reply.status, headers)
   if (reply.stream) {
     pipeOut(reply.stream, res)
     return

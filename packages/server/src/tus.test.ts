@@ -75,6 +75,16 @@ describe('tus core', () => {
     assert.equal(header(ietf, 'upload-complete'), '?1')
   })
 
+  test('OPTIONS ignores Tus-Resumable; a deferred length above Tus-Max-Size gets 413', async () => {
+    const o = await send(s.url, { method: 'OPTIONS', headers: { 'tus-resumable': '0.0.1' } })
+    assert.equal(o.status, 204)
+    assert.equal(header(o, 'tus-version'), '1.0.0')
+    const { url } = await tusCreate(undefined)
+    const r = await patch(url, 0, 'abcd', { 'upload-length': '1000001' })
+    assert.equal(r.status, 413)
+    assert.equal(header(await head(url), 'upload-defer-length'), '1')
+  })
+
   test('requests without a supported Tus-Resumable get 412 with Tus-Version', async () => {
     const r = await send(s.url, { method: 'POST', headers: { 'tus-resumable': '0.2.2', 'upload-length': '1' } })
     assert.equal(r.status, 412)

@@ -55,16 +55,19 @@ export async function append(
     if (info.length === undefined && a.length !== undefined) {
       if (a.length < info.offset)
         throw new InconsistentLengthError(`length ${a.length} is below the offset ${info.offset}`)
+      // A length declared late (tus defer-length, or a draft append) is held to max-size like one declared at creation.
+      if (limits.maxSize !== undefined && a.length > limits.maxSize)
+        throw new LimitError('max-size', a.length, limits.maxSize)
       info = await store.update(id, { length: a.length })
     }
 
-    checkAppendLimits(a.contentLength, a.complete || !codec.announcesLimits, info.offset, ctx)
+    checkAppendLimits(a.contentLength, a.complete, codec.announcesLimits, info.offset, ctx)
     const bound = tightest([
       info.length !== undefined ? { kind: 'length', bytes: info.length - info.offset, value: info.length } : undefined,
       limits.maxSize !== undefined
         ? { kind: 'max-size', bytes: limits.maxSize - info.offset, value: limits.maxSize }
         : undefined,
-      limits.maxAppendSize !== undefined
+      codec.announcesLimits && limits.maxAppendSize !== undefined
         ? { kind: 'max-append-size', bytes: limits.maxAppendSize, value: limits.maxAppendSize }
         : undefined,
     ] satisfies (Bound | undefined)[])
@@ -106,14 +109,23 @@ export async function append(
   }
 }
 
-/** Limits on one append's content that can be checked before reading it (draft-05 §4.1.4). */
-function checkAppendLimits(contentLength: number | undefined, exemptFromMin: boolean, offset: number, ctx: Ctx): void {
+/**
+ * Limits on one append's content that can be checked before reading it (draft-05 §4.1.4). Append-size limits bind only
+ * clients whose version can learn them (`Upload-Limit`, from I6); tus and I3–I5 clients are held to max-size alone.
+ */
+function checkAppendLimits(
+  contentLength: number | undefined,
+  complete: boolean,
+  announced: boolean,
+  offset: number,
+  ctx: Ctx,
+): void {
   const { limits } = ctx.cfg
   if (contentLength === undefined) return
-  if (limits.maxAppendSize !== undefined && contentLength > limits.maxAppendSize)
+  if (announced && limits.maxAppendSize !== undefined && contentLength > limits.maxAppendSize)
     throw new LimitError('max-append-size', contentLength, limits.maxAppendSize)
   // The final append is exempt from the minimum (draft-05 §4.1.4).
-  if (limits.minAppendSize !== undefined && !exemptFromMin && contentLength < limits.minAppendSize)
+  if (announced && limits.minAppendSize !== undefined && !complete && contentLength < limits.minAppendSize)
     throw new LimitError('min-append-size', contentLength, limits.minAppendSize)
   if (limits.maxSize !== undefined && offset + contentLength > limits.maxSize)
     throw new LimitError('max-size', offset + contentLength, limits.maxSize)

@@ -10,8 +10,9 @@ import type { HandlerReply } from '../types.js'
 export function discover(ctx: Ctx, sel: Selection, h: HeaderReader): HandlerReply {
   const rc = responseContext(ctx)
   const r = sel.codec.discovery(rc)
-  const namesNoProtocol = h.get('upload-draft-interop-version') == null && h.get('tus-resumable') == null
-  if (namesNoProtocol && ctx.cfg.tus) Object.assign(r.headers, ctx.cfg.tus.discovery(rc).headers)
+  // Without a draft version, the request may come from a tus client (whose Tus-Resumable OPTIONS must ignore).
+  if (h.get('upload-draft-interop-version') == null && ctx.cfg.tus)
+    Object.assign(r.headers, ctx.cfg.tus.discovery(rc).headers)
   r.headers['allow'] = 'OPTIONS, POST, PUT, PATCH, HEAD, GET, DELETE'
   return r
 }
