@@ -251,3 +251,26 @@ describe('continuation across protocols', () => {
     assert.equal(g.body, 'PNGDATA')
   })
 })
+
+describe('tus expiration', () => {
+  test('an expired incomplete upload is gone (410) for HEAD and PATCH; Upload-Expires told when', async () => {
+    const s2 = await startTestServer({ limits: { maxAge: 1 } })
+    try {
+      const c = await send(s2.url, { method: 'POST', headers: { ...T, ...OCTETS, 'upload-length': '10' }, body: 'abc' })
+      const expires = Date.parse(header(c, 'upload-expires') ?? '')
+      assert.ok(
+        expires > Date.now() - 2000 && expires <= Date.now() + 1000,
+        `Upload-Expires ${header(c, 'upload-expires')}`,
+      )
+      const u = header(c, 'location')!
+      await new Promise((r) => setTimeout(r, 1100))
+      assert.equal((await send(u, { method: 'HEAD', headers: T })).status, 410)
+      const p = await send(u, { method: 'PATCH', headers: { ...T, ...OCTETS, 'upload-offset': '3' }, body: 'd' })
+      assert.equal(p.status, 410)
+      assert.equal(await s2.core.sweepExpired(), 1)
+      assert.equal((await send(u, { method: 'HEAD', headers: T })).status, 404)
+    } finally {
+      await s2.close()
+    }
+  })
+})

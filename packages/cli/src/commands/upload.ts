@@ -27,6 +27,7 @@ FILE may be '-' for standard input (not resumable across runs).
 
 options:
   --interop N|tus      interop version 3-10, or tus (tus 1.0.0); default: the newest the server speaks
+  --protocol P         ietf (the draft; --interop picks the version) or tus-v1 (same as --interop tus)
   --chunk-size SIZE    most bytes per request, e.g. 512k, 8MiB (default: whole file; 8 MiB for stdin)
   --parallel N         files uploaded at the same time (default 2)
   --state DIR          where unfinished uploads are remembered (default $RUFH_STATE_DIR or
@@ -189,6 +190,7 @@ function parse(argv: string[]): Parsed | string {
     allowPositionals: true,
     options: {
       interop: { type: 'string' },
+      protocol: { type: 'string' },
       'chunk-size': { type: 'string' },
       parallel: { type: 'string' },
       state: { type: 'string' },
@@ -205,7 +207,13 @@ function parse(argv: string[]): Parsed | string {
   const url = positionals.at(-1)!
   if (!/^https?:\/\//i.test(url)) return `the last argument must be an http(s) URL, got '${url}'`
   let interop: InteropVersion | 'tus' | undefined
-  if (values.interop === 'tus') interop = 'tus'
+  const protocol = values.protocol as string | undefined
+  if (protocol !== undefined && protocol !== 'ietf' && protocol !== 'tus-v1')
+    return `--protocol must be ietf or tus-v1, got '${protocol}'`
+  if (protocol === 'tus-v1' && values.interop !== undefined && values.interop !== 'tus')
+    return '--protocol tus-v1 cannot be combined with an interop version'
+  if (protocol === 'ietf' && values.interop === 'tus') return '--protocol ietf cannot be combined with --interop tus'
+  if (protocol === 'tus-v1' || values.interop === 'tus') interop = 'tus'
   else if (values.interop !== undefined) {
     const n = Number(values.interop)
     if (!Number.isInteger(n) || n < 3 || n > 10) return `--interop must be 3 to 10 or tus, got '${values.interop}'`

@@ -120,6 +120,18 @@ describe('rufh upload (process)', () => {
     assert.ok((await server.bytesOf(lines[1]![1]!)).equals(otherData))
   })
 
+  it('--protocol tus-v1 uploads over tus 1.0; contradicting protocol flags are usage errors', async () => {
+    const r = await cli([file, server.url, '--protocol', 'tus-v1', '--state', join(server.dir, 'st-tus'), '-q']).done
+    assert.equal(r.code, 0, r.stderr)
+    const url = r.stdout.trim().split('\t')[1]!
+    assert.ok((await server.bytesOf(url)).equals(data))
+    const both = await cli([file, server.url, '--protocol', 'tus-v1', '--interop', '9']).done
+    assert.equal(both.code, 2)
+    const bad = await cli([file, server.url, '--protocol', 'ftp']).done
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--protocol must be ietf or tus-v1/)
+  })
+
   it('exits 2 on usage errors, 1 on a missing file, 3 when the network fails', async () => {
     const usage = await cli([file]).done
     assert.equal(usage.code, 2)
