@@ -5,65 +5,29 @@
  * the stored prefix is the file's prefix, and the finished file is byte-exact.
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { appendHeaders, header, send } from './testkit.js'
+import { type ServeProcess, serveChildren, spawnServe } from './testkit-serve.js'
 
-const BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
 /** Each test's limit: a server that never exits or answers fails the test instead of hanging the run. */
 const LIMIT_MS = 30_000
 const KiB = 1024
 const MiB = 1024 * KiB
 const SIZE = 4 * MiB
 
-interface Serve {
-  child: ChildProcess
-  /** The creation URL printed on stdout. */
-  url: string
-}
+type Serve = ServeProcess
+const serve = spawnServe
 
-const children = new Set<ChildProcess>()
 const dirs: string[] = []
 after(async () => {
-  for (const c of children) c.kill('SIGKILL')
+  for (const c of serveChildren) c.kill('SIGKILL')
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
-
-/** `rufh serve --port 0` on `dir`; resolves with the URL it prints. */
-function serve(dir: string): Promise<Serve> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', dir, '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error('rufh serve did not print its URL within 10 s'))
-    }, 10_000)
-    child.once('exit', () => clearTimeout(timer))
-    let out = ''
-    let err = ''
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString()
-    })
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /rufh serving (http:\/\/\S+) -> /.exec(out)
-      if (m?.[1]) {
-        clearTimeout(timer)
-        resolve({ child, url: m[1] })
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`rufh serve exited (${code}) before listening: ${err}`)))
-  })
-}
 
 function kill9(s: Serve): Promise<void> {
   return new Promise((resolve) => {

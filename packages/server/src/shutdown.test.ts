@@ -4,7 +4,6 @@
  * the upload resumes byte-exact. Idle connections (HTTP/1.1 keep-alive, an h2c session) do not hold the exit up.
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { Agent, type IncomingMessage, request } from 'node:http'
@@ -12,10 +11,9 @@ import { connect } from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { appendHeaders, header, send } from './testkit.js'
+import { type ServeProcess, serveChildren, spawnServe } from './testkit-serve.js'
 
-const BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
 /** Each test's limit: a server that never exits or answers fails the test instead of hanging the run. */
 const LIMIT_MS = 30_000
 const KiB = 1024
@@ -23,52 +21,14 @@ const MiB = 1024 * KiB
 /** "Within a few seconds": well below the CLI's 5 s grace for busy connections. */
 const EXIT_WITHIN_MS = 3_000
 
-interface Serve {
-  child: ChildProcess
-  url: string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>
-}
+type Serve = ServeProcess
+const serve = spawnServe
 
-const children = new Set<ChildProcess>()
 const dirs: string[] = []
 after(async () => {
-  for (const c of children) c.kill('SIGKILL')
+  for (const c of serveChildren) c.kill('SIGKILL')
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
-
-function serve(dir: string): Promise<Serve> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', dir, '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.add(child)
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child)
-      resolve({ code, signal, at: Date.now() })
-    }),
-  )
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error('rufh serve did not print its URL within 10 s'))
-    }, 10_000)
-    child.once('exit', () => clearTimeout(timer))
-    let out = ''
-    let err = ''
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString()
-    })
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /rufh serving (http:\/\/\S+) -> /.exec(out)
-      if (m?.[1]) {
-        clearTimeout(timer)
-        resolve({ child, url: m[1], exited })
-      }
-    })
-    void exited.then(({ code }) => reject(new Error(`rufh serve exited (${code}) before listening: ${err}`)))
-  })
-}
 
 /** SIGTERM; resolves with the exit code and how long the exit took. A process still there after 10 s is killed. */
 async function term(s: Serve): Promise<{ code: number | null; ms: number }> {
