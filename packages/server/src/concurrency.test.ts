@@ -141,3 +141,27 @@ describe('interrupted bodies', () => {
     assert.equal(header(h, 'upload-complete'), '?0')
   })
 })
+
+describe('many transfers at once', () => {
+  test('twenty concurrent appends complete without listener-leak warnings', async () => {
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(w.name)
+    process.on('warning', onWarning)
+    try {
+      const urls = await Promise.all(Array.from({ length: 20 }, () => created()))
+      const opened = urls.map((u) => open(u, 'PATCH', { ...appendHeaders(9, 0, true), 'content-length': '2000' }))
+      for (const o of opened) o.req.write('x'.repeat(1000))
+      await sleep(100)
+      for (const o of opened) o.req.end('y'.repeat(1000))
+      const results = await Promise.all(opened.map((o) => o.done))
+      assert.deepEqual(
+        results.map((r) => r.status),
+        urls.map(() => 204),
+      )
+      await sleep(50)
+      assert.deepEqual(warnings, [])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})

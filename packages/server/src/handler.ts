@@ -2,6 +2,7 @@
  * The runtime-independent core: routes a request to a procedure with the codec its interop version selects, and
  * returns the response as a value. Adapters (node-adapter.ts, fetch-adapter.ts) do the I/O.
  */
+import { setMaxListeners } from 'node:events'
 import {
   type HeaderReader,
   MethodNotAllowedError,
@@ -40,6 +41,8 @@ export class UploadHandler {
 
   constructor(options: ServerOptions = {}) {
     this.config = resolveConfig(options)
+    // Every running transfer listens to the shutdown signal: thousands of listeners are expected, not a leak.
+    setMaxListeners(0, this.shutdown.signal)
     this.ctx = { cfg: this.config, shutdown: this.shutdown.signal }
     if (this.config.expiryIntervalMs > 0 && this.config.limits.maxAge !== undefined) {
       this.sweeper = setInterval(() => {
