@@ -5,10 +5,10 @@
  */
 import http from 'node:http'
 import https from 'node:https'
-import type { Readable } from 'node:stream'
 import type { HeaderReader } from '@rufh/protocol'
 import type { Transport, TransportRequest, TransportResponse } from '../core/types.js'
-import { NetworkError, UploadError } from '../errors.js'
+import { NetworkError } from '../errors.js'
+import { sendBody } from './node-body.js'
 
 export interface NodeHttpOptions {
   agent?: http.Agent | undefined
@@ -31,10 +31,6 @@ export function headerReader(h: http.IncomingHttpHeaders): HeaderReader {
       return Array.isArray(v) ? v.join(', ') : v
     },
   }
-}
-
-function isReadable(x: unknown): x is Readable {
-  return typeof (x as { pipe?: unknown }).pipe === 'function' && typeof (x as { on?: unknown }).on === 'function'
 }
 
 export class NodeHttpTransport implements Transport {
@@ -121,54 +117,13 @@ export class NodeHttpTransport implements Transport {
         cr.end()
         return
       }
-      const chunks = body.chunks()
-      let sent = 0
-      if (isReadable(chunks)) {
-        stopBody = () => {
-          chunks.unpipe(cr)
-          chunks.destroy()
-        }
-        chunks.on('data', (c: Uint8Array) => {
-          sent += c.byteLength
-          req.onProgress?.(sent)
-        })
-        chunks.on('end', () => {
+      stopBody = sendBody(body.chunks(), cr, what, {
+        progress: req.onProgress,
+        ended: () => {
           bodyDone = true
-        })
-        chunks.on('error', (e) =>
-          finish(new UploadError('ERR_SOURCE', `${what}: reading the body failed: ${e.message}`, { cause: e })),
-        )
-        chunks.pipe(cr)
-        return
-      }
-      let stopped = false
-      stopBody = () => {
-        stopped = true
-      }
-      const write = async () => {
-        for await (const c of chunks) {
-          if (stopped) return
-          sent += c.byteLength
-          if (!cr.write(c)) await drained(cr)
-          req.onProgress?.(sent)
-        }
-        bodyDone = true
-        if (!stopped) cr.end()
-      }
-      write().catch((e: unknown) => finish(e))
+        },
+        failed: (e) => finish(e),
+      })
     })
   }
-}
-
-/** Resolves on 'drain', or when the request closes (then the next write fails and 'error' reports why). */
-function drained(cr: http.ClientRequest): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      cr.off('drain', done)
-      cr.off('close', done)
-      resolve()
-    }
-    cr.on('drain', done)
-    cr.on('close', done)
-  })
 }

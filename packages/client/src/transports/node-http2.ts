@@ -4,9 +4,9 @@
  * Opt-in (`transport: new NodeHttp2Transport()`, `rufh upload --http2`): HTTP/1.1 stays the default.
  */
 import http2 from 'node:http2'
-import type { Readable } from 'node:stream'
 import type { Transport, TransportRequest, TransportResponse } from '../core/types.js'
-import { NetworkError, UploadError } from '../errors.js'
+import { NetworkError } from '../errors.js'
+import { sendBody } from './node-body.js'
 import { headerReader } from './node-http.js'
 
 export interface NodeHttp2Options {
@@ -17,10 +17,6 @@ export interface NodeHttp2Options {
 }
 
 const MAX_RESPONSE_BODY = 1 << 20
-
-function isReadable(x: unknown): x is Readable {
-  return typeof (x as { pipe?: unknown }).pipe === 'function' && typeof (x as { on?: unknown }).on === 'function'
-}
 
 export class NodeHttp2Transport implements Transport {
   readonly interim = true
@@ -109,50 +105,13 @@ export class NodeHttp2Transport implements Transport {
         if (!settled) finish(new NetworkError(`${what}: the stream closed (code ${stream.rstCode})`))
       })
       if (!body) return
-      const chunks = body.chunks()
-      let sent = 0
-      if (isReadable(chunks)) {
-        stopBody = () => {
-          chunks.unpipe(stream)
-          chunks.destroy()
-        }
-        chunks.on('data', (c: Uint8Array) => {
-          sent += c.byteLength
-          req.onProgress?.(sent)
-        })
-        chunks.on('end', () => {
+      stopBody = sendBody(body.chunks(), stream, what, {
+        progress: req.onProgress,
+        ended: () => {
           bodyDone = true
-        })
-        chunks.on('error', (e) =>
-          finish(new UploadError('ERR_SOURCE', `${what}: reading the body failed: ${e.message}`, { cause: e })),
-        )
-        chunks.pipe(stream)
-        return
-      }
-      let stopped = false
-      stopBody = () => {
-        stopped = true
-      }
-      const write = async () => {
-        for await (const c of chunks) {
-          if (stopped) return
-          sent += c.byteLength
-          if (!stream.write(c))
-            await new Promise<void>((r) => {
-              const done = () => {
-                stream.off('drain', done)
-                stream.off('close', done)
-                r()
-              }
-              stream.on('drain', done)
-              stream.on('close', done)
-            })
-          req.onProgress?.(sent)
-        }
-        bodyDone = true
-        if (!stopped) stream.end()
-      }
-      write().catch((e: unknown) => finish(e))
+        },
+        failed: (e) => finish(e),
+      })
     })
   }
 
