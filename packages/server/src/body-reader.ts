@@ -6,6 +6,10 @@
  * - no byte arrives for `idleMs` (`idle`: a half-open connection must not hold the upload forever),
  * - `limit` bytes were passed on and more arrive (`limit`).
  * It never calls the source's `return()`: destroying the request would lose the chance to answer it.
+ *
+ * A hand-written iterator rather than an async generator: this sits on the path of every body chunk, and a
+ * generator adds a promise and a suspended frame per chunk (which also keeps the last chunk alive while the next
+ * one is awaited).
  */
 export type StopReason = 'client' | 'preempted' | 'shutdown' | 'idle' | 'limit'
 
@@ -15,85 +19,118 @@ export interface BodyReaderOptions {
   client: AbortSignal
   preempt: AbortSignal
   shutdown: AbortSignal
+  /** Sees every chunk passed on, before the store does (tus checksums). */
+  tap?: ((chunk: Uint8Array) => void) | undefined
 }
 
-export class BodyReader implements AsyncIterable<Uint8Array> {
+type Read = IteratorResult<Uint8Array> | StopReason
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined }
+
+export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   bytes = 0
   stopped: StopReason | undefined
   /** The body ended normally: every byte the client sent was passed on. */
   ended = false
   error: unknown
 
-  constructor(
-    private readonly source: AsyncIterable<Uint8Array>,
-    private readonly options: BodyReaderOptions,
-  ) {}
+  private readonly source: AsyncIterator<Uint8Array>
+  private readonly listeners: [AbortSignal, () => void][]
+  private settle: ((r: Read) => void) | undefined
+  private started = false
+  private finished = false
+  private lastData = 0
+  private idle: NodeJS.Timeout | undefined
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const it = this.source[Symbol.asyncIterator]()
-    const { client, preempt, shutdown, idleMs, limit } = this.options
-    // One pending read at a time; a stop signal settles it early. No promise or timer outlives its read.
-    let settle: ((r: IteratorResult<Uint8Array> | StopReason) => void) | undefined
-    const wake = (reason: StopReason) => settle?.(reason)
-    const onClient = () => wake('client')
-    const onPreempt = () => wake('preempted')
-    const onShutdown = () => wake('shutdown')
-    client.addEventListener('abort', onClient)
-    preempt.addEventListener('abort', onPreempt)
-    shutdown.addEventListener('abort', onShutdown)
-    // One idle timer per body, re-armed lazily from the time of the last chunk (not one timer per chunk).
-    let lastData = Date.now()
-    let idle: NodeJS.Timeout
-    const check = () => {
-      const quiet = Date.now() - lastData
-      if (quiet >= idleMs) wake('idle')
-      else idle = setTimeout(check, idleMs - quiet)
-    }
-    idle = setTimeout(check, idleMs)
-    try {
-      for (;;) {
-        const already = preempt.aborted ? 'preempted' : shutdown.aborted ? 'shutdown' : undefined
-        if (already) {
-          this.stopped = already
-          return
-        }
-        let next: IteratorResult<Uint8Array> | StopReason
-        try {
-          next = await new Promise<IteratorResult<Uint8Array> | StopReason>((resolve, reject) => {
-            settle = resolve
-            // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
-            it.next().then(resolve, (e: unknown) => reject(e))
-          })
-        } catch (e) {
-          this.error = e
-          this.stopped = 'client'
-          return
-        } finally {
-          settle = undefined
-        }
-        if (typeof next === 'string') {
-          this.stopped = next
-          return
-        }
-        if (next.done) {
-          this.ended = true
-          return
-        }
-        lastData = Date.now()
-        let chunk = next.value
-        if (limit !== undefined && this.bytes + chunk.byteLength > limit) {
-          chunk = chunk.subarray(0, limit - this.bytes)
-          this.stopped = 'limit'
-        }
-        this.bytes += chunk.byteLength
-        if (chunk.byteLength > 0) yield chunk
-        if (this.stopped) return
+  constructor(
+    source: AsyncIterable<Uint8Array>,
+    private readonly options: BodyReaderOptions,
+  ) {
+    this.source = source[Symbol.asyncIterator]()
+    const wake = (reason: StopReason) => () => this.settle?.(reason)
+    this.listeners = [
+      [options.client, wake('client')],
+      [options.preempt, wake('preempted')],
+      [options.shutdown, wake('shutdown')],
+    ]
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.finished) return DONE
+    if (!this.started) this.start()
+    const { preempt, shutdown, limit, tap } = this.options
+    for (;;) {
+      const already = preempt.aborted ? 'preempted' : shutdown.aborted ? 'shutdown' : undefined
+      if (already) return this.stop(already)
+      let read: Read
+      try {
+        read = await new Promise<Read>((resolve, reject) => {
+          this.settle = resolve
+          // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
+          this.source.next().then(resolve, reject)
+        })
+      } catch (e) {
+        this.error = e
+        return this.stop('client')
+      } finally {
+        this.settle = undefined
       }
-    } finally {
-      clearTimeout(idle)
-      client.removeEventListener('abort', onClient)
-      preempt.removeEventListener('abort', onPreempt)
-      shutdown.removeEventListener('abort', onShutdown)
+      if (typeof read === 'string') return this.stop(read)
+      if (read.done) {
+        this.ended = true
+        return this.finish()
+      }
+      this.lastData = Date.now()
+      let chunk = read.value
+      if (chunk.byteLength === 0) continue
+      if (limit !== undefined && this.bytes + chunk.byteLength > limit) {
+        chunk = chunk.subarray(0, limit - this.bytes)
+        this.stop('limit')
+        if (chunk.byteLength === 0) return DONE
+      }
+      this.bytes += chunk.byteLength
+      tap?.(chunk)
+      return { done: false, value: chunk }
     }
+  }
+
+  /** The consumer stopped early (the store failed): release the timer and the listeners. */
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    return this.finish()
+  }
+
+  /** Arms the stop signals on the first read, so that a reader nobody reads holds nothing. */
+  private start(): void {
+    this.started = true
+    for (const [signal, fn] of this.listeners) signal.addEventListener('abort', fn)
+    // One idle timer per body, re-armed lazily from the time of the last chunk (not one timer per chunk).
+    const { idleMs } = this.options
+    const check = () => {
+      const quiet = Date.now() - this.lastData
+      if (quiet >= idleMs) this.settle?.('idle')
+      else this.idle = setTimeout(check, idleMs - quiet)
+    }
+    this.lastData = Date.now()
+    this.idle = setTimeout(check, idleMs)
+  }
+
+  private stop(reason: StopReason): IteratorResult<Uint8Array> {
+    this.stopped = reason
+    return this.finish()
+  }
+
+  private finish(): IteratorResult<Uint8Array> {
+    if (!this.finished) {
+      this.finished = true
+      if (this.started) {
+        clearTimeout(this.idle)
+        for (const [signal, fn] of this.listeners) signal.removeEventListener('abort', fn)
+      }
+    }
+    return DONE
   }
 }

@@ -78,16 +78,18 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   }
 
   async get(id: string): Promise<UploadInfo> {
-    const { data } = this.paths(id)
     const meta = await this.readMeta(id)
-    let size: number
+    return { ...meta, offset: await this.size(id) }
+  }
+
+  /** The offset: the data file's size. */
+  private async size(id: string): Promise<number> {
     try {
-      size = (await stat(data)).size
+      return (await stat(this.paths(id).data)).size
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
       throw e
     }
-    return { ...meta, offset: size }
   }
 
   async append(
@@ -197,7 +199,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     const meta = await this.readMeta(id)
     const next: Meta = { ...meta, ...patch }
     await this.writeMeta(next)
-    return this.get(id)
+    return { ...next, offset: await this.size(id) }
   }
 
   async remove(id: string): Promise<void> {

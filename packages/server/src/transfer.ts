@@ -63,18 +63,11 @@ export async function transfer(
     client: req.signal,
     preempt: lease.signal,
     shutdown: ctx.shutdown,
+    tap,
   })
   const onProgress = progressSender(ctx, progress)
-  const body = tap ? tapped(reader, tap) : reader
-  const end = await ctx.cfg.store.append(id, offset, body, onProgress ? { onProgress } : {})
+  const end = await ctx.cfg.store.append(id, offset, reader, onProgress ? { onProgress } : {})
   return { offset: end, ended: reader.ended, failure: reader.ended ? undefined : failureOf(reader, bound, offset) }
-}
-
-async function* tapped(src: AsyncIterable<Uint8Array>, tap: (c: Uint8Array) => void): AsyncIterable<Uint8Array> {
-  for await (const c of src) {
-    tap(c)
-    yield c
-  }
 }
 
 function failureOf(reader: BodyReader, bound: Bound | undefined, start: number): RufhError {

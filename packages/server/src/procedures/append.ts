@@ -94,7 +94,8 @@ export async function append(
       info = await store.get(id)
       throw new TransferFailure(t.failure)
     }
-    info = await store.get(id)
+    // We hold the lease: the store's answer to the append is the offset (no need to read the upload again).
+    info = { ...info, offset: t.offset }
     const reachedLength = a.completesAtLength === true && info.length !== undefined && info.offset === info.length
     if (a.complete || reachedLength) {
       if (info.length !== undefined && info.offset !== info.length)
