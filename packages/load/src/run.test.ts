@@ -231,6 +231,21 @@ describe('runLoad against rufh serve', () => {
     assert.deepEqual(r.serverMetrics?.series, { scrapes_total: { before: 1, after: 2, delta: 1 } })
   })
 
+  it("reads rufh serve's own metrics: the bytes and uploads the server counted are the ones it was sent", async () => {
+    const s = await server({ metrics: true })
+    const r = await runLoad(
+      options(s.url, {
+        model: { kind: 'closed', users: 2, uploadsPerUser: 2 },
+        serverMetricsUrl: `${new URL(s.url).origin}/metrics`,
+      }),
+    )
+    assert.equal(r.serverMetrics?.error, undefined)
+    const series = r.serverMetrics?.series ?? {}
+    assert.equal(series['rufh_bytes_received_total']?.delta, r.bytes.payload)
+    assert.equal(series['rufh_uploads_created_total']?.delta, 4)
+    assert.equal(series['rufh_uploads_finished_total']?.delta, 4)
+  })
+
   it('refuses to start when the target does not answer', async () => {
     await assert.rejects(runLoad(options('http://127.0.0.1:1/files/')), UnreachableError)
   })

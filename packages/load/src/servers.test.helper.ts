@@ -6,7 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Limits } from '@rufh/protocol'
-import { type AppendOptions, DiskStore, type NewUpload, startServer, type UploadInfo } from '@rufh/server'
+import {
+  type AppendOptions,
+  DiskStore,
+  type NewUpload,
+  ServerMetrics,
+  startServer,
+  type UploadInfo,
+} from '@rufh/server'
 
 /** The byte of an upload that a corrupting store flips. */
 export const CORRUPT_AT = 100
@@ -20,6 +27,8 @@ export interface StoreOptions {
 
 export interface TestServerOptions extends StoreOptions {
   limits?: Limits
+  /** Serve rufh's Prometheus metrics at /metrics. */
+  metrics?: boolean
 }
 
 export class InstrumentedStore extends DiskStore {
@@ -87,6 +96,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     store,
     expiryIntervalMs: 0,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.metrics ? { metrics: new ServerMetrics({ processMetrics: false }) } : {}),
   })
   return {
     url: server.url,

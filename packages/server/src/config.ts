@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { CorsOptions } from './cors.js'
 import { DiskStore } from './disk-store.js'
 import { type Locker, MemoryLocker } from './locker.js'
+import { meteredStore, type ServerMetrics } from './metrics.js'
 import type { Store } from './store.js'
 
 export interface ServerOptions {
@@ -32,6 +33,8 @@ export interface ServerOptions {
   /** Build `Location` from `Forwarded` / `X-Forwarded-*`. Only behind a proxy you trust. Default false. */
   trustProxy?: boolean
   logger?: Logger
+  /** Count requests, uploads and bytes, and serve them in Prometheus format at `metrics.path`. Default: none. */
+  metrics?: ServerMetrics
 }
 
 export interface Config {
@@ -48,6 +51,7 @@ export interface Config {
   cors: CorsOptions | undefined
   trustProxy: boolean
   logger: Logger | undefined
+  metrics: ServerMetrics | undefined
 }
 
 export function resolveConfig(o: ServerOptions): Config {
@@ -56,8 +60,9 @@ export function resolveConfig(o: ServerOptions): Config {
   let basePath = o.basePath ?? '/files/'
   if (!basePath.startsWith('/')) basePath = `/${basePath}`
   if (!basePath.endsWith('/')) basePath = `${basePath}/`
+  const store = o.store ?? new DiskStore({ directory: o.directory ?? './uploads', fsync: o.fsync ?? false })
   return {
-    store: o.store ?? new DiskStore({ directory: o.directory ?? './uploads', fsync: o.fsync ?? false }),
+    store: o.metrics ? meteredStore(store, o.metrics) : store,
     basePath,
     limits,
     codecs: o.codecs ?? codecs,
@@ -70,5 +75,6 @@ export function resolveConfig(o: ServerOptions): Config {
     cors: o.cors,
     trustProxy: o.trustProxy ?? false,
     logger: o.logger,
+    metrics: o.metrics,
   }
 }

@@ -20,6 +20,7 @@ import { corsFields, preflight } from './cors.js'
 import { sweepExpired } from './expiry.js'
 import { failureReply } from './failure.js'
 import { isUploadId } from './ids.js'
+import type { ServerMetrics } from './metrics.js'
 import { append } from './procedures/append.js'
 import { cancel } from './procedures/cancel.js'
 import { create } from './procedures/create.js'
@@ -59,19 +60,27 @@ export class UploadHandler {
 
   async handle(req: UploadRequest, interim?: InterimSink): Promise<HandlerReply> {
     const started = Date.now()
-    const p = this.dispatch(req, interim)
+    const { metrics } = this.config
+    if (metrics && req.url.pathname === metrics.path && req.method === 'GET') return this.metricsReply(metrics, started)
+    const seen: { procedure: Procedure } = { procedure: 'discovery' }
+    const p = this.dispatch(req, interim, seen)
     this.inflight.add(p)
     try {
       const reply = await p
       Object.assign(reply.headers, corsFields(req.headers, this.config.cors))
-      this.config.logger?.info(
-        { method: req.method, path: req.url.pathname, status: reply.status, ms: Date.now() - started },
-        'request',
-      )
+      const ms = Date.now() - started
+      this.config.logger?.info({ method: req.method, path: req.url.pathname, status: reply.status, ms }, 'request')
+      metrics?.request(req.method, seen.procedure, reply.status, ms / 1000)
       return reply
     } finally {
       this.inflight.delete(p)
     }
+  }
+
+  private async metricsReply(metrics: ServerMetrics, started: number): Promise<HandlerReply> {
+    const { contentType, body } = await metrics.render()
+    metrics.request('GET', 'metrics', 200, (Date.now() - started) / 1000)
+    return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body }
   }
 
   /** Stops every running transfer (each persists what it received and answers 503) and waits for them to finish. */
@@ -90,7 +99,12 @@ export class UploadHandler {
     return { kind: 'elsewhere' }
   }
 
-  private async dispatch(req: UploadRequest, interim: InterimSink | undefined): Promise<HandlerReply> {
+  /** `seen.procedure` tells the caller which procedure answered (for metrics). */
+  private async dispatch(
+    req: UploadRequest,
+    interim: InterimSink | undefined,
+    seen: { procedure: Procedure },
+  ): Promise<HandlerReply> {
     const pre = preflight(req.method, req.headers, this.config.cors)
     if (pre) return pre
     let sel: Selection
@@ -102,7 +116,6 @@ export class UploadHandler {
     }
     const route = this.route(req, (req as { asterisk?: boolean }).asterisk === true)
     const method = methodOf(req, sel)
-    let procedure: Procedure = 'discovery'
     try {
       switch (route.kind) {
         case 'elsewhere':
@@ -114,7 +127,7 @@ export class UploadHandler {
           if (method === 'OPTIONS') return discover(this.ctx, sel, req.headers)
           if (CREATION_METHODS_EXCLUDED.has(method))
             throw new MethodNotAllowedError(method, ['OPTIONS', 'POST', 'PUT', 'PATCH'])
-          procedure = 'creation'
+          seen.procedure = 'creation'
           if (this.shutdown.signal.aborted) throw new ShuttingDownError()
           return await create(this.ctx, req, sel, interim, (id) => `${req.url.origin}${this.config.basePath}${id}`)
         case 'upload': {
@@ -122,26 +135,26 @@ export class UploadHandler {
           if (!isUploadId(route.id)) throw new UploadNotFoundError()
           // GET retrieves the offset only for a draft request that says so (I9+); otherwise it downloads.
           if (method === 'GET' && !(sel.interimAllowed && sel.codec.retrievalMethods.includes('GET'))) {
-            procedure = 'retrieval'
+            seen.procedure = 'retrieval'
             return await download(this.ctx, req, route.id)
           }
           if (sel.codec.retrievalMethods.includes(method)) {
-            procedure = 'retrieval'
+            seen.procedure = 'retrieval'
             return await retrieve(this.ctx, req, sel, route.id)
           }
           if (method === 'PATCH') {
-            procedure = 'append'
+            seen.procedure = 'append'
             return await append(this.ctx, req, sel, interim, route.id)
           }
           if (method === 'DELETE') {
-            procedure = 'cancellation'
+            seen.procedure = 'cancellation'
             return await cancel(this.ctx, req, sel, route.id)
           }
           throw new MethodNotAllowedError(method, ['OPTIONS', ...sel.codec.retrievalMethods, 'PATCH', 'DELETE'])
         }
       }
     } catch (e) {
-      const reply = failureReply(this.ctx, sel.codec, e, procedure)
+      const reply = failureReply(this.ctx, sel.codec, e, seen.procedure)
       if (e instanceof RangeNotSatisfiableError) reply.headers['content-range'] = `bytes */${e.size}`
       return reply
     }

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
+export const BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
 
 export interface Exit {
   code: number | null
@@ -21,11 +21,10 @@ export interface ServeProcess {
 /** Every process started here, so a test file's `after` can kill what is left. */
 export const serveChildren = new Set<ChildProcess>()
 
-/** `rufh serve --port 0` on `dir`; resolves with the URL it prints (a server silent for 10 s is killed). */
-export function spawnServe(dir: string): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dir', dir, '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+/** `rufh serve --port 0` on `dir` (plus `extra` flags); resolves with the URL it prints (silent for 10 s: killed). */
+export function spawnServe(dir: string, extra: readonly string[] = []): Promise<ServeProcess> {
+  const args = [BIN, 'serve', '--port', '0', '--dir', dir, '--log-level', 'silent', ...extra]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   serveChildren.add(child)
   const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => {

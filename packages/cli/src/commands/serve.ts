@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Limits } from '@rufh/protocol'
-import { startServer } from '@rufh/server'
+import { ServerMetrics, startServer } from '@rufh/server'
 import { pino } from 'pino'
 import { parseInteger, parseSize, UsageError } from '../size.js'
 
@@ -25,6 +25,8 @@ const USAGE = `usage: rufh serve [options]
   --trust-proxy             build Location from Forwarded / X-Forwarded-* (only behind a trusted proxy)
   --fsync                   flush to stable storage before acknowledging (power-loss safety; slower)
   --log-level LEVEL         trace|debug|info|warn|error|silent (default info)
+  --metrics                 serve Prometheus metrics (requests, uploads, bytes, process) at GET /metrics
+  --metrics-path PATH       where to serve them (default /metrics; implies --metrics)
 
 Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
 
@@ -49,6 +51,8 @@ export async function run(argv: string[]): Promise<number> {
         'trust-proxy': { type: 'boolean', default: false },
         fsync: { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
+        metrics: { type: 'boolean', default: false },
+        'metrics-path': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -82,6 +86,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const origins = values['cors-origin'] as string[] | undefined
   const logger = pino({ level: str('log-level') ?? 'info' })
+  const metricsPath = str('metrics-path')
+  if (metricsPath !== undefined && !metricsPath.startsWith('/')) {
+    process.stderr.write(`rufh serve: --metrics-path must start with '/' (got '${metricsPath}')\n`)
+    return 2
+  }
+  const metrics =
+    values.metrics === true || metricsPath !== undefined
+      ? new ServerMetrics(metricsPath !== undefined ? { path: metricsPath } : {})
+      : undefined
   let server: Awaited<ReturnType<typeof startServer>>
   try {
     server = await startServer({
@@ -95,13 +108,14 @@ export async function run(argv: string[]): Promise<number> {
       logger,
       ...(origins?.length ? { cors: { origins: origins.includes('*') ? '*' : origins } } : {}),
       ...(tls ? { tls } : {}),
+      ...(metrics ? { metrics } : {}),
     })
   } catch (e) {
     process.stderr.write(`rufh serve: cannot listen: ${(e as Error).message}\n`)
     return 1
   }
   process.stdout.write(`rufh serving ${server.url} -> ${str('dir')}\n`)
-  logger.info({ url: server.url, dir: str('dir'), limits }, 'listening')
+  logger.info({ url: server.url, dir: str('dir'), limits, metrics: metrics?.path }, 'listening')
   return new Promise<number>((resolve) => {
     let stopping = false
     const stop = (signal: string) => {
