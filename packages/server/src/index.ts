@@ -8,5 +8,6 @@ export { type ListenOptions, type RunningServer, startServer } from './listen.js
 export { type AcquireOptions, type Lease, type Locker, MemoryLocker } from './locker.js'
 export { type MetricsOptions, meteredStore, ServerMetrics } from './metrics.js'
 export { createNodeHandler, type NodeHandler } from './node-adapter.js'
+export { RedisLocker, type RedisLockerOptions } from './redis-locker.js'
 export * from './store.js'
 export type { HandlerReply, InterimSink, UploadRequest } from './types.js'

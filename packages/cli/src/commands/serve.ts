@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Limits } from '@rufh/protocol'
-import { ServerMetrics, startServer } from '@rufh/server'
+import { RedisLocker, ServerMetrics, startServer } from '@rufh/server'
 import { pino } from 'pino'
 import { parseInteger, parseSize, UsageError } from '../size.js'
 
@@ -27,6 +27,8 @@ const USAGE = `usage: rufh serve [options]
   --log-level LEVEL         trace|debug|info|warn|error|silent (default info)
   --metrics                 serve Prometheus metrics (requests, uploads, bytes, process) at GET /metrics
   --metrics-path PATH       where to serve them (default /metrics; implies --metrics)
+  --redis URL               share upload locks with other rufh servers through Redis (redis://host:port[/db]),
+                            for several servers on one shared store
 
 Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
 
@@ -53,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
         'log-level': { type: 'string', default: 'info' },
         metrics: { type: 'boolean', default: false },
         'metrics-path': { type: 'string' },
+        redis: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -95,6 +98,12 @@ export async function run(argv: string[]): Promise<number> {
     values.metrics === true || metricsPath !== undefined
       ? new ServerMetrics(metricsPath !== undefined ? { path: metricsPath } : {})
       : undefined
+  const redisUrl = str('redis')
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    process.stderr.write(`rufh serve: --redis takes a redis:// or rediss:// URL (got '${redisUrl}')\n`)
+    return 2
+  }
+  const locker = redisUrl ? new RedisLocker({ url: redisUrl }) : undefined
   let server: Awaited<ReturnType<typeof startServer>>
   try {
     server = await startServer({
@@ -109,23 +118,37 @@ export async function run(argv: string[]): Promise<number> {
       ...(origins?.length ? { cors: { origins: origins.includes('*') ? '*' : origins } } : {}),
       ...(tls ? { tls } : {}),
       ...(metrics ? { metrics } : {}),
+      ...(locker ? { locker } : {}),
     })
   } catch (e) {
+    await locker?.close()
     process.stderr.write(`rufh serve: cannot listen: ${(e as Error).message}\n`)
     return 1
   }
   process.stdout.write(`rufh serving ${server.url} -> ${str('dir')}\n`)
-  logger.info({ url: server.url, dir: str('dir'), limits, metrics: metrics?.path }, 'listening')
+  logger.info(
+    {
+      url: server.url,
+      dir: str('dir'),
+      limits,
+      metrics: metrics?.path,
+      redis: redisUrl ? new URL(redisUrl).host : undefined,
+    },
+    'listening',
+  )
   return new Promise<number>((resolve) => {
     let stopping = false
     const stop = (signal: string) => {
       if (stopping) return
       stopping = true
       logger.info({ signal }, 'shutting down')
-      server.close().then(
-        () => resolve(0),
-        () => resolve(1),
-      )
+      server
+        .close()
+        .then(() => locker?.close())
+        .then(
+          () => resolve(0),
+          () => resolve(1),
+        )
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
