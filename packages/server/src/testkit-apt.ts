@@ -6,17 +6,25 @@ import { execFileSync, spawnSync } from 'node:child_process'
 
 let updated = false
 
+/**
+ * Test files run in parallel processes, and several install packages: apt runs under one lock file (flock, from
+ * util-linux) and also waits for dpkg's own lock, so two installs wait for each other instead of failing.
+ */
+function apt(args: string[], timeout: number): void {
+  execFileSync('flock', ['/tmp/rufh-apt.lock', 'apt-get', '-o', 'DPkg::Lock::Timeout=300', ...args], {
+    stdio: 'ignore',
+    timeout,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })
+}
+
 export function ensureDebianPackage(pkg: string, probe: () => boolean): void {
   if (probe()) return
   if (!updated) {
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 180_000 })
+    apt(['update', '-qq'], 300_000)
     updated = true
   }
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], {
-    stdio: 'ignore',
-    timeout: 300_000,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  })
+  apt(['install', '-y', '-qq', '--no-install-recommends', pkg], 400_000)
   if (!probe()) throw new Error(`installed ${pkg} but it still does not work`)
 }
 

@@ -25,9 +25,10 @@ function sh(cmd: string, args: string[]): void {
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM
   // Wait for apt's locks rather than fail when another fixture is installing something at the same time.
-  const lock = ['-o', 'DPkg::Lock::Timeout=300']
-  sh('apt-get', [...lock, 'update'])
-  sh('apt-get', [...lock, 'install', '-y', '--no-install-recommends', 'chromium'])
+  // The same lock file as the server's fixtures (testkit-apt.ts), which may be installing at the same time.
+  const lock = ['/tmp/rufh-apt.lock', 'apt-get', '-o', 'DPkg::Lock::Timeout=300']
+  sh('flock', [...lock, 'update'])
+  sh('flock', [...lock, 'install', '-y', '--no-install-recommends', 'chromium'])
   if (!existsSync(CHROMIUM)) throw new Error(`chromium fixture: apt installed chromium but ${CHROMIUM} is missing`)
   return CHROMIUM
 }
