@@ -2,6 +2,7 @@ import { type Codec, codecs, type Limits, type ProtocolCodec, tusV1, validateLim
 import type { Logger } from 'pino'
 import type { CorsOptions } from './cors.js'
 import { DiskStore } from './disk-store.js'
+import { type Hooks, hookedStore } from './hooks.js'
 import { type Locker, MemoryLocker } from './locker.js'
 import { meteredStore, type ServerMetrics } from './metrics.js'
 import type { Store } from './store.js'
@@ -35,6 +36,8 @@ export interface ServerOptions {
   logger?: Logger
   /** Count requests, uploads and bytes, and serve them in Prometheus format at `metrics.path`. Default: none. */
   metrics?: ServerMetrics
+  /** Run code before creation (and refuse uploads) and after creation, completion and deletion. */
+  hooks?: Hooks
 }
 
 export interface Config {
@@ -60,9 +63,11 @@ export function resolveConfig(o: ServerOptions): Config {
   let basePath = o.basePath ?? '/files/'
   if (!basePath.startsWith('/')) basePath = `/${basePath}`
   if (!basePath.endsWith('/')) basePath = `${basePath}/`
-  const store = o.store ?? new DiskStore({ directory: o.directory ?? './uploads', fsync: o.fsync ?? false })
+  let store = o.store ?? new DiskStore({ directory: o.directory ?? './uploads', fsync: o.fsync ?? false })
+  if (o.hooks) store = hookedStore(store, o.hooks, o.logger)
+  if (o.metrics) store = meteredStore(store, o.metrics)
   return {
-    store: o.metrics ? meteredStore(store, o.metrics) : store,
+    store,
     basePath,
     limits,
     codecs: o.codecs ?? codecs,

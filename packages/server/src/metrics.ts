@@ -6,6 +6,7 @@
  */
 import type { Procedure } from '@rufh/protocol'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { decorate } from './decorate.js'
 import {
   type ConcatenatingStore,
   isConcatenating,
@@ -74,7 +75,6 @@ export class ServerMetrics {
 
 /**
  * The store, counting what goes through it: creations, completions, deletions, bytes appended, running appends.
- * A Proxy, so that whatever optional capability the store has (listing, reading, truncating) stays visible.
  */
 export function meteredStore<S extends Store>(store: S, m: ServerMetrics): S {
   const counted: Partial<ConcatenatingStore> = {
@@ -111,11 +111,5 @@ export function meteredStore<S extends Store>(store: S, m: ServerMetrics): S {
       m.finished.inc()
       return info
     }
-  return new Proxy(store, {
-    get(target, key) {
-      if (typeof key === 'string' && key in counted) return counted[key as keyof typeof counted]
-      const v: unknown = Reflect.get(target, key)
-      return typeof v === 'function' ? v.bind(target) : v
-    },
-  })
+  return decorate(store, counted)
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Limits } from '@rufh/protocol'
-import { RedisLocker, ServerMetrics, startServer } from '@rufh/server'
+import { httpHooks, RedisLocker, ServerMetrics, startServer } from '@rufh/server'
 import { pino } from 'pino'
 import { parseInteger, parseSize, UsageError } from '../size.js'
 
@@ -29,6 +29,8 @@ const USAGE = `usage: rufh serve [options]
   --metrics-path PATH       where to serve them (default /metrics; implies --metrics)
   --redis URL               share upload locks with other rufh servers through Redis (redis://host:port[/db]),
                             for several servers on one shared store
+  --hooks-url URL           POST each upload event (pre-create, post-create, post-finish, post-terminate) as JSON
+                            to URL; a pre-create answered with a non-2xx status refuses the upload (403)
 
 Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
 
@@ -56,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
         metrics: { type: 'boolean', default: false },
         'metrics-path': { type: 'string' },
         redis: { type: 'string' },
+        'hooks-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -103,6 +106,11 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`rufh serve: --redis takes a redis:// or rediss:// URL (got '${redisUrl}')\n`)
     return 2
   }
+  const hooksUrl = str('hooks-url')
+  if (hooksUrl !== undefined && !/^https?:\/\//.test(hooksUrl)) {
+    process.stderr.write(`rufh serve: --hooks-url takes an http:// or https:// URL (got '${hooksUrl}')\n`)
+    return 2
+  }
   const locker = redisUrl ? new RedisLocker({ url: redisUrl }) : undefined
   let server: Awaited<ReturnType<typeof startServer>>
   try {
@@ -119,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(tls ? { tls } : {}),
       ...(metrics ? { metrics } : {}),
       ...(locker ? { locker } : {}),
+      ...(hooksUrl ? { hooks: httpHooks(hooksUrl) } : {}),
     })
   } catch (e) {
     await locker?.close()
