@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { formatSize, makeRandomFile, parseSize } from './bench/lib.mjs'
+import { formatSize, makeRandomFile, markdownTable, parseSize } from './bench/lib.mjs'
 
 const SUITES = ['serve', 'tus', 'concurrency', 'client']
 const root = new URL('..', import.meta.url).pathname
@@ -94,13 +94,6 @@ for (const name of suites) {
     writeSection(name, body)
     process.stdout.write(`\nwrote section '${name}' of docs/benchmarks.md\n`)
   }
-}
-
-/** Columns padded the way Biome formats Markdown tables, so docs/benchmarks.md stays lint-clean. */
-function markdownTable(rows) {
-  const widths = rows[0].map((_, i) => Math.max(3, ...rows.map((r) => r[i].length)))
-  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
-  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')
 }
 
 /** Replaces the section between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, or appends it. */

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import * as tus from 'tus-js-client'
 import { upload as rufhUpload } from '../packages/client/dist/index.js'
-import { parseSize, startServer } from './bench/lib.mjs'
+import { markdownTable, parseSize, startServer } from './bench/lib.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
@@ -132,11 +132,7 @@ try {
   await Promise.all(Object.values(dirs).map((d) => rm(d, { recursive: true, force: true })))
 }
 
-const table = [
-  `| ${rows[0].join(' | ')} |`,
-  `| ${rows[0].map(() => '---').join(' | ')} |`,
-  ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
-].join('\n')
+const table = markdownTable(rows)
 const section = [
   '<!-- matrix -->',
   `Generated ${new Date().toISOString().slice(0, 10)} with \`npm run matrix\` (one upload of ${size} random bytes`,

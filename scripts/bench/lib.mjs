@@ -141,3 +141,10 @@ export function sampleRss(pid, everyMs = 50) {
     },
   }
 }
+
+/** Columns padded the way Biome formats Markdown tables, so the docs stay lint-clean. */
+export function markdownTable(rows) {
+  const widths = rows[0].map((_, i) => Math.max(3, ...rows.map((r) => r[i].length)))
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
+  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')
+}
