@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { UploadLockedError } from '@rufh/protocol'
+import { Redis } from 'ioredis'
 import { MemoryLocker } from './locker.js'
 import { RedisLocker } from './redis-locker.js'
 import { send, startTestServer, type TestServer } from './testkit.js'
@@ -73,6 +74,21 @@ describe('RedisLocker (real redis-server)', { timeout: 30_000 }, () => {
     const waited = Date.now() - t0
     assert.ok(waited <= 1500, `waited ${waited} ms`)
     await l.release()
+  })
+
+  it('a holder whose lock was taken over (it stalled past the TTL) is told to stop', async () => {
+    const a = locker(300)
+    const held = await a.acquire('u5', { timeoutMs: 1000 })
+    const other = new Redis(redis.url)
+    await other.set('rufh:lock:u5', 'someone-else', 'PX', 10_000) // what another node does after the TTL ran out
+    await other.quit()
+    const t0 = Date.now()
+    await new Promise<void>((r) => held.signal.addEventListener('abort', () => r()))
+    assert.ok(Date.now() - t0 < 1000, 'noticed at the next renewal')
+    await held.release()
+    const check = new Redis(redis.url)
+    assert.equal(await check.get('rufh:lock:u5'), 'someone-else', "release does not delete another node's lock")
+    await check.quit()
   })
 
   it('two servers on one folder: a HEAD on server 2 stops the PATCH running on server 1', async () => {
