@@ -251,6 +251,10 @@ export class Session {
     const info = codec.readResponse(res.headers)
     if (!isOk(res.status)) return this.failed('creation', res, info, body?.size ?? 0)
     this.sizing.learn(info.limits)
+    // The 104's Location and the final one must be the same (draft-10 §4.2). When they differ, a proxy most likely
+    // rewrote only the final response (proxies rewrite final headers, rarely interim ones): that one is reachable.
+    if (info.location !== undefined && this.url !== undefined && resolveUrl(info.location, this.endpoint) !== this.url)
+      this.setUrl(info.location)
     if (complete || (targetSemantics(codec) && info.complete === true)) {
       if (this.url === undefined && info.location !== undefined) this.url = resolveUrl(info.location, this.endpoint)
       return this.done(res, body?.size ?? 0)
