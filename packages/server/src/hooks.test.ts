@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { readdir } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { type Hooks, httpHooks } from './hooks.js'
 import { send, startTestServer, type TestServer } from './testkit.js'
@@ -128,9 +130,7 @@ describe('hooks', { timeout: 30_000 }, () => {
 
   it('`rufh serve --hooks-url URL` posts the events there', async () => {
     const r = await receiver()
-    const { mkdtemp, rm } = await import('node:fs/promises')
-    const { tmpdir } = await import('node:os')
-    const dir = await mkdtemp(`${tmpdir()}/rufh-hooks-`)
+    const dir = await mkdtemp(join(tmpdir(), 'rufh-hooks-'))
     try {
       const p = await spawnServe(dir, ['--hooks-url', r.url])
       const refused = await send(p.url, {

@@ -86,6 +86,14 @@ export async function run(argv: string[]): Promise<number> {
     if (port > 65535) throw new UsageError('--port must be at most 65535')
     if (!!str('tls-cert') !== !!str('tls-key')) throw new UsageError('--tls-cert and --tls-key go together')
     if (str('tls-cert')) tls = { cert: readFileSync(str('tls-cert')!), key: readFileSync(str('tls-key')!) }
+    const m = str('metrics-path')
+    if (m !== undefined && !m.startsWith('/')) throw new UsageError(`--metrics-path must start with '/' (got '${m}')`)
+    const r = str('redis')
+    if (r !== undefined && !/^rediss?:\/\//.test(r))
+      throw new UsageError(`--redis takes a redis:// or rediss:// URL (got '${r}')`)
+    const h = str('hooks-url')
+    if (h !== undefined && !/^https?:\/\//.test(h))
+      throw new UsageError(`--hooks-url takes an http:// or https:// URL (got '${h}')`)
   } catch (e) {
     process.stderr.write(`rufh serve: ${(e as Error).message}\n`)
     return 2
@@ -93,24 +101,12 @@ export async function run(argv: string[]): Promise<number> {
   const origins = values['cors-origin'] as string[] | undefined
   const logger = pino({ level: str('log-level') ?? 'info' })
   const metricsPath = str('metrics-path')
-  if (metricsPath !== undefined && !metricsPath.startsWith('/')) {
-    process.stderr.write(`rufh serve: --metrics-path must start with '/' (got '${metricsPath}')\n`)
-    return 2
-  }
   const metrics =
     values.metrics === true || metricsPath !== undefined
       ? new ServerMetrics(metricsPath !== undefined ? { path: metricsPath } : {})
       : undefined
   const redisUrl = str('redis')
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
-    process.stderr.write(`rufh serve: --redis takes a redis:// or rediss:// URL (got '${redisUrl}')\n`)
-    return 2
-  }
   const hooksUrl = str('hooks-url')
-  if (hooksUrl !== undefined && !/^https?:\/\//.test(hooksUrl)) {
-    process.stderr.write(`rufh serve: --hooks-url takes an http:// or https:// URL (got '${hooksUrl}')\n`)
-    return 2
-  }
   const locker = redisUrl ? new RedisLocker({ url: redisUrl }) : undefined
   let server: Awaited<ReturnType<typeof startServer>>
   try {
