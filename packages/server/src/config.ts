@@ -1,11 +1,11 @@
 import { type Codec, codecs, type Limits, type ProtocolCodec, tusV1, validateLimits } from '@rufh/protocol'
 import type { Logger } from 'pino'
 import type { CorsOptions } from './cors.js'
-import { DiskStore } from './disk-store.js'
-import { type Hooks, hookedStore } from './hooks.js'
-import { type Locker, MemoryLocker } from './locker.js'
-import { meteredStore, type ServerMetrics } from './metrics.js'
-import type { Store } from './store.js'
+import { type Locker, MemoryLocker } from './lockers/locker.js'
+import { type Hooks, hookedStore } from './observe/hooks.js'
+import { meteredStore, type ServerMetrics } from './observe/metrics.js'
+import { DiskStore } from './stores/disk-store.js'
+import type { Store } from './stores/store.js'
 
 export interface ServerOptions {
   /** Where uploads are stored. Default: a DiskStore in `directory`. */

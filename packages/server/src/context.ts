@@ -1,7 +1,7 @@
 /** What every procedure shares: configuration, the shutdown signal, and small helpers over them. */
 import type { ResponseContext, UploadView } from '@rufh/protocol'
 import type { Config } from './config.js'
-import type { UploadInfo } from './store.js'
+import type { UploadInfo } from './stores/store.js'
 
 export interface Ctx {
   cfg: Config

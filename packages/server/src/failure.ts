@@ -1,7 +1,7 @@
 /** Turns anything a procedure throws into the version's error response (problem details, RFC 9457). */
 import { asRufhError, type Procedure, type ProtocolCodec } from '@rufh/protocol'
 import { type Ctx, responseContext, view } from './context.js'
-import type { UploadInfo } from './store.js'
+import type { UploadInfo } from './stores/store.js'
 import type { HandlerReply } from './types.js'
 
 /** A failure during a body transfer: the rest of the body was not read, so the connection must close. */

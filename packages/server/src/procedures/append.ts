@@ -9,12 +9,12 @@ import {
   type Selection,
   UploadGoneError,
 } from '@rufh/protocol'
-import { checksum } from '../checksum.js'
 import { type Ctx, isExpired, responseContext, view } from '../context.js'
 import { failureReply, TransferFailure } from '../failure.js'
-import type { UploadInfo } from '../store.js'
-import { type Bound, tightest, transfer } from '../transfer.js'
+import type { UploadInfo } from '../stores/store.js'
 import type { HandlerReply, InterimSink, UploadRequest } from '../types.js'
+import { checksum } from './checksum.js'
+import { type Bound, tightest, transfer } from './transfer.js'
 
 export async function append(
   ctx: Ctx,

@@ -8,7 +8,7 @@ import {
 } from '@rufh/protocol'
 import { type Ctx, responseContext, view } from '../context.js'
 import { isUploadId, newUploadId } from '../ids.js'
-import { isConcatenating } from '../store.js'
+import { isConcatenating } from '../stores/store.js'
 import type { HandlerReply, UploadRequest } from '../types.js'
 
 export async function concatenate(

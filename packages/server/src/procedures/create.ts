@@ -11,9 +11,9 @@ import {
 import { type Ctx, responseContext, view } from '../context.js'
 import { TransferFailure } from '../failure.js'
 import { newUploadId } from '../ids.js'
-import { type Bound, tightest, transfer } from '../transfer.js'
 import type { HandlerReply, InterimSink, UploadRequest } from '../types.js'
 import { concatenate } from './concatenate.js'
+import { type Bound, tightest, transfer } from './transfer.js'
 
 export async function create(
   ctx: Ctx,

@@ -5,7 +5,7 @@
  */
 import { NotReadyError, RangeNotSatisfiableError, UploadGoneError } from '@rufh/protocol'
 import { type Ctx, isExpired } from '../context.js'
-import { isReadable } from '../store.js'
+import { isReadable } from '../stores/store.js'
 import type { HandlerReply, UploadRequest } from '../types.js'
 
 const INLINE = new Set([

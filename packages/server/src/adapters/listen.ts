@@ -1,0 +1,136 @@
+/**
+ * `startServer`: one port that speaks HTTP/1.1 and h2c (prior knowledge, told apart by the HTTP/2 preface), or with
+ * TLS, HTTP/2 and HTTP/1.1 chosen by ALPN. Closing stops accepting, lets running transfers persist what they have,
+ * answers them, and then closes every connection.
+ */
+import { createServer as createHttp1, type Server as Http1Server } from 'node:http'
+import {
+  createServer as createH2c,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type ServerHttp2Session,
+} from 'node:http2'
+import { createServer as createNet, type Server as NetServer, type Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import type { ServerOptions } from '../config.js'
+import { UploadHandler } from '../handler.js'
+import { createNodeHandler } from './node.js'
+
+export interface ListenOptions extends ServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Default 1080; 0 picks a free port. */
+  port?: number
+  tls?: { cert: string | Buffer; key: string | Buffer }
+}
+
+export interface RunningServer {
+  /** The upload-creation URL, e.g. `http://127.0.0.1:1080/files/`. */
+  url: string
+  port: number
+  core: UploadHandler
+  /** Graceful: in-flight appends persist what they received; then every connection closes. */
+  close(graceMs?: number): Promise<void>
+}
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0')
+/**
+ * HTTP/2 flow control: with the default 64 KiB windows an upload stream stalls once per window round trip (peers
+ * notes §11: uploads capped behind HTTP/2). Larger stream and connection windows let request bodies flow.
+ */
+const H2_SETTINGS = { initialWindowSize: 8 * 1024 * 1024 }
+const H2_CONNECTION_WINDOW = 32 * 1024 * 1024
+
+export async function startServer(options: ListenOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1'
+  const core = new UploadHandler(options)
+  const handler = createNodeHandler(core)
+  const sockets = new Set<Socket>()
+  let front: NetServer | Http2SecureServer
+  let http1: Http1Server | undefined
+  let h2: Http2Server | Http2SecureServer
+
+  if (options.tls) {
+    const secure = createSecureServer(
+      { cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings: H2_SETTINGS },
+      handler,
+    )
+    h2 = secure
+    front = secure
+  } else {
+    http1 = createHttp1(handler)
+    // Uploads can take hours: no total request timeout; idle bodies are caught by the handler's idle timeout.
+    http1.requestTimeout = 0
+    const h2c = createH2c({ settings: H2_SETTINGS }, handler)
+    h2 = h2c
+    front = createNet((socket) => {
+      // Peek at the first bytes without flowing mode: the HTTP/2 session reads from the socket's handle directly, so
+      // the bytes must go back into the stream's buffer before it is handed over (tested with h2c and HTTP/1.1).
+      socket.once('readable', () => {
+        const first = socket.read() as Buffer | null
+        if (!first) return
+        socket.unshift(first)
+        const n = Math.min(first.length, PREFACE.length)
+        const isH2 = n > 0 && first.subarray(0, n).equals(PREFACE.subarray(0, n))
+        ;(isH2 ? h2c : http1)?.emit('connection', socket)
+      })
+    })
+  }
+  front.on('connection', (s: Socket) => {
+    // A 104 and the final response are separate small writes: without this, Nagle's algorithm holds the second until
+    // the client's (delayed) ACK of the first, adding ~40 ms to every creation (measured by rufh load).
+    s.setNoDelay(true)
+    sockets.add(s)
+    s.once('close', () => sockets.delete(s))
+  })
+  // What close() must end gracefully: HTTP/2 sessions (GOAWAY) and HTTP/1.1 connections (FIN after their output).
+  const sessions = new Set<ServerHttp2Session>()
+  const http1Sockets = new Set<Socket>()
+  h2.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session)
+    session.once('close', () => sessions.delete(session))
+    session.once('localSettings', () => session.setLocalWindowSize(H2_CONNECTION_WINDOW))
+  })
+  const trackHttp1 = (s: Socket) => {
+    http1Sockets.add(s)
+    s.once('close', () => http1Sockets.delete(s))
+  }
+  http1?.on('connection', trackHttp1)
+  if (options.tls)
+    (front as Http2SecureServer).on('secureConnection', (s: TLSSocket) => {
+      if (s.alpnProtocol !== 'h2') trackHttp1(s)
+    })
+
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject)
+    front.listen(options.port ?? 1080, host, () => {
+      front.off('error', reject)
+      resolve()
+    })
+  })
+  const address = front.address()
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 1080)
+  const scheme = options.tls ? 'https' : 'http'
+  const hostPart = host.includes(':') ? `[${host}]` : host
+  return {
+    url: `${scheme}://${hostPart}:${port}${core.config.basePath}`,
+    port,
+    core,
+    async close(graceMs = 5_000) {
+      const closed = new Promise<void>((r) => front.close(() => r()))
+      // Running transfers stop, persist what they received, and are answered (503).
+      await core.close()
+      await new Promise<void>((r) => setImmediate(r))
+      // Then every connection ends: HTTP/2 sessions with GOAWAY, HTTP/1.1 connections after their pending output.
+      // (The HTTP/1.1 server never listens itself, so Node's own idle-connection tracking does not see them.)
+      for (const session of sessions) session.close()
+      for (const s of http1Sockets) s.end()
+      const timer = setTimeout(() => {
+        for (const s of sockets) s.destroy()
+      }, graceMs)
+      await closed
+      clearTimeout(timer)
+    },
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * node:http and node:http2 (compatibility API) adapter: the full protocol, 104s included.
+ *
+ * Node 20 has no public API for an arbitrary 1xx on HTTP/1.1, so the interim response is written to the connection
+ * before the final head, the way Node's own `writeContinue` does; on HTTP/2 it is an extra HEADERS frame
+ * (`additionalHeaders`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type Http2ServerRequest, type Http2ServerResponse, constants as h2 } from 'node:http2'
+import type { Fields, HeaderReader } from '@rufh/protocol'
+import type { ServerOptions } from '../config.js'
+import { UploadHandler } from '../handler.js'
+import type { HandlerReply, InterimSink, UploadRequest } from '../types.js'
+import { requestOrigin } from './origin.js'
+
+/** Reason phrases Node does not know (tus checksum extension). */
+const REASONS: Record<number, string> = { 460: 'Checksum Mismatch' }
+
+type NodeRequest = IncomingMessage | Http2ServerRequest
+type NodeResponse = ServerResponse | Http2ServerResponse
+
+/** `OutgoingMessage._writeRaw`: how Node writes `100 Continue` and `103 Early Hints` itself. */
+interface RawWritable {
+  _writeRaw?: (data: string, encoding: BufferEncoding) => boolean
+}
+
+export type NodeHandler = ((req: NodeRequest, res: NodeResponse) => void) & { core: UploadHandler }
+
+export function createNodeHandler(handlerOrOptions: UploadHandler | ServerOptions = {}): NodeHandler {
+  const core = handlerOrOptions instanceof UploadHandler ? handlerOrOptions : new UploadHandler(handlerOrOptions)
+  const fn = (req: NodeRequest, res: NodeResponse): void => {
+    serve(core, req, res).catch((err: unknown) => {
+      core.config.logger?.error({ err }, 'unhandled error in node adapter')
+      if (!res.headersSent) {
+        res.statusCode = 500
+        res.end()
+      } else res.destroy()
+    })
+  }
+  return Object.assign(fn, { core })
+}
+
+async function serve(core: UploadHandler, req: NodeRequest, res: NodeResponse): Promise<void> {
+  const origin = requestOrigin(req, core.config.trustProxy)
+  if (!origin) {
+    write(res, req, { status: 400, headers: { 'content-type': 'text/plain' }, body: 'missing or invalid Host\n' })
+    return
+  }
+  const client = new AbortController()
+  res.on('close', () => {
+    if (!res.writableFinished) client.abort()
+  })
+  const headers: HeaderReader = {
+    get(name) {
+      const v = req.headers[name]
+      return Array.isArray(v) ? v.join(', ') : v
+    },
+  }
+  const target = req.url ?? '/'
+  const upload: UploadRequest & { asterisk: boolean } = {
+    method: req.method ?? 'GET',
+    url: new URL(target === '*' ? '/' : target, origin),
+    headers,
+    body: req as AsyncIterable<Uint8Array>,
+    signal: client.signal,
+    asterisk: target === '*',
+  }
+  const reply = await core.handle(upload, interimSink(req, res))
+  write(res, req, reply)
+}
+
+function safe(fields: Fields): boolean {
+  return Object.entries(fields).every(([k, v]) => !/[\r\n]/.test(k) && !/[\r\n]/.test(v))
+}
+
+function interimSink(req: NodeRequest, res: NodeResponse): InterimSink | undefined {
+  if ('stream' in res) {
+    const stream = res.stream
+    return {
+      send(fields) {
+        if (res.headersSent || stream.destroyed || stream.closed) return
+        stream.additionalHeaders({ ':status': 104, ...fields })
+      },
+    }
+  }
+  // 1xx responses do not exist in HTTP/1.0 (RFC 9110 §15.2).
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return undefined
+  const raw = res as unknown as RawWritable
+  if (typeof raw._writeRaw !== 'function') return undefined
+  return {
+    send(fields) {
+      if (res.headersSent || res.writableEnded || res.destroyed || !safe(fields)) return
+      const lines = Object.entries(fields)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')
+      raw._writeRaw?.(`HTTP/1.1 104 Upload Resumption Supported\r\n${lines}\r\n`, 'latin1')
+    },
+  }
+}
+
+function write(res: NodeResponse, req: NodeRequest, reply: HandlerReply): void {
+  if (res.headersSent || res.destroyed) return
+  const headers: Record<string, string> = { ...reply.headers }
+  const http2 = 'stream' in res
+  if (reply.body !== undefined) headers['content-length'] = String(Buffer.byteLength(reply.body))
+  else if (!reply.stream && reply.status !== 204 && reply.status !== 304) headers['content-length'] = '0'
+  if (reply.close && !http2) headers['connection'] = 'close'
+  const reason = REASONS[reply.status]
+  if (reason) res.writeHead(reply.status, reason, headers)
+  else res.writeHead(reply.status, headers)
+  if (reply.stream) {
+    pipeOut(reply.stream, res)
+    return
+  }
+  if (reply.body === undefined) res.end()
+  else res.end(reply.body)
+  if (reply.close) {
+    // The rest of the body will not be read: end the stream (HTTP/2: RST_STREAM NO_ERROR, RFC 9113 §8.1).
+    res.once('finish', () => {
+      if ('stream' in req && !req.stream.closed) req.stream.close(h2.NGHTTP2_NO_ERROR)
+      else if (!('stream' in req)) req.socket.destroySoon?.()
+    })
+  }
+}
+
+/** Writes a streamed body with backpressure; a failing source ends the connection (the length is already promised). */
+function pipeOut(stream: AsyncIterable<Uint8Array>, res: NodeResponse): void {
+  const w = res as ServerResponse
+  const run = async () => {
+    for await (const chunk of stream) {
+      if (res.destroyed) return
+      if (!w.write(chunk)) await new Promise<void>((r) => res.once('drain', r))
+    }
+    res.end()
+  }
+  run().catch(() => res.destroy())
+}

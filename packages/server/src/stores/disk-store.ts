@@ -1,0 +1,296 @@
+/**
+ * The embedded default store: one data file and one JSON info file per upload in a folder.
+ *
+ * Crash safety: the offset is the data file's size, so it is exactly the bytes the kernel holds, and after `kill -9`
+ * at any moment the offset reported never exceeds the bytes stored. The info file is replaced atomically (write to a
+ * temporary file, then rename). With `fsync: true`, data is flushed before an append returns and info files and the
+ * folder are flushed on every change, which extends the guarantee to power loss at some cost in throughput.
+ *
+ * Memory: appends stream through a small write queue (at most `highWaterMark` bytes buffered), whatever the body size.
+ */
+import { createReadStream } from 'node:fs'
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises'
+import { join } from 'node:path'
+import { OffsetMismatchError, UploadNotFoundError } from '@rufh/protocol'
+import { isUploadId } from '../ids.js'
+import type {
+  AppendOptions,
+  ConcatenatingStore,
+  ListableStore,
+  NewUpload,
+  ReadableStore,
+  TruncatableStore,
+  UploadInfo,
+  UploadPatch,
+} from './store.js'
+
+export interface DiskStoreOptions {
+  directory: string
+  /** Flush data and metadata to stable storage before acknowledging (power-loss safety). Default false. */
+  fsync?: boolean
+  /** Bytes queued for writing before the reader waits for the disk. Default 256 KiB (small, so that many concurrent uploads stay cheap). */
+  highWaterMark?: number
+}
+
+type Meta = Omit<UploadInfo, 'offset'>
+
+export class DiskStore implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore {
+  readonly directory: string
+  private readonly fsync: boolean
+  private readonly highWaterMark: number
+  private ready: Promise<unknown> | undefined
+
+  constructor(options: DiskStoreOptions) {
+    this.directory = options.directory
+    this.fsync = options.fsync ?? false
+    this.highWaterMark = options.highWaterMark ?? 256 * 1024
+  }
+
+  private ensureDir(): Promise<unknown> {
+    this.ready ??= mkdir(this.directory, { recursive: true })
+    return this.ready
+  }
+
+  /** Paths only for IDs of the strict form: nothing a client sends can name a file outside the folder. */
+  private paths(id: string): { data: string; info: string } {
+    if (!isUploadId(id)) throw new UploadNotFoundError()
+    return { data: join(this.directory, id), info: join(this.directory, `${id}.json`) }
+  }
+
+  async create(init: NewUpload): Promise<UploadInfo> {
+    await this.ensureDir()
+    const { data } = this.paths(init.id)
+    const meta: Meta = {
+      id: init.id,
+      length: init.length,
+      complete: false,
+      invalid: undefined,
+      createdAt: Date.now(),
+      expiresAt: init.expiresAt,
+      metadata: init.metadata,
+      concat: init.concat,
+    }
+    // 'wx': an ID collision (or a reused ID) fails instead of overwriting someone's upload.
+    const fh = await open(data, 'wx')
+    await fh.close()
+    await this.writeMeta(meta)
+    return { ...meta, offset: 0 }
+  }
+
+  async get(id: string): Promise<UploadInfo> {
+    const meta = await this.readMeta(id)
+    return { ...meta, offset: await this.size(id) }
+  }
+
+  /** The offset: the data file's size. */
+  private async size(id: string): Promise<number> {
+    try {
+      return (await stat(this.paths(id).data)).size
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
+      throw e
+    }
+  }
+
+  async append(
+    id: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    options: AppendOptions = {},
+  ): Promise<number> {
+    const { data } = this.paths(id)
+    const fh = await open(data, 'r+')
+    try {
+      const size = (await fh.stat()).size
+      if (size !== offset) throw new OffsetMismatchError(size, offset)
+      const end = await this.writeStream(fh, offset, body, options.onProgress)
+      if (this.fsync) await fh.datasync()
+      return end
+    } finally {
+      await fh.close()
+    }
+  }
+
+  /**
+   * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
+   * writes each batch with one writev. Waits for the disk only when more than highWaterMark bytes are queued.
+   */
+  private async writeStream(
+    fh: FileHandle,
+    start: number,
+    body: AsyncIterable<Uint8Array>,
+    onProgress?: (offset: number) => void,
+  ): Promise<number> {
+    let pos = start
+    let queue: Uint8Array[] = []
+    let queued = 0
+    let writing: Promise<void> | undefined
+    let failure: unknown
+    const drain = async (): Promise<void> => {
+      while (queue.length > 0 && failure === undefined) {
+        const batch = queue
+        const n = queued
+        queue = []
+        queued = 0
+        await writeAll(fh, batch, pos)
+        pos += n
+        onProgress?.(pos)
+      }
+    }
+    const kick = (): void => {
+      writing ??= drain().then(
+        () => {
+          writing = undefined
+        },
+        (e: unknown) => {
+          failure = e
+          writing = undefined
+        },
+      )
+    }
+    for await (const chunk of body) {
+      if (failure !== undefined) break
+      if (chunk.byteLength === 0) continue
+      queue.push(chunk)
+      queued += chunk.byteLength
+      kick()
+      if (queued >= this.highWaterMark) await writing
+    }
+    while (writing || (queue.length > 0 && failure === undefined)) {
+      kick()
+      await writing
+    }
+    if (failure !== undefined) throw failure
+    return pos
+  }
+
+  async truncate(id: string, offset: number): Promise<void> {
+    const { data } = this.paths(id)
+    await truncate(data, offset)
+  }
+
+  /** Streams each part's bytes into a new data file; the new upload is complete (its info is written last). */
+  async concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo> {
+    await this.ensureDir()
+    const { data } = this.paths(init.id)
+    const fh = await open(data, 'wx')
+    let offset = 0
+    try {
+      for (const part of partIds) offset = await this.writeStream(fh, offset, this.read(part))
+      if (this.fsync) await fh.datasync()
+    } finally {
+      await fh.close()
+    }
+    const meta: Meta = {
+      id: init.id,
+      length: offset,
+      complete: true,
+      invalid: undefined,
+      createdAt: Date.now(),
+      expiresAt: init.expiresAt,
+      metadata: init.metadata,
+      concat: init.concat,
+    }
+    await this.writeMeta(meta)
+    return { ...meta, offset }
+  }
+
+  async update(id: string, patch: UploadPatch): Promise<UploadInfo> {
+    const meta = await this.readMeta(id)
+    const next: Meta = { ...meta, ...patch }
+    await this.writeMeta(next)
+    return { ...next, offset: await this.size(id) }
+  }
+
+  async remove(id: string): Promise<void> {
+    const { data, info } = this.paths(id)
+    // Info first: an upload without info is "not found" even if removing the data is interrupted.
+    await rm(info, { force: true })
+    await rm(data, { force: true })
+  }
+
+  async *list(): AsyncIterable<UploadInfo> {
+    await this.ensureDir()
+    for (const name of await readdir(this.directory)) {
+      if (!name.endsWith('.json')) continue
+      const id = name.slice(0, -'.json'.length)
+      if (!isUploadId(id)) continue
+      try {
+        yield await this.get(id)
+      } catch (e) {
+        if (!(e instanceof UploadNotFoundError)) throw e
+      }
+    }
+  }
+
+  async *read(id: string, start = 0, end?: number): AsyncIterable<Uint8Array> {
+    const { data } = this.paths(id)
+    if (end !== undefined && end <= start) return
+    const stream = createReadStream(data, { start, ...(end !== undefined ? { end: end - 1 } : {}) })
+    for await (const chunk of stream) yield chunk as Uint8Array
+  }
+
+  private async readMeta(id: string): Promise<Meta> {
+    const { info } = this.paths(id)
+    let text: string
+    try {
+      text = await readFile(info, 'utf8')
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
+      throw e
+    }
+    const raw = JSON.parse(text) as Partial<Meta>
+    return {
+      id,
+      length: raw.length ?? undefined,
+      complete: raw.complete === true,
+      invalid: raw.invalid ?? undefined,
+      createdAt: raw.createdAt ?? 0,
+      expiresAt: raw.expiresAt ?? undefined,
+      metadata: raw.metadata ?? {},
+      concat: raw.concat ?? undefined,
+    }
+  }
+
+  /** Atomic replace: readers see the old or the new info, never a torn one. */
+  private async writeMeta(meta: Meta): Promise<void> {
+    const { info } = this.paths(meta.id)
+    const tmp = `${info}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+    const fh = await open(tmp, 'w')
+    try {
+      await fh.writeFile(JSON.stringify(meta))
+      if (this.fsync) await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, info)
+    if (this.fsync) {
+      const dir = await open(this.directory, 'r')
+      try {
+        await dir.sync()
+      } finally {
+        await dir.close()
+      }
+    }
+  }
+}
+
+async function writeAll(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
+  let pos = position
+  let bufs = buffers
+  while (bufs.length > 0) {
+    const { bytesWritten } = await fh.writev(bufs, pos)
+    pos += bytesWritten
+    // Short writes are rare on regular files; drop what was written and retry the rest.
+    let skip = bytesWritten
+    const rest: Uint8Array[] = []
+    for (const b of bufs) {
+      if (skip >= b.byteLength) skip -= b.byteLength
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b)
+        skip = 0
+      }
+    }
+    bufs = rest
+  }
+}

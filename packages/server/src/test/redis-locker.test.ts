@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { UploadLockedError } from '@rufh/protocol'
+import { Redis } from 'ioredis'
+import { MemoryLocker } from '../lockers/locker.js'
+import { RedisLocker } from '../lockers/redis-locker.js'
+import { send, startTestServer, type TestServer } from './kit/index.js'
+import { type RedisProcess, startRedis } from './kit/redis.js'
+import { BIN, serveChildren, spawnServe } from './kit/serve.js'
+
+let redis: RedisProcess
+const lockers: RedisLocker[] = []
+const servers: TestServer[] = []
+
+function locker(ttlMs?: number): RedisLocker {
+  const l = new RedisLocker({ url: redis.url, ...(ttlMs ? { ttlMs } : {}) })
+  lockers.push(l)
+  return l
+}
+
+before(async () => {
+  redis = await startRedis()
+})
+after(async () => {
+  for (const child of serveChildren) child.kill('SIGKILL')
+  await Promise.all(servers.map((s) => s.close()))
+  await Promise.all(lockers.map((l) => l.close()))
+  await redis.stop()
+})
+
+describe('RedisLocker (real redis-server)', { timeout: 30_000 }, () => {
+  it('gives an upload to one node at a time; a newer request preempts the holder on another node', async () => {
+    const [a, b] = [locker(), locker()]
+    const held = await a.acquire('u1', { timeoutMs: 1000 })
+    assert.equal(held.signal.aborted, false)
+    let bGot = false
+    const waiting = b.acquire('u1', { timeoutMs: 5000 }).then((l) => {
+      bGot = true
+      return l
+    })
+    // The holder on node A is asked to stop, and node B waits until A releases.
+    await new Promise<void>((r) => held.signal.addEventListener('abort', () => r()))
+    await new Promise((r) => setTimeout(r, 100))
+    assert.equal(bGot, false, 'B must not get the upload while A holds it')
+    await held.release()
+    const next = await waiting
+    assert.equal(next.signal.aborted, false)
+    // Other uploads are independent.
+    const other = await a.acquire('u2', { timeoutMs: 1000 })
+    await Promise.all([next.release(), other.release()])
+  })
+
+  it('fails with UploadLockedError when the holder does not let go in time', async () => {
+    const [a, b] = [locker(), locker()]
+    const held = await a.acquire('u3', { timeoutMs: 1000 })
+    const t0 = Date.now()
+    await assert.rejects(b.acquire('u3', { timeoutMs: 300 }), UploadLockedError)
+    assert.ok(Date.now() - t0 >= 290)
+    assert.equal(held.signal.aborted, true, 'the holder was asked to stop')
+    await held.release()
+  })
+
+  it("a crashed node's lock expires after its TTL", async () => {
+    const crashed = new RedisLocker({ url: redis.url, ttlMs: 400 })
+    await crashed.acquire('u4', { timeoutMs: 1000 })
+    await crashed.close() // never released: as if the process died
+    const t0 = Date.now()
+    const l = await locker().acquire('u4', { timeoutMs: 5000 })
+    const waited = Date.now() - t0
+    assert.ok(waited <= 1500, `waited ${waited} ms`)
+    await l.release()
+  })
+
+  it('a holder whose lock was taken over (it stalled past the TTL) is told to stop', async () => {
+    const a = locker(300)
+    const held = await a.acquire('u5', { timeoutMs: 1000 })
+    const other = new Redis(redis.url)
+    await other.set('rufh:lock:u5', 'someone-else', 'PX', 10_000) // what another node does after the TTL ran out
+    await other.quit()
+    const t0 = Date.now()
+    await new Promise<void>((r) => held.signal.addEventListener('abort', () => r()))
+    assert.ok(Date.now() - t0 < 1000, 'noticed at the next renewal')
+    await held.release()
+    const check = new Redis(redis.url)
+    assert.equal(await check.get('rufh:lock:u5'), 'someone-else', "release does not delete another node's lock")
+    await check.quit()
+  })
+
+  it('two servers on one folder: a HEAD on server 2 stops the PATCH running on server 1', async () => {
+    const s1 = await startTestServer({ locker: locker() })
+    servers.push(s1)
+    const s2 = await startTestServer({ directory: s1.dir, locker: locker() })
+    servers.push(s2)
+    const outcome = await patchThenHead(s1, s2)
+    assert.notEqual(outcome.patchStatus, 204, 'the PATCH was interrupted')
+    assert.equal(outcome.headStatus, 200)
+    assert.ok(outcome.offset > 0 && outcome.offset <= outcome.written, JSON.stringify(outcome))
+  })
+
+  it('`rufh serve --redis URL` serves with it and exits cleanly; a malformed URL is a usage error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rufh-redis-serve-'))
+    try {
+      const p = await spawnServe(dir, ['--redis', redis.url])
+      const created = await send(p.url, { method: 'POST', headers: { ...TUS, 'upload-length': 3 } })
+      assert.equal(created.status, 201)
+      const head = await send(new URL(String(created.headers.location), p.url).href, { method: 'HEAD', headers: TUS })
+      assert.equal(head.status, 200)
+      p.child.kill('SIGTERM')
+      assert.equal((await p.exited).code, 0)
+      const bad = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--dir', dir, '--redis', 'localhost:6379'])
+      assert.equal(bad.status, 2)
+      assert.match(bad.stderr.toString(), /--redis takes a redis:\/\//)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('control: with a process-local locker per server, the PATCH on server 1 is not stopped', async () => {
+    const s1 = await startTestServer({ locker: new MemoryLocker() })
+    servers.push(s1)
+    const s2 = await startTestServer({ directory: s1.dir, locker: new MemoryLocker() })
+    servers.push(s2)
+    const outcome = await patchThenHead(s1, s2)
+    assert.equal(outcome.patchStatus, 204, JSON.stringify(outcome))
+  })
+})
+
+const TUS = { 'tus-resumable': '1.0.0' }
+
+/** Creates a tus upload on s1, streams part of a PATCH into it, HEADs it on s2, then sends the rest of the body. */
+async function patchThenHead(s1: TestServer, s2: TestServer) {
+  const total = 1024 * 1024
+  const created = await send(s1.url, { method: 'POST', headers: { ...TUS, 'upload-length': total } })
+  const path = new URL(String(created.headers.location), s1.url).pathname
+  const url1 = new URL(path, s1.url).href
+  const url2 = new URL(path, s2.url).href
+  const part = Buffer.alloc(256 * 1024, 7)
+  let markHead!: () => void
+  const headDone = new Promise<void>((r) => (markHead = r))
+  let patchStatus = 0
+  const patched = new Promise<void>((resolve) => {
+    const req = request(url1, {
+      method: 'PATCH',
+      agent: false,
+      headers: {
+        ...TUS,
+        'upload-offset': 0,
+        'content-type': 'application/offset+octet-stream',
+        'content-length': total,
+      },
+    })
+    req.on('response', (res) => {
+      patchStatus = res.statusCode ?? 0
+      res.resume()
+      res.on('end', () => resolve())
+    })
+    req.on('error', () => resolve())
+    req.write(part)
+    // After the HEAD: send the rest (a stopped PATCH has answered by then and ignores it).
+    void headDone.then(() => {
+      if (!req.destroyed) req.end(Buffer.alloc(total - part.length, 7))
+    })
+  })
+  await new Promise((r) => setTimeout(r, 300)) // Let server 1 store what was sent.
+  const head = await send(url2, { method: 'HEAD', headers: TUS })
+  markHead()
+  await patched
+  return {
+    patchStatus,
+    headStatus: head.status,
+    offset: Number(head.headers['upload-offset']),
+    written: part.length,
+  }
+}
