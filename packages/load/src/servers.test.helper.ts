@@ -6,14 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Limits } from '@rufh/protocol'
-import {
-  type AppendOptions,
-  DiskStore,
-  type NewUpload,
-  ServerMetrics,
-  startServer,
-  type UploadInfo,
-} from '@rufh/server'
+import { type AppendOptions, DiskStore, type NewUpload, startServer, type UploadInfo } from '@rufh/server'
+import { ServerMetrics } from '@rufh/server/prometheus'
 
 /** The byte of an upload that a corrupting store flips. */
 export const CORRUPT_AT = 100

@@ -1,9 +1,10 @@
 import { type Codec, codecs, type Limits, type ProtocolCodec, tusV1, validateLimits } from '@rufh/protocol'
-import type { Logger } from 'pino'
 import type { CorsOptions } from './cors.js'
 import { type Locker, MemoryLocker } from './lockers/locker.js'
-import { type Hooks, hookedStore } from './observe/hooks.js'
-import { meteredStore, type ServerMetrics } from './observe/metrics.js'
+import { UploadEvents } from './observe/events.js'
+import { type Hooks, listenHooks } from './observe/hooks.js'
+import type { Logger } from './observe/logger.js'
+import type { Metrics } from './observe/metrics.js'
 import { DiskStore } from './stores/disk-store.js'
 import type { Store } from './stores/store.js'
 
@@ -33,9 +34,13 @@ export interface ServerOptions {
   cors?: CorsOptions
   /** Build `Location` from `Forwarded` / `X-Forwarded-*`. Only behind a proxy you trust. Default false. */
   trustProxy?: boolean
+  /** Structured logging; a pino logger fits as it is. Default: none. */
   logger?: Logger
-  /** Count requests, uploads and bytes, and serve them in Prometheus format at `metrics.path`. Default: none. */
-  metrics?: ServerMetrics
+  /**
+   * Count requests, uploads and bytes, and serve them at `metrics.path`. Default: none. `ServerMetrics` from
+   * `@rufh/server/prometheus` serves them in Prometheus format.
+   */
+  metrics?: Metrics
   /** Run code before creation (and refuse uploads) and after creation, completion and deletion. */
   hooks?: Hooks
 }
@@ -54,7 +59,9 @@ export interface Config {
   cors: CorsOptions | undefined
   trustProxy: boolean
   logger: Logger | undefined
-  metrics: ServerMetrics | undefined
+  metrics: Metrics | undefined
+  /** Where the procedures announce what happens to uploads; hooks and metrics listen here. */
+  events: UploadEvents
 }
 
 export function resolveConfig(o: ServerOptions): Config {
@@ -63,9 +70,10 @@ export function resolveConfig(o: ServerOptions): Config {
   let basePath = o.basePath ?? '/files/'
   if (!basePath.startsWith('/')) basePath = `/${basePath}`
   if (!basePath.endsWith('/')) basePath = `${basePath}/`
-  let store = o.store ?? new DiskStore({ directory: o.directory ?? './uploads', fsync: o.fsync ?? false })
-  if (o.hooks) store = hookedStore(store, o.hooks, o.logger)
-  if (o.metrics) store = meteredStore(store, o.metrics)
+  const store = o.store ?? new DiskStore({ directory: o.directory ?? './uploads', fsync: o.fsync ?? false })
+  const events = new UploadEvents(o.logger)
+  if (o.hooks) listenHooks(events, o.hooks, o.logger)
+  o.metrics?.listen(events)
   return {
     store,
     basePath,
@@ -81,5 +89,6 @@ export function resolveConfig(o: ServerOptions): Config {
     trustProxy: o.trustProxy ?? false,
     logger: o.logger,
     metrics: o.metrics,
+    events,
   }
 }

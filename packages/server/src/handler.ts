@@ -1,6 +1,6 @@
 /**
  * The runtime-independent core: routes a request to a procedure with the codec its interop version selects, and
- * returns the response as a value. Adapters (node-adapter.ts, fetch-adapter.ts) do the I/O.
+ * returns the response as a value. Adapters (adapters/node.ts, adapters/fetch.ts) do the I/O.
  */
 import { setMaxListeners } from 'node:events'
 import {
@@ -19,7 +19,8 @@ import type { Ctx } from './context.js'
 import { corsFields, preflight } from './cors.js'
 import { failureReply } from './failure.js'
 import { isUploadId } from './ids.js'
-import type { ServerMetrics } from './observe/metrics.js'
+import type { UploadEvents } from './observe/events.js'
+import type { Metrics } from './observe/metrics.js'
 import { append } from './procedures/append.js'
 import { cancel } from './procedures/cancel.js'
 import { create } from './procedures/create.js'
@@ -53,6 +54,11 @@ export class UploadHandler {
     }
   }
 
+  /** What happens to uploads (created, finished, terminated, transfers): subscribe here to observe them. */
+  get events(): UploadEvents {
+    return this.config.events
+  }
+
   /** Removes uploads whose lifetime (`max-age`) ran out; returns how many. */
   sweepExpired(): Promise<number> {
     return sweepExpired(this.config)
@@ -77,7 +83,7 @@ export class UploadHandler {
     }
   }
 
-  private async metricsReply(metrics: ServerMetrics, started: number): Promise<HandlerReply> {
+  private async metricsReply(metrics: Metrics, started: number): Promise<HandlerReply> {
     const { contentType, body } = await metrics.render()
     metrics.request('GET', 'metrics', 200, (Date.now() - started) / 1000)
     return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body }

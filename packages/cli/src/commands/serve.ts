@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Limits } from '@rufh/protocol'
-import { httpHooks, RedisLocker, ServerMetrics, startServer } from '@rufh/server'
+import { httpHooks, startServer } from '@rufh/server'
+import { ServerMetrics } from '@rufh/server/prometheus'
+import { RedisLocker } from '@rufh/server/redis'
 import { pino } from 'pino'
 import { parseInteger, parseSize, UsageError } from '../size.js'
 

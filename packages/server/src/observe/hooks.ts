@@ -4,20 +4,13 @@
  * client, whose upload already happened). In-process functions, or an HTTP endpoint (`httpHooks`) that receives one
  * JSON POST per event.
  *
- * They hang on the store (like the metrics), so every procedure and both protocols trigger them the same way:
+ * They listen to the server's events (observe/events.ts), which the procedures emit for both protocols alike:
  * creation (also tus concatenation), completion, deletion.
  */
 import { ForbiddenError } from '@rufh/protocol'
-import type { Logger } from 'pino'
-import {
-  type ConcatenatingStore,
-  isConcatenating,
-  type NewUpload,
-  type Store,
-  type UploadInfo,
-  type UploadPatch,
-} from '../stores/store.js'
-import { decorate } from './decorate.js'
+import type { NewUpload, UploadInfo } from '../stores/store.js'
+import type { UploadEvents } from './events.js'
+import type { Logger } from './logger.js'
 
 export interface Hooks {
   /** Before an upload is created. Resolve with `{ reject: message }` (or throw) to refuse it. */
@@ -69,44 +62,23 @@ export function httpHooks(url: string, options: HttpHooksOptions = {}): Hooks {
   }
 }
 
-/** The store, calling the hooks around creation, completion and deletion. */
-export function hookedStore<S extends Store>(store: S, hooks: Hooks, logger?: Logger): S {
-  const after = (event: HookEvent, run: (() => Promise<void> | void) | undefined) => {
-    if (!run) return
-    // Not awaited: a slow or failing notification must not hold up or fail the request that caused it.
+/**
+ * Subscribes the hooks to the server's events. `preCreate` becomes a creation gate (a refusal is a 403); the `post*`
+ * hooks run after the event, not awaited: a slow or failing notification must not hold up or fail the request that
+ * caused it (failures are logged).
+ */
+export function listenHooks(events: UploadEvents, hooks: Hooks, logger?: Logger): void {
+  const after = (event: HookEvent, run: () => Promise<void> | void) =>
     Promise.resolve()
       .then(run)
       .catch((err: unknown) => logger?.warn({ err, event }, 'hook failed'))
-  }
-  const preCreate = async (init: NewUpload) => {
-    const verdict = await hooks.preCreate?.(init)
-    if (verdict?.reject !== undefined) throw new ForbiddenError(verdict.reject)
-  }
-  const hooked: Partial<ConcatenatingStore> = {
-    async create(init: NewUpload): Promise<UploadInfo> {
-      await preCreate(init)
-      const info = await store.create(init)
-      after('post-create', hooks.postCreate && (() => hooks.postCreate?.(info)))
-      return info
-    },
-    // The procedures mark an upload complete once, when it completes.
-    async update(id: string, patch: UploadPatch): Promise<UploadInfo> {
-      const info = await store.update(id, patch)
-      if (patch.complete === true) after('post-finish', hooks.postFinish && (() => hooks.postFinish?.(info)))
-      return info
-    },
-    async remove(id: string): Promise<void> {
-      await store.remove(id)
-      after('post-terminate', hooks.postTerminate && (() => hooks.postTerminate?.(id)))
-    },
-  }
-  if (isConcatenating(store))
-    hooked.concatenate = async (init, parts) => {
-      await preCreate(init)
-      const info = await store.concatenate(init, parts)
-      after('post-create', hooks.postCreate && (() => hooks.postCreate?.(info)))
-      after('post-finish', hooks.postFinish && (() => hooks.postFinish?.(info)))
-      return info
-    }
-  return decorate(store, hooked)
+  const { preCreate, postCreate, postFinish, postTerminate } = hooks
+  if (preCreate)
+    events.onPreCreate(async (init) => {
+      const verdict = await preCreate.call(hooks, init)
+      if (verdict?.reject !== undefined) throw new ForbiddenError(verdict.reject)
+    })
+  if (postCreate) events.on('created', (info) => void after('post-create', () => postCreate.call(hooks, info)))
+  if (postFinish) events.on('finished', (info) => void after('post-finish', () => postFinish.call(hooks, info)))
+  if (postTerminate) events.on('terminated', (id) => void after('post-terminate', () => postTerminate.call(hooks, id)))
 }

@@ -101,6 +101,7 @@ export async function append(
       if (info.length !== undefined && info.offset !== info.length)
         throw new InconsistentLengthError(`the upload ended at ${info.offset} bytes, not at its length ${info.length}`)
       info = await store.update(id, { complete: true, length: info.offset })
+      ctx.cfg.events.emit('finished', info)
     }
     return codec.appended(view(info), responseContext(ctx))
   } catch (e) {

@@ -9,6 +9,7 @@ export async function cancel(ctx: Ctx, req: UploadRequest, sel: Selection, id: s
   try {
     await ctx.cfg.store.get(id) // 404 for unknown uploads (draft-05 §4.5)
     await ctx.cfg.store.remove(id)
+    ctx.cfg.events.emit('terminated', id)
     return sel.codec.cancelled()
   } finally {
     await lease.release()

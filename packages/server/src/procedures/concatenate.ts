@@ -8,7 +8,7 @@ import {
 } from '@rufh/protocol'
 import { type Ctx, responseContext, view } from '../context.js'
 import { isUploadId, newUploadId } from '../ids.js'
-import { isConcatenating } from '../stores/store.js'
+import { isConcatenating, type NewUpload } from '../stores/store.js'
 import type { HandlerReply, UploadRequest } from '../types.js'
 
 export async function concatenate(
@@ -51,9 +51,17 @@ export async function concatenate(
   for (const id of ids) total += (await store.get(id)).offset
   if (limits.maxSize !== undefined && total > limits.maxSize) throw new LimitError('max-size', total, limits.maxSize)
   const id = newUploadId()
-  const info = await store.concatenate(
-    { id, length: total, expiresAt: undefined, metadata: c.metadata ?? {}, concat: { kind: 'final', parts } },
-    ids,
-  )
+  const init: NewUpload = {
+    id,
+    length: total,
+    expiresAt: undefined,
+    metadata: c.metadata ?? {},
+    concat: { kind: 'final', parts },
+  }
+  await ctx.cfg.events.preCreate(init)
+  const info = await store.concatenate(init, ids)
+  // A final upload is born complete.
+  ctx.cfg.events.emit('created', info)
+  ctx.cfg.events.emit('finished', info)
   return sel.codec.created(locationOf(id), view(info), responseContext(ctx))
 }

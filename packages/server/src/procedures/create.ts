@@ -23,7 +23,7 @@ export async function create(
   locationOf: (id: string) => string,
 ): Promise<HandlerReply> {
   const { codec } = sel
-  const { limits, store, locker } = ctx.cfg
+  const { limits, store, locker, events } = ctx.cfg
   const c = codec.readCreation(req.headers)
   if (!c) throw new NotResumableError()
   if (c.concat?.kind === 'final') return concatenate(ctx, req, sel, c, locationOf)
@@ -50,13 +50,17 @@ export async function create(
 
   const id = newUploadId()
   const now = Date.now()
-  let info = await store.create({
+  const init = {
     id,
     length: c.length,
     expiresAt: limits.maxAge !== undefined ? now + limits.maxAge * 1000 : undefined,
     metadata: { ...metadataOf(req.headers), ...c.metadata },
     concat: c.concat,
-  })
+  }
+  // Hooks may refuse the upload (403) before anything is stored.
+  await events.preCreate(init)
+  let info = await store.create(init)
+  events.emit('created', info)
   const location = locationOf(id)
   // Location identical in every response of this creation (draft-10 §4.2).
   if (interim && sel.interimAllowed) interim.send(codec.announce(location, view(info), responseContext(ctx)))
@@ -77,8 +81,10 @@ export async function create(
     }
     info = await store.get(id)
     // tus: an upload is complete when its offset reaches its length (which may be 0 at creation).
-    if (c.completesAtLength && info.length !== undefined && info.offset === info.length && !c.complete)
+    if (c.completesAtLength && info.length !== undefined && info.offset === info.length && !c.complete) {
       info = await store.update(id, { complete: true })
+      events.emit('finished', info)
+    }
     if (c.complete) {
       if (info.length !== undefined && info.offset !== info.length) {
         const e = new InconsistentLengthError(
@@ -88,6 +94,7 @@ export async function create(
       }
       // A complete creation with a chunked body learns its length at the end (draft-12 §4.1.2).
       info = await store.update(id, { complete: true, length: info.offset })
+      events.emit('finished', info)
     }
     return { ...codec.created(location, view(info), responseContext(ctx)) }
   } finally {

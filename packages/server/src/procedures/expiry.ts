@@ -14,6 +14,7 @@ export async function sweepExpired(cfg: Config): Promise<number> {
     const lease = await cfg.locker.acquire(info.id, { timeoutMs: cfg.lockTimeoutMs })
     try {
       await store.remove(info.id)
+      cfg.events.emit('terminated', info.id)
       removed++
     } finally {
       await lease.release()

@@ -66,7 +66,13 @@ export async function transfer(
     tap,
   })
   const onProgress = progressSender(ctx, progress)
-  const end = await ctx.cfg.store.append(id, offset, reader, onProgress ? { onProgress } : {})
+  ctx.cfg.events.emit('transferStarted', id, offset)
+  let end = offset // a store that throws reports nothing stored
+  try {
+    end = await ctx.cfg.store.append(id, offset, reader, onProgress ? { onProgress } : {})
+  } finally {
+    ctx.cfg.events.emit('transferEnded', id, end - offset)
+  }
   return { offset: end, ended: reader.ended, failure: reader.ended ? undefined : failureOf(reader, bound, offset) }
 }
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { ServerMetrics } from '../observe/metrics.js'
+import { ServerMetrics } from '../observe/prometheus.js'
 import { send, startTestServer, type TestServer } from './kit/index.js'
 import { BIN, serveChildren, spawnServe } from './kit/serve.js'
 
