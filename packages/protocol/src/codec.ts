@@ -28,7 +28,10 @@ export interface CreationRequest {
   complete: boolean
   /** tus 1.0: the upload completes when its offset reaches its length (IETF drafts: only `?1` completes). */
   completesAtLength?: boolean
-  /** Metadata carried by the request itself (tus `Upload-Metadata`). */
+  /**
+   * Metadata carried by the request itself: tus `Upload-Metadata` pairs merged with `filetype`/`filename` from
+   * `Content-Type`/`Content-Disposition` (each codec says which wins).
+   */
   metadata?: Record<string, string>
   /** tus concatenation: a partial upload, or a final one made of earlier partial uploads (their URLs). */
   concat?: { kind: 'partial' } | { kind: 'final'; parts: string[] }
@@ -51,7 +54,18 @@ export interface ResponseContext {
   limits: Limits
   /** Epoch milliseconds when the response is generated (for `max-age`). */
   now: number
+  /** tus discovery: the extensions the server can honour with its store (default: every one the codec knows). */
+  tusExtensions?: readonly TusExtension[]
 }
+
+export type TusExtension =
+  | 'creation'
+  | 'creation-with-upload'
+  | 'creation-defer-length'
+  | 'termination'
+  | 'expiration'
+  | 'checksum'
+  | 'concatenation'
 
 export type Procedure = 'creation' | 'append' | 'retrieval' | 'cancellation' | 'discovery'
 
@@ -73,6 +87,11 @@ export interface ProtocolCodec {
   readonly announcesLimits: boolean
   /** Whether a repeated completing append on a completed upload is answered with the final response again (I9). */
   readonly replaysCompletion: boolean
+  /**
+   * Whether data past the upload's length invalidates the upload (draft-08 §4.4: I7 on, and tus). Where not (I6,
+   * draft-05 §4.4), the append stops at the length, is answered 400, and the upload stays usable at that offset.
+   */
+  readonly invalidatesPastLength: boolean
 
   /** Reads a creation request; `undefined` when the request is not a resumable upload (no valid completeness field). */
   readCreation(h: HeaderReader): CreationRequest | undefined

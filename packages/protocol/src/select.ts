@@ -13,6 +13,12 @@ export interface Selection {
    * sees a 104.
    */
   interimAllowed: boolean
+  /**
+   * Set when the request names an interop version (a valid Integer) that this server does not speak. No draft
+   * requires refusing it (they only forbid the 104): a creation is then served as an ordinary, non-resumable upload,
+   * and requests to an existing upload are refused with this error (it lists the supported versions).
+   */
+  unsupported?: UnsupportedVersionError
 }
 
 /**
@@ -21,6 +27,20 @@ export interface Selection {
  * `Tus-Resumable` is a tus request; one carrying neither is served with the newest draft codec.
  */
 export function selectCodec(h: HeaderReader, available: readonly Codec[] = allCodecs, tus?: ProtocolCodec): Selection {
+  const sel = selectRequest(h, available, tus)
+  if (sel.unsupported) throw sel.unsupported
+  return sel
+}
+
+/**
+ * Like `selectCodec`, but a valid Integer naming a version the server does not speak selects the newest codec
+ * (without 104s) and sets `unsupported` instead of throwing; a value that is not an Integer still throws.
+ */
+export function selectRequest(
+  h: HeaderReader,
+  available: readonly Codec[] = allCodecs,
+  tus?: ProtocolCodec,
+): Selection {
   const newest = available[available.length - 1]
   if (!newest) throw new RangeError('no codecs')
   const raw = h.get(Field.interopVersion)
@@ -31,11 +51,9 @@ export function selectCodec(h: HeaderReader, available: readonly Codec[] = allCo
   }
   if (raw === null || raw === undefined) return { codec: newest, interimAllowed: false }
   const v = readInteger(raw)
-  const codec = v === undefined ? undefined : available.find((c) => c.interop === v)
-  if (!codec)
-    throw new UnsupportedVersionError(
-      raw,
-      available.map((c) => c.interop),
-    )
+  const supported = available.map((c) => c.interop)
+  if (v === undefined) throw new UnsupportedVersionError(raw, supported)
+  const codec = available.find((c) => c.interop === v)
+  if (!codec) return { codec: newest, interimAllowed: false, unsupported: new UnsupportedVersionError(raw, supported) }
   return { codec, interimAllowed: true }
 }

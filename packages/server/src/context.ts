@@ -24,7 +24,4 @@ export function view(info: UploadInfo): UploadView {
   }
 }
 
-/** Expiry applies to uploads that never completed: completed ones are the server's data, kept until deleted. */
-export function isExpired(info: UploadInfo, now = Date.now()): boolean {
-  return !info.complete && info.expiresAt !== undefined && now >= info.expiresAt
-}
+export { isExpired } from './rules/upload-rules.js'

@@ -11,7 +11,7 @@ import {
   RangeNotSatisfiableError,
   type Selection,
   ShuttingDownError,
-  selectCodec,
+  selectRequest,
   UploadNotFoundError,
 } from '@rufh/protocol'
 import { type Config, resolveConfig, type ServerOptions } from './config.js'
@@ -115,7 +115,7 @@ export class UploadHandler {
     if (pre) return pre
     let sel: Selection
     try {
-      sel = selectCodec(withoutTusOnOptions(req), this.config.codecs, this.config.tus)
+      sel = selectRequest(withoutTusOnOptions(req), this.config.codecs, this.config.tus)
     } catch (e) {
       const codec = req.headers.get('tus-resumable') != null && this.config.tus ? this.config.tus : newestCodec
       return failureReply(this.ctx, codec, e, 'discovery')
@@ -142,7 +142,7 @@ export class UploadHandler {
           // GET retrieves the offset only for a draft request that says so (I9+); otherwise it downloads.
           if (method === 'GET' && !(sel.interimAllowed && sel.codec.retrievalMethods.includes('GET'))) {
             seen.procedure = 'retrieval'
-            return await download(this.ctx, req, route.id)
+            return await download(this.ctx, req, route.id, sel)
           }
           if (sel.codec.retrievalMethods.includes(method)) {
             seen.procedure = 'retrieval'

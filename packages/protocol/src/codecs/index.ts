@@ -29,4 +29,5 @@ export function codecFor(interop: number): Codec | undefined {
 /** The newest codec: used for requests that carry no interop version (as an RFC-era client would send). */
 export const newestCodec: Codec = codecs[codecs.length - 1]!
 
+export { readContentLength } from './interop-3.js'
 export { Interop3, Interop4, Interop5, Interop6, Interop7, Interop8, Interop9, Interop10 }

@@ -25,7 +25,9 @@ import {
 import { Field, type Fields, type HeaderReader, type Reply } from '../fields.js'
 import type { Limits } from '../limits.js'
 import { problemBody, problemOf } from '../problem.js'
+import { representationMetadata } from '../representation-metadata.js'
 import { readBoolean, readInteger, writeBoolean, writeInteger } from '../sf.js'
+import { parseTusMetadata } from '../tus-metadata.js'
 
 /** Content-Length is not a Structured Field: 1*DIGIT (RFC 9110 §8.6). */
 export function readContentLength(h: HeaderReader): number | undefined {
@@ -46,6 +48,8 @@ export class Interop3 implements Codec {
   readonly appendLimitsBindCreation: boolean = false
   readonly announcesLimits: boolean = false
   readonly replaysCompletion: boolean = false
+  /** Before I6 a length is only known once the upload is complete, so there is never data past it. */
+  readonly invalidatesPastLength: boolean = false
 
   // ---- completeness: I3 uses the inverted `Upload-Incomplete` (draft-01 §8.2) ----
 
@@ -84,7 +88,23 @@ export class Interop3 implements Codec {
     // draft-01 §6.1: the creation request MUST NOT carry Upload-Offset.
     if (h.get(Field.offset) != null)
       throw new UnexpectedFieldError(Field.offset, 'a creation request must not carry Upload-Offset')
-    return this.lengths(h, complete, 0)
+    return { ...this.lengths(h, complete, 0), metadata: this.readMetadata(h) }
+  }
+
+  /**
+   * The draft's own metadata fields (`Content-Type`, `Content-Disposition`, draft-11 §4.2), merged over tus's
+   * `Upload-Metadata`, which tus-js-client's draft modes (and so Uppy) send on draft creations: where both name a
+   * file's type or name, the draft's field wins. `Upload-Metadata` is foreign to the drafts, so a malformed one is
+   * ignored rather than failing the upload.
+   */
+  protected readMetadata(h: HeaderReader): Record<string, string> {
+    let tus: Record<string, string> = {}
+    try {
+      tus = parseTusMetadata(h.get('upload-metadata'))
+    } catch {
+      // ignored, see above
+    }
+    return { ...tus, ...representationMetadata(h) }
   }
 
   readAppend(h: HeaderReader): AppendRequest {

@@ -14,6 +14,8 @@ export class Interop7 extends Interop6 {
   override readonly interop: InteropVersion = 7
   override readonly drafts: readonly string[] = ['-06', '-07', '-08']
   protected override expiryKey = 'max-age'
+  /** draft-08 §4.4 (the rule of the newest draft of this interop version): data past the length invalidates. */
+  override readonly invalidatesPastLength: boolean = true
 
   /** draft-06 §4.4: "The request MUST include the Upload-Complete header field". */
   protected override readAppendComplete(h: HeaderReader): boolean {

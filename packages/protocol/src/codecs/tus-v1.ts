@@ -12,6 +12,7 @@ import type {
   ProtocolCodec,
   ResponseContext,
   ResponseInfo,
+  TusExtension,
   UploadView,
 } from '../codec.js'
 import {
@@ -27,12 +28,13 @@ import {
 import { Field, type Fields, type HeaderReader, PROBLEM_JSON, type Reply } from '../fields.js'
 import type { Limits } from '../limits.js'
 import { problemBody, problemOf } from '../problem.js'
+import { representationMetadata } from '../representation-metadata.js'
 import { formatTusMetadata, parseTusMetadata } from '../tus-metadata.js'
 import { readContentLength } from './interop-3.js'
 
 export const TUS_VERSION = '1.0.0'
 export const OFFSET_OCTET_STREAM = 'application/offset+octet-stream'
-export const TUS_EXTENSIONS = [
+export const TUS_EXTENSIONS: readonly TusExtension[] = [
   'creation',
   'creation-with-upload',
   'creation-defer-length',
@@ -40,7 +42,7 @@ export const TUS_EXTENSIONS = [
   'expiration',
   'checksum',
   'concatenation',
-] as const
+]
 export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['sha1', 'md5', 'sha256', 'sha512']
 
 /** tus numbers are plain decimal integers. */
@@ -63,16 +65,27 @@ export class TusV1 implements ProtocolCodec {
   readonly appendLimitsBindCreation = false
   readonly announcesLimits = false
   readonly replaysCompletion = false
+  /** tus has no rule for it; rufh treats data past the length as the drafts from -08 do. */
+  readonly invalidatesPastLength = true
 
   readCreation(h: HeaderReader): CreationRequest {
     const concat = this.readConcat(h.get('upload-concat'))
-    const metadata = parseTusMetadata(h.get('upload-metadata'))
+    const tusMetadata = parseTusMetadata(h.get('upload-metadata'))
     const contentLength = readContentLength(h)
     // creation-with-upload: a body must be an offset+octet-stream.
     if (contentLength !== undefined && contentLength > 0 && mediaType(h) !== OFFSET_OCTET_STREAM)
       throw new UnsupportedMediaTypeError(OFFSET_OCTET_STREAM, h.get(Field.contentType) ?? undefined)
     if (concat?.kind === 'final')
-      return { complete: true, completesAtLength: true, length: undefined, contentLength, metadata, concat }
+      return {
+        complete: true,
+        completesAtLength: true,
+        length: undefined,
+        contentLength,
+        metadata: tusMetadata,
+        concat,
+      }
+    // tus's own field wins over what Content-Type/Content-Disposition say.
+    const metadata = { ...representationMetadata(h), ...tusMetadata }
     const length = readDecimal(h, 'upload-length')
     const deferred = h.get('upload-defer-length')
     if (deferred !== null && deferred !== undefined && deferred.trim() !== '1')
@@ -164,12 +177,9 @@ export class TusV1 implements ProtocolCodec {
   }
 
   discovery(ctx: ResponseContext): Reply {
-    const f: Fields = {
-      ...this.base(),
-      'tus-version': TUS_VERSION,
-      'tus-extension': TUS_EXTENSIONS.join(','),
-      'tus-checksum-algorithm': CHECKSUM_ALGORITHMS.join(','),
-    }
+    const extensions = ctx.tusExtensions ?? TUS_EXTENSIONS
+    const f: Fields = { ...this.base(), 'tus-version': TUS_VERSION, 'tus-extension': extensions.join(',') }
+    if (extensions.includes('checksum')) f['tus-checksum-algorithm'] = CHECKSUM_ALGORITHMS.join(',')
     if (ctx.limits.maxSize !== undefined) f['tus-max-size'] = String(ctx.limits.maxSize)
     return { status: 204, headers: f }
   }

@@ -1,19 +1,12 @@
 /** Upload creation: any content-carrying request to the target with a completeness field (draft-05 §4.2). */
-import {
-  Field,
-  type HeaderReader,
-  InconsistentLengthError,
-  LimitError,
-  NotResumableError,
-  PARTIAL_UPLOAD,
-  type Selection,
-} from '@rufh/protocol'
+import { NotResumableError, readContentLength, representationMetadata, type Selection } from '@rufh/protocol'
 import { type Ctx, responseContext, view } from '../context.js'
 import { TransferFailure } from '../failure.js'
 import { newUploadId } from '../ids.js'
+import { checkCreation, creationEnd, invalidates, ORDINARY } from '../rules/upload-rules.js'
 import type { HandlerReply, InterimSink, UploadRequest } from '../types.js'
 import { concatenate } from './concatenate.js'
-import { type Bound, tightest, transfer } from './transfer.js'
+import { transfer } from './transfer.js'
 
 export async function create(
   ctx: Ctx,
@@ -22,31 +15,15 @@ export async function create(
   interim: InterimSink | undefined,
   locationOf: (id: string) => string,
 ): Promise<HandlerReply> {
+  if (sel.unsupported) return ordinary(ctx, req, sel, locationOf)
   const { codec } = sel
   const { limits, store, locker, events } = ctx.cfg
   const c = codec.readCreation(req.headers)
   if (!c) throw new NotResumableError()
   if (c.concat?.kind === 'final') return concatenate(ctx, req, sel, c, locationOf)
 
-  // Limits that can be checked before anything is stored, so that a rejected request changes nothing.
-  if (c.length !== undefined && limits.maxSize !== undefined && c.length > limits.maxSize)
-    throw new LimitError('max-size', c.length, limits.maxSize)
-  if (c.contentLength !== undefined && limits.maxSize !== undefined && c.contentLength > limits.maxSize)
-    throw new LimitError('max-size', c.contentLength, limits.maxSize)
-  if (c.length !== undefined && limits.minSize !== undefined && c.length < limits.minSize)
-    throw new LimitError('min-size', c.length, limits.minSize)
-  if (codec.appendLimitsBindCreation && c.contentLength !== undefined) {
-    // draft-12 §4.1.4: append-size limits bind creation content; a complete or empty request is exempt from the minimum.
-    if (limits.maxAppendSize !== undefined && c.contentLength > limits.maxAppendSize)
-      throw new LimitError('max-append-size', c.contentLength, limits.maxAppendSize)
-    if (
-      limits.minAppendSize !== undefined &&
-      !c.complete &&
-      c.contentLength > 0 &&
-      c.contentLength < limits.minAppendSize
-    )
-      throw new LimitError('min-append-size', c.contentLength, limits.minAppendSize)
-  }
+  // Checked before anything is stored, so that a refused request changes nothing (rules/upload-rules.ts).
+  const bound = checkCreation(c, limits, codec)
 
   const id = newUploadId()
   const now = Date.now()
@@ -54,7 +31,7 @@ export async function create(
     id,
     length: c.length,
     expiresAt: limits.maxAge !== undefined ? now + limits.maxAge * 1000 : undefined,
-    metadata: { ...metadataOf(req.headers), ...c.metadata },
+    metadata: c.metadata ?? {},
     concat: c.concat,
   }
   // Hooks may refuse the upload (403) before anything is stored.
@@ -67,16 +44,10 @@ export async function create(
 
   const lease = await locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
   try {
-    const bound = tightest([
-      c.length !== undefined ? { kind: 'length', bytes: c.length, value: c.length } : undefined,
-      limits.maxSize !== undefined ? { kind: 'max-size', bytes: limits.maxSize, value: limits.maxSize } : undefined,
-      codec.appendLimitsBindCreation && limits.maxAppendSize !== undefined
-        ? { kind: 'max-append-size', bytes: limits.maxAppendSize, value: limits.maxAppendSize }
-        : undefined,
-    ] satisfies (Bound | undefined)[])
-    const t = await transfer(ctx, req, lease, id, 0, bound, { codec, interim, allowed: sel.interimAllowed })
+    const progress = { codec, interim, allowed: sel.interimAllowed }
+    const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress })
     if (t.failure) {
-      if (t.failure instanceof InconsistentLengthError) await store.update(id, { invalid: t.failure.message })
+      if (invalidates(t.failure, codec)) await store.update(id, { invalid: t.failure.message })
       throw new TransferFailure(t.failure, location)
     }
     info = await store.get(id)
@@ -86,12 +57,8 @@ export async function create(
       events.emit('finished', info)
     }
     if (c.complete) {
-      if (info.length !== undefined && info.offset !== info.length) {
-        const e = new InconsistentLengthError(
-          `the request completed the upload at ${info.offset} bytes, not ${info.length}`,
-        )
-        throw new TransferFailure(e, location)
-      }
+      const error = creationEnd(c, info.offset, info.length)
+      if (error) throw new TransferFailure(error, location)
       // A complete creation with a chunked body learns its length at the end (draft-12 §4.1.2).
       info = await store.update(id, { complete: true, length: info.offset })
       events.emit('finished', info)
@@ -102,29 +69,39 @@ export async function create(
   }
 }
 
-/** Representation metadata from the creation request (draft-11 §4.2: `Content-Type`, `Content-Disposition`). */
-function metadataOf(h: HeaderReader): Record<string, string> {
-  const m: Record<string, string> = {}
-  const ct = h.get(Field.contentType)
-  // tus-js-client's draft modes put the append media type on creation too: it says nothing about the representation.
-  const type = ct?.split(';', 1)[0]?.trim().toLowerCase()
-  if (ct && type !== PARTIAL_UPLOAD && type !== 'application/offset+octet-stream') m['filetype'] = ct.slice(0, 255)
-  const cd = h.get(Field.contentDisposition)
-  const name = cd ? filenameOf(cd) : undefined
-  if (name) m['filename'] = name
-  return m
-}
-
-function filenameOf(cd: string): string | undefined {
-  const ext = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(cd)
-  if (ext?.[1]) {
-    try {
-      return decodeURIComponent(ext[1].trim()).slice(0, 255)
-    } catch {
-      // fall through to the plain parameter
+/**
+ * A creation naming an interop version this server does not speak is handled as by a server without resumable
+ * uploads (every draft's interop appendix: no 104): its content is the whole representation, stored complete, and
+ * answered with a plain 201 carrying none of the draft's fields. Only `max-size` binds it (the client cannot have
+ * learnt other limits in a version we do not speak); `Location` names the stored representation (GET serves it).
+ */
+async function ordinary(
+  ctx: Ctx,
+  req: UploadRequest,
+  sel: Selection,
+  locationOf: (id: string) => string,
+): Promise<HandlerReply> {
+  const { limits, store, locker, events } = ctx.cfg
+  const c = { complete: true, length: undefined, contentLength: readContentLength(req.headers) }
+  const bound = checkCreation(c, limits, ORDINARY)
+  const id = newUploadId()
+  const init = { id, length: undefined, expiresAt: undefined, metadata: representationMetadata(req.headers) }
+  await events.preCreate(init)
+  events.emit('created', await store.create(init))
+  const location = locationOf(id)
+  const lease = await locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
+  try {
+    const progress = { codec: sel.codec, interim: undefined, allowed: false }
+    const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress })
+    if (t.failure) {
+      // Nothing resumable was offered: what was stored of a failed ordinary upload is of no use to anyone.
+      await store.remove(id)
+      events.emit('terminated', id)
+      throw new TransferFailure(t.failure)
     }
+    events.emit('finished', await store.update(id, { complete: true, length: t.offset }))
+    return { status: 201, headers: { location } }
+  } finally {
+    await lease.release()
   }
-  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/.exec(cd)
-  const v = plain?.[1]?.replace(/\\(.)/g, '$1') ?? plain?.[2]
-  return v?.slice(0, 255)
 }

@@ -5,10 +5,14 @@
  */
 import type { HeaderReader, Selection } from '@rufh/protocol'
 import { type Ctx, responseContext } from '../context.js'
+import { tusExtensions } from '../rules/tus-extensions.js'
+import { refuseUnsupportedVersion } from '../rules/versions.js'
 import type { HandlerReply } from '../types.js'
 
 export function discover(ctx: Ctx, sel: Selection, h: HeaderReader): HandlerReply {
-  const rc = responseContext(ctx)
+  // A client on an unknown version learns the supported ones here (and steps down before spending its file).
+  refuseUnsupportedVersion(sel)
+  const rc = { ...responseContext(ctx), tusExtensions: tusExtensions(ctx.cfg.store) }
   const r = sel.codec.discovery(rc)
   // Without a draft version, the request may come from a tus client (whose Tus-Resumable OPTIONS must ignore).
   if (h.get('upload-draft-interop-version') == null && ctx.cfg.tus)

@@ -3,8 +3,10 @@
  * media types is served inline; everything else is an attachment of type application/octet-stream, so an uploaded
  * HTML or SVG file can never run script in the server's origin.
  */
-import { NotReadyError, RangeNotSatisfiableError, UploadGoneError } from '@rufh/protocol'
-import { type Ctx, isExpired } from '../context.js'
+import { NotReadyError, RangeNotSatisfiableError, type Selection } from '@rufh/protocol'
+import type { Ctx } from '../context.js'
+import { assertUsable } from '../rules/upload-rules.js'
+import { refuseUnsupportedVersion } from '../rules/versions.js'
 import { isReadable } from '../stores/store.js'
 import type { HandlerReply, UploadRequest } from '../types.js'
 
@@ -24,11 +26,12 @@ const INLINE = new Set([
   'application/pdf',
 ])
 
-export async function download(ctx: Ctx, req: UploadRequest, id: string): Promise<HandlerReply> {
+export async function download(ctx: Ctx, req: UploadRequest, id: string, sel?: Selection): Promise<HandlerReply> {
+  // A GET naming a version we do not speak may be that version's offset retrieval: refused like one.
+  if (sel) refuseUnsupportedVersion(sel)
   const { store } = ctx.cfg
   const info = await store.get(id)
-  if (info.invalid) throw new UploadGoneError(info.invalid)
-  if (isExpired(info)) throw new UploadGoneError('expired')
+  assertUsable(info)
   if (!info.complete) throw new NotReadyError('the upload is not complete yet')
   if (!isReadable(store)) throw new NotReadyError('this store cannot serve uploads')
   const size = info.offset

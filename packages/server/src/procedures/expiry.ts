@@ -1,6 +1,6 @@
 /** Removal of expired uploads (`max-age`, draft-06 §4.1.4), for stores that can list what they hold. */
 import type { Config } from '../config.js'
-import { isExpired } from '../context.js'
+import { isExpired } from '../rules/upload-rules.js'
 import { isListable } from '../stores/store.js'
 
 export async function sweepExpired(cfg: Config): Promise<number> {

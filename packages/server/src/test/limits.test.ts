@@ -147,10 +147,17 @@ describe('limits', () => {
     assert.equal(p5.status, 201)
   })
 
-  test('min-size: a declared length below it is refused', async () => {
-    const r = await send(s.url, { method: 'POST', headers: { ...v9, ...completeness(9, true) }, body: 'x' })
+  test('min-size: an incomplete creation declaring a length below it is refused; a complete one is not', async () => {
+    const r = await send(s.url, {
+      method: 'POST',
+      headers: { ...v9, ...completeness(9, false), 'upload-length': '1' },
+    })
     assert.equal(r.status, 400)
     assert.equal(JSON.parse(r.body).limit, 'min-size')
+    // draft-12 §4.1.4: min-size is a threshold for resumability, not a refusal (§4.2.1: send small files in one ?1).
+    const whole = await send(s.url, { method: 'POST', headers: { ...v9, ...completeness(9, true) }, body: 'x' })
+    assert.equal(whole.status, 201)
+    assert.equal(header(whole, 'upload-complete'), '?1')
   })
 
   test('a chunked body past max-size stops at the limit with 413 (what was stored before stays)', async () => {

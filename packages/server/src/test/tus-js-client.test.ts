@@ -277,6 +277,24 @@ for (const mode of ['ietf-draft-03', 'ietf-draft-05'] as const) {
       assert.ok((await stored(url)).equals(file))
     })
 
+    test('metadata: the Upload-Metadata it sends on draft creations is stored and read back', async () => {
+      const file = randomBytes(64 * KiB)
+      const metadata = { filename: 'report ü.pdf', filetype: 'application/pdf', note: 'from tus-js-client' }
+      const u = await upload(file, { endpoint: server.url, protocol: mode, httpStack: new RecordingStack(), metadata })
+      const info = JSON.parse(await readFile(join(server.dir, `${idOf(u.url)}.json`), 'utf8')) as {
+        metadata: Record<string, string>
+      }
+      assert.deepEqual(info.metadata, metadata)
+      // Read back by the other protocol (tus HEAD) and by a download.
+      const tus = await send(u.url!, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } })
+      const pairs = (header(tus, 'upload-metadata') ?? '').split(',').map((p) => p.split(' '))
+      const back = Object.fromEntries(pairs.map(([k, v]) => [k, Buffer.from(v ?? '', 'base64').toString()]))
+      assert.deepEqual(back, metadata)
+      const get = await send(u.url!, { method: 'GET' })
+      assert.equal(header(get, 'content-type'), 'application/pdf')
+      assert.match(header(get, 'content-disposition') ?? '', /filename\*=UTF-8''report%20%C3%BC\.pdf/)
+    })
+
     test('aborted in the middle of a PATCH body, resumed from the bytes the server kept', async () => {
       const file = randomBytes(3 * MiB)
       let first: Upload | undefined
