@@ -259,7 +259,7 @@ const ietfMutants: Mutant[] = [
   },
   {
     name: 'forgets-completion',
-    breaks: 'accepts appends after completion (completion is never recorded)',
+    breaks: 'accepts appends after completion (neither completion nor the length it fixes is recorded)',
     kills: ['N9-19', 'N8-07', 'N7-08', 'N6-11', 'N8-07b', 'N5-04', 'N3-04', 'B-12'],
     runs: v(3, 5, 6, 7, 8, 9),
     store: storeMutants['forgets-completion'],

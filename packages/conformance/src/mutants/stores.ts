@@ -85,15 +85,20 @@ class DropsPartial extends Wrapped {
   }
 }
 
-/** Never reports an upload as complete, so appends after completion go through. */
+/**
+ * Never records completion, nor the length completion fixes, so appends after completion go through. (Forgetting
+ * only completion would leave the length to refuse them: data past the length is refused in every version, and since
+ * draft-05 keeps the upload usable there, interop 6 could not tell the difference.)
+ */
 class ForgetsCompletion extends Wrapped {
   override async get(id: string): Promise<UploadInfo> {
-    return { ...(await this.inner.get(id)), complete: false }
+    return forgetful(await this.inner.get(id))
   }
   override async update(id: string, patch: UploadPatch): Promise<UploadInfo> {
-    return { ...(await this.inner.update(id, patch)), complete: false }
+    return forgetful(await this.inner.update(id, patch))
   }
 }
+const forgetful = (i: UploadInfo): UploadInfo => ({ ...i, complete: false, length: i.complete ? undefined : i.length })
 
 /** Concatenates all partial uploads but the last. */
 class ConcatDropsLast extends Wrapped {
