@@ -2,47 +2,45 @@
  * What the tester needs to know about one interop version (and draft revision) to speak it: header names, the media
  * type of appends, which statuses each draft demands. Written from the spec notes independently of the server's
  * codecs, so that a bug shared by a codec and the server is not hidden; only the Structured Field readers and writers
- * of `@rufh/protocol` are reused.
+ * of `@rufh/protocol` are reused, and its table of which draft revisions each interop version covers (a fact, not a
+ * behaviour: the two must agree).
  */
 import {
+  draftRevision,
+  draftsOfInterop,
   Field,
   PARTIAL_UPLOAD,
   readBoolean,
   readInteger,
   readIntegerDictionary,
+  supportedInterop,
   writeBoolean,
   writeInteger,
 } from '@rufh/protocol'
 import { header, type RawResponse } from '@rufh/wire'
 
-/** Draft revisions per interop version, oldest first (spec notes §1). */
-export const draftsOf: Record<number, readonly string[]> = {
-  3: ['-01'],
-  4: ['-02'],
-  5: ['-03'],
-  6: ['-04', '-05'],
-  7: ['-06', '-07', '-08'],
-  8: ['-09', '-10', '-11'],
-  9: ['-12'],
-  10: ['-13'],
-}
+/**
+ * Draft revisions per interop version, oldest first: the protocol package's table (`draftRevisions`), so that the
+ * tester and the codecs never disagree on which revisions a version covers. -14 and -15 have no known interop version
+ * and are not listed.
+ */
+export const draftsOf: Record<number, readonly string[]> = Object.fromEntries(
+  supportedInterop.map((v) => [v, draftsOfInterop(v)]),
+)
 
 export const knownInterop: readonly number[] = Object.keys(draftsOf).map(Number)
 
 /** The newest draft revision of an interop version: the default when `--draft` does not say. */
 export function defaultDraft(interop: number): string {
   const d = draftsOf[interop]
-  if (!d) throw new RangeError(`unknown interop version ${interop}`)
+  if (!d?.length) throw new RangeError(`unknown interop version ${interop}`)
   return d[d.length - 1]!
 }
 
-/** The interop version of a draft revision (`05`, `-05` or `draft-...-05`). */
+/** The interop version of a draft revision (`05`, `-05` or `draft-...-05`); undefined when none is known. */
 export function interopOfDraft(draft: string): { interop: number; draft: string } | undefined {
-  const m = /(\d{1,2})$/.exec(draft)
-  if (!m) return undefined
-  const d = `-${m[1]!.padStart(2, '0')}`
-  for (const [v, list] of Object.entries(draftsOf)) if (list.includes(d)) return { interop: Number(v), draft: d }
-  return undefined
+  const r = draftRevision(draft)
+  return r?.interop === undefined ? undefined : { interop: r.interop, draft: r.draft }
 }
 
 export function draftNumber(draft: string): number {

@@ -3,6 +3,7 @@
  * advertises, runs every applicable check with its own request and time budget (a few at a time), and turns outcomes
  * into verdicts by level.
  */
+import { draftRevision } from '@rufh/protocol'
 import { BudgetExceeded, CheckContext } from './context.js'
 import { type Detection, detectTus, detectVersion, probeReachable } from './detect.js'
 import { Dialect, defaultDraft, interopOfDraft, knownInterop } from './dialect.js'
@@ -81,7 +82,12 @@ export async function runConformance(o: RunOptions): Promise<RunReport> {
   const draftFor = new Map<number, string>()
   for (const raw of o.drafts ?? []) {
     const d = interopOfDraft(raw)
-    if (!d) throw new ConformanceError(`unknown draft revision ${raw}`)
+    if (!d)
+      throw new ConformanceError(
+        draftRevision(raw)
+          ? `draft revision ${raw}: no source says which interop version it uses (interop 10 is known only as -13)`
+          : `unknown draft revision ${raw}`,
+      )
     draftFor.set(d.interop, d.draft)
   }
   const probe = await probeReachable(url, timeout, o.tls)

@@ -30,7 +30,9 @@ options:
   --protocol P       ietf, tus or all (default: all, i.e. whatever the server speaks; with
                      --interop or --draft: ietf). ietf or tus alone fail when it is not spoken
   --interop LIST     IETF versions to test without detection: 3,4,... or all
-  --draft LIST       draft revisions to test (05, -09, ...): picks the revision for its version
+  --draft LIST       draft revisions to test (05, -09, ...): picks the revision for its version.
+                     Interop 10 is known from two third-party sources to be -13; nothing says
+                     which interop version -14 and -15 use, so they cannot be tested
   --only IDS         run only these checks (B-01,N9-12,T-04,...)
   --json             print the report as JSON instead of text
   --junit FILE       also write JUnit XML to FILE

@@ -26,7 +26,9 @@ protocol. Rerun the same command after Ctrl-C or a network failure to continue w
 FILE may be '-' for standard input (not resumable across runs).
 
 options:
-  --interop N|tus      interop version 3-10, or tus (tus 1.0.0); default: the newest the server speaks
+  --interop N|tus      interop version 3-10, or tus (tus 1.0.0); default: the newest the server speaks.
+                       Interop 10 is known from two third-party sources to be draft -13; nothing
+                       says which interop version drafts -14 and -15 use
   --protocol P         ietf (the draft; --interop picks the version) or tus-v1 (same as --interop tus)
   --chunk-size SIZE    most bytes per request, e.g. 512k, 8MiB (default: whole file; 8 MiB for stdin)
   --parallel N         files uploaded at the same time (default 2)

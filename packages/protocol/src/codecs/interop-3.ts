@@ -12,6 +12,7 @@ import type {
   ResponseInfo,
   UploadView,
 } from '../codec.js'
+import { draftsOfInterop } from '../drafts.js'
 import {
   defaultStatus,
   InconsistentLengthError,
@@ -42,7 +43,10 @@ export class Interop3 implements Codec {
   get name(): string {
     return `interop-${this.interop}`
   }
-  readonly drafts: readonly string[] = ['-01']
+  /** From the one table of draft revisions (`drafts.ts`). */
+  get drafts(): readonly string[] {
+    return draftsOfInterop(this.interop)
+  }
   readonly progressInterim: boolean = false
   readonly retrievalMethods: readonly string[] = ['HEAD']
   readonly appendLimitsBindCreation: boolean = false

@@ -6,7 +6,6 @@ import { Interop3 } from './interop-3.js'
 
 export class Interop4 extends Interop3 {
   override readonly interop: InteropVersion = 4
-  override readonly drafts: readonly string[] = ['-02']
 
   protected override readComplete(h: HeaderReader): boolean | undefined {
     return readBoolean(h.get(Field.complete))

@@ -4,6 +4,5 @@ import { Interop4 } from './interop-4.js'
 
 export class Interop5 extends Interop4 {
   override readonly interop: InteropVersion = 5
-  override readonly drafts: readonly string[] = ['-03']
   override readonly progressInterim: boolean = true
 }

@@ -12,7 +12,6 @@ import { Interop5 } from './interop-5.js'
 
 export class Interop6 extends Interop5 {
   override readonly interop: InteropVersion = 6
-  override readonly drafts: readonly string[] = ['-04', '-05']
 
   override readonly announcesLimits: boolean = true
 

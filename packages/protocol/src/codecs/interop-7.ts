@@ -12,7 +12,6 @@ import { Interop6 } from './interop-6.js'
 
 export class Interop7 extends Interop6 {
   override readonly interop: InteropVersion = 7
-  override readonly drafts: readonly string[] = ['-06', '-07', '-08']
   protected override expiryKey = 'max-age'
   /** draft-08 §4.4 (the rule of the newest draft of this interop version): data past the length invalidates. */
   override readonly invalidatesPastLength: boolean = true

@@ -12,7 +12,6 @@ import { Interop7 } from './interop-7.js'
 
 export class Interop8 extends Interop7 {
   override readonly interop: InteropVersion = 8
-  override readonly drafts: readonly string[] = ['-09', '-10', '-11']
 
   override discovery(ctx: ResponseContext): Reply {
     const r = super.discovery(ctx)

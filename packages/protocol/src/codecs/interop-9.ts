@@ -13,7 +13,6 @@ import { Interop8 } from './interop-8.js'
 
 export class Interop9 extends Interop8 {
   override readonly interop: InteropVersion = 9
-  override readonly drafts: readonly string[] = ['-12']
   override readonly retrievalMethods: readonly string[] = ['HEAD', 'GET']
   override readonly appendLimitsBindCreation: boolean = true
   override readonly replaysCompletion: boolean = true
