@@ -127,8 +127,14 @@ export interface ProtocolCodec {
 export interface Codec extends ProtocolCodec {
   readonly protocol: 'ietf-draft'
   readonly interop: InteropVersion
-  /** Draft revisions that use this interop version, e.g. `['-04', '-05']`. */
+  /** Draft revisions that use this interop version, e.g. `['-04', '-05']` (from the table in `drafts.ts`). */
   readonly drafts: readonly string[]
+  /**
+   * How `Upload-Limit` is read when a known key has a value of the wrong type: `true`, the whole field is ignored
+   * (draft-10 §4.1.4 and later); `false`, only that key is (draft-09; earlier drafts say nothing, and rufh drops the
+   * key). Unknown keys are always ignored.
+   */
+  readonly invalidLimitVoidsField: boolean
 }
 
 /** What a client learns from one response. */

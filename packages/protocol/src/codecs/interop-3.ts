@@ -54,6 +54,7 @@ export class Interop3 implements Codec {
   readonly replaysCompletion: boolean = false
   /** Before I6 a length is only known once the upload is complete, so there is never data past it. */
   readonly invalidatesPastLength: boolean = false
+  readonly invalidLimitVoidsField: boolean = false
 
   // ---- completeness: I3 uses the inverted `Upload-Incomplete` (draft-01 §8.2) ----
 

@@ -69,17 +69,31 @@ export class Interop6 extends Interop5 {
     return { [Field.contentType]: PARTIAL_UPLOAD }
   }
 
-  /** Unknown keys MUST be ignored (draft-04 §4.1.4); so are known keys whose value is not an Integer. */
+  /** The keys this version defines, with the `Limits` member each one sets. */
+  protected limitKeys(): [string, keyof Limits][] {
+    return [
+      ['max-size', 'maxSize'],
+      ['min-size', 'minSize'],
+      ['max-append-size', 'maxAppendSize'],
+      ['min-append-size', 'minAppendSize'],
+      [this.expiryKey, 'maxAge'],
+    ]
+  }
+
+  /**
+   * Unknown keys MUST be ignored (draft-04 §4.1.4). A known key whose value is not an Integer drops that key, or the
+   * whole field where `invalidLimitVoidsField` (draft-10 §4.1.4).
+   */
   protected override readLimits(h: HeaderReader): Limits | undefined {
     const d = readIntegerDictionary(h.get(Field.limit))
     if (!d) return undefined
-    const v = d.values
+    const keys = this.limitKeys()
+    if (this.invalidLimitVoidsField && d.invalid.some((k) => keys.some(([key]) => key === k))) return undefined
     const limits: Limits = {}
-    if (v.has('max-size')) limits.maxSize = v.get('max-size')!
-    if (v.has('min-size')) limits.minSize = v.get('min-size')!
-    if (v.has('max-append-size')) limits.maxAppendSize = v.get('max-append-size')!
-    if (v.has('min-append-size')) limits.minAppendSize = v.get('min-append-size')!
-    if (v.has(this.expiryKey)) limits.maxAge = v.get(this.expiryKey)!
+    for (const [key, member] of keys) {
+      const v = d.values.get(key)
+      if (v !== undefined) limits[member] = v
+    }
     return limits
   }
 

@@ -2,7 +2,7 @@
  * Interop 8, drafts -09 to -11: `Upload-Limit` MUST be on the announcing 104, the creation response and every offset
  * retrieval (draft-09 §4.1.4, already sent from I6 on); OPTIONS MUST list `application/partial-upload` in
  * `Accept-Patch` (draft-10 §4.1.4); an append to a completed upload is an inconsistent length, or 410 when empty
- * (draft-10 §4.4.2).
+ * (draft-10 §4.4.2); a wrongly typed known `Upload-Limit` key voids the whole field (draft-10 §4.1.4).
  */
 import type { InteropVersion, ResponseContext } from '../codec.js'
 import { CompletedUploadError, type RufhError } from '../errors.js'
@@ -12,6 +12,12 @@ import { Interop7 } from './interop-7.js'
 
 export class Interop8 extends Interop7 {
   override readonly interop: InteropVersion = 8
+  /**
+   * draft-10 §4.1.4 (and -11, -12): a known key with a wrongly typed value makes the receiver ignore the whole field.
+   * draft-09, the first revision of interop 8, dropped only that key; interop 8 follows its later revisions, the text
+   * that came out of working-group last call.
+   */
+  override readonly invalidLimitVoidsField: boolean = true
 
   override discovery(ctx: ResponseContext): Reply {
     const r = super.discovery(ctx)
