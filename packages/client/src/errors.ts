@@ -3,7 +3,7 @@
  * `HttpError`; when it carries `application/problem+json` (RFC 9457) the problem is parsed into it, and its `code` is
  * taken from the problem's type (the draft's IANA problem types) or from rufh's own `code` member.
  */
-import { ProblemType } from '@rufh/protocol'
+import { PROBLEM_JSON, ProblemType } from '@rufh/protocol'
 
 export type ClientErrorCode =
   /** A non-success response that no more specific code describes. */
@@ -110,7 +110,7 @@ export class AbortedError extends UploadError {
 
 /** Parses an `application/problem+json` body; anything else (or invalid JSON) gives undefined. */
 export function parseProblem(contentType: string | undefined, body: string): Problem | undefined {
-  if (!contentType || !/^application\/problem\+json\b/i.test(contentType.trim())) return undefined
+  if (contentType?.split(';', 1)[0]?.trim().toLowerCase() !== PROBLEM_JSON) return undefined
   try {
     const v: unknown = JSON.parse(body)
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined

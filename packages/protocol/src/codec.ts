@@ -121,6 +121,28 @@ export interface ProtocolCodec {
   requestFields(): Fields
   /** What a response (interim or final) says about the upload; absent or invalid fields are undefined. */
   readResponse(h: HeaderReader): ResponseInfo
+  /**
+   * Whether `Upload-Complete: ?1` on a creation or append response means the target resource answered, so that the
+   * upload is over even when that response is an error or arrives early (I9, draft-12 §4.2, §4.4).
+   */
+  readonly targetSemantics: boolean
+  /** Whether an upload completes when its offset reaches its length (tus 1.0); the drafts complete only on `?1`. */
+  readonly completesAtLength: boolean
+  /**
+   * Whether a response (to OPTIONS, or a refusal) shows that the server speaks this protocol in some version: tus by
+   * `Tus-Version`, the draft by `Upload-Limit` (from I6) or `application/partial-upload` in `Accept-Patch` (-10, -11).
+   */
+  advertisedBy(h: HeaderReader): boolean
+  /** Fields describing the representation on a creation request (drafts: `Content-Type`, `Content-Disposition`). */
+  representationFields(r: Representation): Fields
+  /** Fields a creation request needs when it carries content (tus creation-with-upload: its media type). */
+  creationContentFields(): Fields
+}
+
+/** What a client says about the representation it uploads. */
+export interface Representation {
+  contentType?: string | undefined
+  filename?: string | undefined
 }
 
 /** One interop version of the IETF draft. */

@@ -4,7 +4,9 @@ import { test } from 'node:test'
 import { codecFor, codecs } from './codecs/index.js'
 import { draftRevision, draftRevisions, draftsOfInterop } from './drafts.js'
 
-test('interop 10 covers -13 only (third-party evidence); -14 and -15 have no known interop version', () => {
+test('interop 10 covers -13 only (third-party evidence); -14 and -15 have no known interop version', {
+  timeout: 5000,
+}, () => {
   assert.deepEqual(codecFor(10)!.drafts, ['-13'])
   assert.equal(draftRevision('-13')?.evidence, 'third-party')
   for (const d of ['-14', '-15'])
@@ -15,7 +17,9 @@ test('interop 10 covers -13 only (third-party evidence); -14 and -15 have no kno
   )
 })
 
-test('every codec names exactly the revisions the table gives its version, and every known revision has a codec', () => {
+test('every codec names exactly the revisions the table gives its version, and every known revision has a codec', {
+  timeout: 5000,
+}, () => {
   const expected: Record<number, string[]> = {
     3: ['-01'],
     4: ['-02'],
@@ -31,7 +35,7 @@ test('every codec names exactly the revisions the table gives its version, and e
   assert.deepEqual(draftsOfInterop(11), [])
 })
 
-test('revision names: 05, -05 and the full draft name', () => {
+test('revision names: 05, -05 and the full draft name', { timeout: 5000 }, () => {
   assert.equal(draftRevision('05')?.interop, 6)
   assert.equal(draftRevision('draft-ietf-httpbis-resumable-upload-09')?.interop, 8)
   assert.equal(draftRevision('-16'), undefined)

@@ -1,6 +1,7 @@
 export type * from './codec.js'
 export * from './codecs/index.js'
 export * from './codecs/tus-v1.js'
+export * from './disposition.js'
 export * from './drafts.js'
 export * from './errors.js'
 export * from './fields.js'

@@ -50,3 +50,11 @@ export function problemOf(err: RufhError, status: number, type = 'about:blank'):
 export function problemBody(p: ProblemDetails): { contentType: string; body: string } {
   return { contentType: PROBLEM_JSON, body: JSON.stringify(p) }
 }
+
+/** The interop versions a rufh server lists in the `supported` member of its `ERR_UNSUPPORTED_VERSION` problem. */
+export function supportedVersionsOf(problem: Record<string, unknown> | undefined): number[] | undefined {
+  const s = problem?.['supported']
+  if (!Array.isArray(s)) return undefined
+  const nums = s.filter((n): n is number => typeof n === 'number' && Number.isInteger(n))
+  return nums.length ? nums : undefined
+}

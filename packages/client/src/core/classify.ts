@@ -2,9 +2,8 @@
  * What a failed exchange means for the upload (draft -12 §4.4 retry heuristics, spec notes §2.9): resume after 409,
  * shrink after 413, back off after 429/5xx/no response, stop on other 4xx. Pure: no I/O, no clock.
  */
-import type { ResponseInfo } from '@rufh/protocol'
+import { type ResponseInfo, supportedVersionsOf as supportedFrom } from '@rufh/protocol'
 import type { Problem } from '../errors.js'
-import { supportedFrom } from './versions.js'
 
 export type Procedure = 'discovery' | 'creation' | 'retrieval' | 'append' | 'cancellation'
 
@@ -29,7 +28,7 @@ export interface Exchange {
   info: ResponseInfo
   problem: Problem | undefined
   retryAfter: number | undefined
-  /** The interop version in use is 9 or later (response `Upload-Complete` then means "target semantics"). */
+  /** The codec's `targetSemantics`: response `Upload-Complete: ?1` means the target resource answered (I9+). */
   targetSemantics: boolean
 }
 

@@ -3,7 +3,7 @@
  * request (a 104 announcing a `max-size` the upload exceeds); failures are sorted into transient (`Transient`, retried
  * after a backoff) and everything else.
  */
-import { formatTusMetadata, type HeaderReader, type ProtocolCodec } from '@rufh/protocol'
+import type { HeaderReader } from '@rufh/protocol'
 import { NetworkError } from '../errors.js'
 import type { Body, Transport, TransportResponse } from './types.js'
 
@@ -62,28 +62,4 @@ export async function exchange(transport: Transport, signal: AbortSignal, x: Exc
 
 export function resolveUrl(ref: string, base: string): string {
   return new URL(ref, base).href
-}
-
-/** `Content-Disposition: inline; filename=…` (draft-11 recommends `inline`), with RFC 6266 `filename*` for non-ASCII. */
-export function dispositionOf(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_')
-  if (ascii === filename) return `inline; filename="${filename}"`
-  return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
-}
-
-/** Representation metadata of a creation request: header fields for the drafts, `Upload-Metadata` for tus. */
-export function representationFields(
-  codec: ProtocolCodec,
-  o: { contentType?: string | undefined; filename?: string | undefined },
-): Record<string, string> {
-  if (codec.protocol === 'tus-v1') {
-    const meta: Record<string, string> = {}
-    if (o.filename) meta['filename'] = o.filename
-    if (o.contentType) meta['filetype'] = o.contentType
-    return Object.keys(meta).length ? { 'upload-metadata': formatTusMetadata(meta) } : {}
-  }
-  const f: Record<string, string> = {}
-  if (o.contentType) f['content-type'] = o.contentType
-  if (o.filename) f['content-disposition'] = dispositionOf(o.filename)
-  return f
 }

@@ -3,15 +3,15 @@
  * Header fields come only from the interop version's codec (`creationFields`, `appendFields`, `requestFields`,
  * `readResponse`); this file decides what to send next from what came back.
  */
-import type { HeaderReader, ProtocolCodec, ResponseInfo } from '@rufh/protocol'
+import { type HeaderReader, type ProtocolCodec, type ResponseInfo, supportedVersionsOf } from '@rufh/protocol'
 import { httpError, LimitExceededError, parseProblem, UploadError } from '../errors.js'
 import { classify, type Procedure } from './classify.js'
-import { exchange, representationFields, resolveUrl, Transient } from './exchange.js'
+import { exchange, resolveUrl, Transient } from './exchange.js'
 import type { Progress, UploadOptions, UploadResult } from './options.js'
 import { parseRetryAfter } from './retry.js'
 import { Sizing } from './sizing.js'
 import type { Body, Source, StoredUpload, Transport, TransportResponse } from './types.js'
-import { candidateCodecs, interopOf, isDraft, supportedFrom, targetSemantics } from './versions.js'
+import { candidateCodecs, interopOf, isDraft } from './versions.js'
 
 export interface SessionHooks {
   now: () => number
@@ -23,9 +23,6 @@ export interface SessionHooks {
 }
 
 const isOk = (status: number) => status >= 200 && status < 300
-const speaksTus = (h: HeaderReader) => !!h.get('tus-version')
-const speaksOnlyTus = (h: HeaderReader) =>
-  speaksTus(h) && !h.get('upload-limit') && !/partial-upload/i.test(h.get('accept-patch') ?? '')
 
 export class Session {
   readonly endpoint: string
@@ -198,19 +195,29 @@ export class Session {
       throw e
     }
     if (isOk(res.status)) {
-      if (isDraft(this.codec) && speaksOnlyTus(res.headers)) this.toTus()
+      if (this.onlyTus(res.headers)) this.toTus()
       this.sizing.learn(this.codec.readResponse(res.headers).limits)
       this.sizing.checkSize(this.source.size)
       return
     }
     const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
-    const supported = problem?.code === 'ERR_UNSUPPORTED_VERSION' ? supportedFrom(problem) : undefined
+    const supported = problem?.code === 'ERR_UNSUPPORTED_VERSION' ? supportedVersionsOf(problem) : undefined
     if (supported) this.stepDown(supported, true)
+  }
+
+  /** The tus codec among the candidates, if any. */
+  private tusCandidate(): ProtocolCodec | undefined {
+    return this.candidates.find((c) => !isDraft(c))
+  }
+
+  /** Whether a draft is in use and the response shows tus but nothing of the draft. */
+  private onlyTus(h: HeaderReader): boolean {
+    return isDraft(this.codec) && !this.codec.advertisedBy(h) && this.tusCandidate()?.advertisedBy(h) === true
   }
 
   /** A tus-only server (it answers with `Tus-Version` and nothing of the draft): go straight to tus 1.0. */
   private toTus(): boolean {
-    const tus = this.candidates.find((c) => !isDraft(c))
+    const tus = this.tusCandidate()
     if (!tus || tus === this.codec) return false
     this.candidates = [tus]
     this.codec = tus
@@ -244,7 +251,7 @@ export class Session {
     }
     const headers = { ...this.baseHeaders(), ...codec.creationFields({ complete, length: this.source.size }) }
     this.serverLength = this.source.size
-    Object.assign(headers, representationFields(codec, this.options))
+    Object.assign(headers, codec.representationFields(this.options))
     this.offset = 0
     this.acked = 0
     const res = await this.send(this.options.method ?? 'POST', this.endpoint, headers, body, 'creation')
@@ -255,7 +262,7 @@ export class Session {
     // rewrote only the final response (proxies rewrite final headers, rarely interim ones): that one is reachable.
     if (info.location !== undefined && this.url !== undefined && resolveUrl(info.location, this.endpoint) !== this.url)
       this.setUrl(info.location)
-    if (complete || (targetSemantics(codec) && info.complete === true)) {
+    if (complete || (codec.targetSemantics && info.complete === true)) {
       if (this.url === undefined && info.location !== undefined) this.url = resolveUrl(info.location, this.endpoint)
       return this.done(res, body?.size ?? 0)
     }
@@ -307,7 +314,7 @@ export class Session {
     const info = codec.readResponse(res.headers)
     if (!isOk(res.status)) return this.failed('append', res, info, slice.body.size)
     this.sizing.learn(info.limits)
-    if (slice.last || (targetSemantics(codec) && info.complete === true)) return this.done(res, end)
+    if (slice.last || (codec.targetSemantics && info.complete === true)) return this.done(res, end)
     this.confirm(info.offset ?? end)
     return undefined
   }
@@ -345,7 +352,7 @@ export class Session {
       info,
       problem,
       retryAfter,
-      targetSemantics: targetSemantics(this.codec),
+      targetSemantics: this.codec.targetSemantics,
     })
     if (info.limits) this.sizing.learn(info.limits)
     switch (v.kind) {
@@ -365,7 +372,12 @@ export class Session {
         this.restart()
         return this.retryFree(err)
       case 'version':
-        if (this.url === undefined && !this.versionConfirmed && speaksTus(res.headers) && this.toTus())
+        if (
+          this.url === undefined &&
+          !this.versionConfirmed &&
+          this.tusCandidate()?.advertisedBy(res.headers) &&
+          this.toTus()
+        )
           return this.retryFree(err)
         if (this.url === undefined && !this.versionConfirmed && this.stepDown(v.supported)) return this.retryFree(err)
         throw err

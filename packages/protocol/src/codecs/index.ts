@@ -1,4 +1,4 @@
-import type { Codec, InteropVersion } from '../codec.js'
+import type { Codec, InteropVersion, ProtocolCodec } from '../codec.js'
 import { Interop3 } from './interop-3.js'
 import { Interop4 } from './interop-4.js'
 import { Interop5 } from './interop-5.js'
@@ -31,3 +31,8 @@ export const newestCodec: Codec = codecs[codecs.length - 1]!
 
 export { readContentLength } from './interop-3.js'
 export { Interop3, Interop4, Interop5, Interop6, Interop7, Interop8, Interop9, Interop10 }
+
+/** Whether a codec speaks the IETF draft (it then has an interop version), as opposed to tus 1.0. */
+export function isDraftCodec(c: ProtocolCodec): c is Codec {
+  return c.protocol === 'ietf-draft'
+}

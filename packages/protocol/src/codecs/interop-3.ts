@@ -8,10 +8,12 @@ import type {
   CreationRequest,
   InteropVersion,
   Procedure,
+  Representation,
   ResponseContext,
   ResponseInfo,
   UploadView,
 } from '../codec.js'
+import { dispositionOf } from '../disposition.js'
 import { draftsOfInterop } from '../drafts.js'
 import {
   defaultStatus,
@@ -23,7 +25,7 @@ import {
   type RufhError,
   UnexpectedFieldError,
 } from '../errors.js'
-import { Field, type Fields, type HeaderReader, type Reply } from '../fields.js'
+import { Field, type Fields, type HeaderReader, PARTIAL_UPLOAD, type Reply } from '../fields.js'
 import type { Limits } from '../limits.js'
 import { problemBody, problemOf } from '../problem.js'
 import { representationMetadata } from '../representation-metadata.js'
@@ -55,6 +57,8 @@ export class Interop3 implements Codec {
   /** Before I6 a length is only known once the upload is complete, so there is never data past it. */
   readonly invalidatesPastLength: boolean = false
   readonly invalidLimitVoidsField: boolean = false
+  readonly targetSemantics: boolean = false
+  readonly completesAtLength = false
 
   // ---- completeness: I3 uses the inverted `Upload-Incomplete` (draft-01 §8.2) ----
 
@@ -254,6 +258,23 @@ export class Interop3 implements Codec {
 
   protected readLimits(_h: HeaderReader): Limits | undefined {
     return undefined
+  }
+
+  /** Any draft version: `Upload-Limit` (from I6) or the partial-upload media type in `Accept-Patch` (-10, -11). */
+  advertisedBy(h: HeaderReader): boolean {
+    return !!h.get(Field.limit) || (h.get(Field.acceptPatch) ?? '').toLowerCase().includes(PARTIAL_UPLOAD)
+  }
+
+  /** The representation's own fields (draft-11 recommends `Content-Disposition: inline`). */
+  representationFields(r: Representation): Fields {
+    const f: Fields = {}
+    if (r.contentType) f[Field.contentType] = r.contentType
+    if (r.filename) f[Field.contentDisposition] = dispositionOf(r.filename)
+    return f
+  }
+
+  creationContentFields(): Fields {
+    return {}
   }
 
   readResponse(h: HeaderReader): ResponseInfo {

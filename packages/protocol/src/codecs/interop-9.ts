@@ -16,6 +16,8 @@ export class Interop9 extends Interop8 {
   override readonly retrievalMethods: readonly string[] = ['HEAD', 'GET']
   override readonly appendLimitsBindCreation: boolean = true
   override readonly replaysCompletion: boolean = true
+  /** draft-12 §4.2, §4.4: `Upload-Complete: ?1` on a response says the target resource answered. */
+  override readonly targetSemantics: boolean = true
 
   protected override statusOf(err: RufhError): number {
     if (err instanceof CompletedUploadError) return 400

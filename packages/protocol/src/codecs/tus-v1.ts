@@ -10,6 +10,7 @@ import type {
   CreationRequest,
   Procedure,
   ProtocolCodec,
+  Representation,
   ResponseContext,
   ResponseInfo,
   TusExtension,
@@ -67,6 +68,8 @@ export class TusV1 implements ProtocolCodec {
   readonly replaysCompletion = false
   /** tus has no rule for it; rufh treats data past the length as the drafts from -08 do. */
   readonly invalidatesPastLength = true
+  readonly targetSemantics = false
+  readonly completesAtLength = true
 
   readCreation(h: HeaderReader): CreationRequest {
     const concat = this.readConcat(h.get('upload-concat'))
@@ -223,6 +226,24 @@ export class TusV1 implements ProtocolCodec {
 
   requestFields(): Fields {
     return { 'tus-resumable': TUS_VERSION }
+  }
+
+  /** Core protocol, OPTIONS: a tus server answers with `Tus-Version`. */
+  advertisedBy(h: HeaderReader): boolean {
+    return !!h.get('tus-version')
+  }
+
+  /** The `filename` and `filetype` keys of `Upload-Metadata`, as tus clients (tus-js-client, Uppy) send them. */
+  representationFields(r: Representation): Fields {
+    const meta: Record<string, string> = {}
+    if (r.filename) meta['filename'] = r.filename
+    if (r.contentType) meta['filetype'] = r.contentType
+    return Object.keys(meta).length ? { 'upload-metadata': formatTusMetadata(meta) } : {}
+  }
+
+  /** creation-with-upload: content in a creation request is an offset+octet-stream. */
+  creationContentFields(): Fields {
+    return { [Field.contentType]: OFFSET_OCTET_STREAM }
   }
 
   readResponse(h: HeaderReader): ResponseInfo {
