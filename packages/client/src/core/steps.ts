@@ -24,6 +24,15 @@ export interface SessionHooks {
 
 const isOk = (status: number) => status >= 200 && status < 300
 
+/** A refusal saying the upload is already complete (the `completed-upload` problem type, or rufh's code for it). */
+function refusedAsComplete(res: TransportResponse): boolean {
+  const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
+  return (
+    problem?.code === 'ERR_UPLOAD_COMPLETED' ||
+    httpError('PATCH', '', res.status, problem).code === 'ERR_UPLOAD_COMPLETED'
+  )
+}
+
 export class Session {
   readonly endpoint: string
   url: string | undefined
@@ -45,6 +54,11 @@ export class Session {
   private adopted = false
   /** A 104 or response at this version was understood: never step down after that. */
   private versionConfirmed = false
+  /**
+   * The last offset retrieval did not say whether the upload is complete: `Upload-Complete` is optional there after
+   * -12 (PR #3493), so a completed upload whose final response was lost looks like one whose bytes all arrived.
+   */
+  private completionUnknown = false
   /** Create with an empty request, then append (no 104 needed to resume). Becomes true when 104s go missing. */
   private careful: boolean
 
@@ -293,6 +307,7 @@ export class Session {
     this.sizing.learn(info.limits)
     const size = this.source.size
     if (info.complete === true) return this.done(undefined, info.offset)
+    this.completionUnknown = info.complete === undefined
     if (size !== undefined && info.offset > size)
       throw new UploadError('ERR_PROTOCOL', `the server holds ${info.offset} bytes but the source has only ${size}`)
     this.confirm(info.offset)
@@ -312,6 +327,11 @@ export class Session {
     const headers = { ...this.baseHeaders(), ...codec.appendFields({ offset, complete: slice.last, length }) }
     const res = await this.send('PATCH', this.url!, headers, slice.body, 'append')
     const info = codec.readResponse(res.headers)
+    // The retrieval could not tell a completed upload from one whose bytes all arrived; the empty completing append
+    // asks, and a refusal because the upload is complete answers: it was completed (its final response was lost).
+    if (!isOk(res.status) && this.completionUnknown && slice.last && slice.body.size === 0 && refusedAsComplete(res))
+      return this.done(undefined, end)
+    this.completionUnknown = false
     if (!isOk(res.status)) return this.failed('append', res, info, slice.body.size)
     this.sizing.learn(info.limits)
     if (slice.last || (codec.targetSemantics && info.complete === true)) return this.done(res, end)

@@ -5,6 +5,7 @@
  */
 import {
   type Codec,
+  CompletedUploadError,
   codecFor,
   type Fields,
   type HeaderReader,
@@ -51,6 +52,12 @@ export interface FakeOptions {
   cut?: Map<number, number>
   /** Milliseconds to wait per body chunk (to make pauses land mid-request). */
   chunkDelay?: number
+  /** Serve request number `n` fully, then lose its response (the transport fails as if the connection broke). */
+  loseResponse?: Set<number>
+  /** Offset retrievals leave out `Upload-Complete` and `Upload-Length` (optional after -12: PR #3493). */
+  retrievalOmitsCompletion?: boolean
+  /** Refuse appends to a completed upload (the drafts' rule) instead of taking them. */
+  refuseCompleted?: boolean
 }
 
 const base = 'http://fake.test/files/'
@@ -106,6 +113,7 @@ export class FakeServer implements Transport {
     }
     const res = await this.serve(req, n)
     entry.status = res.status
+    if (this.o.loseResponse?.has(n)) throw new NetworkError('fake: response lost')
     return res
   }
 
@@ -164,6 +172,10 @@ export class FakeServer implements Transport {
     if (!up) return this.fail(codec, new UploadNotFoundError(), 'append')
     if (req.method === 'HEAD' || req.method === 'GET') {
       const r = codec.retrieved({ ...up, expiresAt: undefined }, ctx)
+      if (this.o.retrievalOmitsCompletion) {
+        delete r.headers['upload-complete']
+        delete r.headers['upload-length']
+      }
       return this.reply(r.status, r.headers)
     }
     if (req.method === 'DELETE') {
@@ -174,6 +186,7 @@ export class FakeServer implements Transport {
     let a: ReturnType<Codec['readAppend']>
     try {
       a = codec.readAppend(h)
+      if (up.complete && this.o.refuseCompleted) throw new CompletedUploadError(a.contentLength === 0)
       if (a.offset !== up.offset) throw new OffsetMismatchError(up.offset, a.offset)
       const max = this.o.limits?.maxAppendSize
       if (max !== undefined && (a.contentLength ?? 0) > max)
