@@ -115,6 +115,8 @@ async function run(t: TestContext, request: number, seed: number) {
     const data = pattern(SIZE)
     const up = await createUpload(data, {
       endpoint: endpoint.toString(),
+      // A chosen version: creation is optimistic (with `auto` and nothing remembered the first creation is empty).
+      interop: 10,
       retry: { retries: 4, baseDelay: 20, maxDelay: 100 },
     })
     const urls: string[] = []

@@ -72,6 +72,13 @@ export interface UploadEvents {
 export interface UploadResult {
   /** The upload resource, when the server created one (a server without resumable support may just take the body). */
   url: string | undefined
+  /**
+   * Whether an upload resource was made. `false`: the server answered with success but took the content as an
+   * ordinary request (it does not speak the version used): nothing can be resumed, and whether it kept the bytes is
+   * up to the target resource (its answer is in `response`). Only an explicitly chosen version or a remembered one
+   * can end so; `auto` guesses with empty requests.
+   */
+  resumable: boolean
   /** The interop version used, or undefined for tus 1.0. */
   interop: number | undefined
   /** The codec's name: `interop-10`, …, `tus-1.0.0`. */

@@ -11,7 +11,8 @@ import type { Progress, UploadOptions, UploadResult } from './options.js'
 import { parseRetryAfter } from './retry.js'
 import { Sizing } from './sizing.js'
 import type { Body, Source, StoredUpload, Transport, TransportResponse } from './types.js'
-import { candidateCodecs, interopOf, isDraft } from './versions.js'
+import { VersionChoice } from './version-choice.js'
+import { interopOf, isDraft } from './versions.js'
 
 export interface SessionHooks {
   now: () => number
@@ -20,6 +21,8 @@ export interface SessionHooks {
   version: (codec: ProtocolCodec) => void
   resumed: (url: string, offset: number) => void
   persist: (rec: StoredUpload) => void
+  /** `auto` found the endpoint's version, or found the remembered one wrong (`undefined`). */
+  learned: (codec: ProtocolCodec | undefined) => void
 }
 
 const isOk = (status: number) => status >= 200 && status < 300
@@ -40,20 +43,18 @@ export class Session {
   offset = 0
   /** Bytes the server confirmed through progress 104s (≥ offset while a request is running). */
   private acked = 0
-  codec: ProtocolCodec
+  /** Which version is in use, and how sure the client is of it. */
+  readonly choice: VersionChoice
   signal: AbortSignal = new AbortController().signal
   /** Set by a step that changed course without progress (409, 413, version step-down). */
   freeRetry = false
   lastError: Error | undefined
-  private candidates: ProtocolCodec[]
   private readonly sizing: Sizing
   private needRetrieve = false
   /** The length the server was told (at creation, or reported by offset retrieval). */
   private serverLength: number | undefined
   /** The URL came from persisted state and was not confirmed in this run yet. */
   private adopted = false
-  /** A 104 or response at this version was understood: never step down after that. */
-  private versionConfirmed = false
   /**
    * The last offset retrieval did not say whether the upload is complete: `Upload-Complete` is optional there after
    * -12 (PR #3493), so a completed upload whose final response was lost looks like one whose bytes all arrived.
@@ -71,23 +72,24 @@ export class Session {
   ) {
     const base = (globalThis as { location?: { href?: string } }).location?.href
     this.endpoint = resolveUrl(options.endpoint, base ?? options.endpoint)
-    this.candidates = candidateCodecs(options.interop ?? 'auto')
-    this.codec = this.candidates[0]!
+    this.choice = new VersionChoice(options, { version: hooks.version, learned: hooks.learned })
     this.sizing = new Sizing(chunkSize)
     const mode = options.creation ?? 'auto'
     this.careful = mode === 'careful' || (mode === 'auto' && !transport.interim)
   }
 
+  get codec(): ProtocolCodec {
+    return this.choice.codec
+  }
+
   accepts(codec: ProtocolCodec): boolean {
-    return this.candidates.includes(codec)
+    return this.choice.accepts(codec)
   }
 
   /** Continue an upload remembered from an earlier run. */
   adopt(url: string, codec: ProtocolCodec): void {
     this.url = url
-    this.candidates = [codec]
-    this.codec = codec
-    this.versionConfirmed = true
+    this.choice.adopt(codec)
     this.needRetrieve = true
     this.adopted = true
     this.hooks.url(url)
@@ -99,9 +101,7 @@ export class Session {
     this.needRetrieve = false
     this.offset = 0
     this.acked = 0
-    this.candidates = candidateCodecs(this.options.interop ?? 'auto')
-    this.codec = this.candidates[0]!
-    this.versionConfirmed = false
+    this.choice.reset()
   }
 
   /** The current request was cut: the next step learns the offset again (if there is an upload resource). */
@@ -164,7 +164,7 @@ export class Session {
       const info = this.codec.readResponse(h)
       // Every draft: a client MUST ignore a 104 whose interop version does not match its own.
       if (!info.interopMatches) return
-      this.versionConfirmed = true
+      this.choice.confirmed = true
       if (creation && info.location !== undefined && this.url === undefined) this.setUrl(info.location)
       if (info.limits) {
         this.sizing.learn(info.limits)
@@ -209,44 +209,19 @@ export class Session {
       throw e
     }
     if (isOk(res.status)) {
-      if (this.onlyTus(res.headers)) this.toTus()
+      if (this.onlyTus(res.headers)) this.choice.toTus()
       this.sizing.learn(this.codec.readResponse(res.headers).limits)
       this.sizing.checkSize(this.source.size)
       return
     }
     const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
     const supported = problem?.code === 'ERR_UNSUPPORTED_VERSION' ? supportedVersionsOf(problem) : undefined
-    if (supported) this.stepDown(supported, true)
-  }
-
-  /** The tus codec among the candidates, if any. */
-  private tusCandidate(): ProtocolCodec | undefined {
-    return this.candidates.find((c) => !isDraft(c))
+    if (supported) this.choice.stepDown(supported, true)
   }
 
   /** Whether a draft is in use and the response shows tus but nothing of the draft. */
   private onlyTus(h: HeaderReader): boolean {
-    return isDraft(this.codec) && !this.codec.advertisedBy(h) && this.tusCandidate()?.advertisedBy(h) === true
-  }
-
-  /** A tus-only server (it answers with `Tus-Version` and nothing of the draft): go straight to tus 1.0. */
-  private toTus(): boolean {
-    const tus = this.tusCandidate()
-    if (!tus || tus === this.codec) return false
-    this.candidates = [tus]
-    this.codec = tus
-    this.hooks.version(tus)
-    return true
-  }
-
-  private stepDown(supported: number[] | undefined, keepCurrent = false): boolean {
-    const rest = keepCurrent ? this.candidates : this.candidates.slice(1)
-    const next = supported ? rest.filter((c) => supported.includes(interopOf(c) ?? -1)) : rest
-    if (next.length === 0) return false
-    this.candidates = next
-    this.codec = next[0]!
-    this.hooks.version(this.codec)
-    return true
+    return isDraft(this.codec) && !this.codec.advertisedBy(h) && this.choice.tusCandidate()?.advertisedBy(h) === true
   }
 
   private async create(): Promise<UploadResult | undefined> {
@@ -254,8 +229,9 @@ export class Session {
     this.sizing.checkSize(this.source.size)
     let body: Body | undefined
     let complete: boolean
-    // tus has no 104: a creation that carried content and was cut would leave no URL to resume, so create empty.
-    if ((this.careful || !isDraft(codec)) && this.source.size !== 0) {
+    // tus has no 104: a creation that carried content and was cut would leave no URL to resume, so create empty. A
+    // guessed version gets an empty creation too: a server that does not speak it takes it as an ordinary request.
+    if ((isDraft(codec) && this.choice.guessing) || ((this.careful || !isDraft(codec)) && this.source.size !== 0)) {
       complete = false
     } else {
       const max = codec.appendLimitsBindCreation ? this.sizing.appendSize : this.sizing.creationSize
@@ -278,16 +254,17 @@ export class Session {
       this.setUrl(info.location)
     if (complete || (codec.targetSemantics && info.complete === true)) {
       if (this.url === undefined && info.location !== undefined) this.url = resolveUrl(info.location, this.endpoint)
+      if (this.url !== undefined) this.choice.found()
       return this.done(res, body?.size ?? 0)
     }
     if (info.location !== undefined && this.url === undefined) this.setUrl(info.location)
     if (this.url === undefined) {
       // A 2xx without an upload resource: the server did not take this as a resumable upload at this version.
       const err = new UploadError('ERR_NOT_RESUMABLE', `${this.endpoint} created no upload resource (${codec.name})`)
-      if (!this.versionConfirmed && this.stepDown(undefined)) return this.retryFree(err)
+      if (!this.choice.confirmed && this.choice.stepDown(undefined)) return this.retryFree(err)
       throw err
     }
-    this.versionConfirmed = true
+    this.choice.found()
     this.confirm(info.offset ?? body?.size ?? 0)
     return undefined
   }
@@ -348,6 +325,7 @@ export class Session {
       interop: interopOf(this.codec),
       protocol: this.codec.name,
       size,
+      resumable: this.url !== undefined,
       response: res && { status: res.status, headers: res.headers, body: res.body },
     }
   }
@@ -394,12 +372,13 @@ export class Session {
       case 'version':
         if (
           this.url === undefined &&
-          !this.versionConfirmed &&
-          this.tusCandidate()?.advertisedBy(res.headers) &&
-          this.toTus()
+          !this.choice.confirmed &&
+          this.choice.tusCandidate()?.advertisedBy(res.headers) &&
+          this.choice.toTus()
         )
           return this.retryFree(err)
-        if (this.url === undefined && !this.versionConfirmed && this.stepDown(v.supported)) return this.retryFree(err)
+        if (this.url === undefined && !this.choice.confirmed && this.choice.stepDown(v.supported))
+          return this.retryFree(err)
         throw err
       case 'final':
         throw httpError(method, target, res.status, problem, 'ERR_REJECTED')

@@ -78,9 +78,24 @@ export interface StoredUpload {
   expiresAt?: number | undefined
 }
 
-/** Async key/value storage for unfinished uploads, keyed by endpoint + source fingerprint. */
+/** What `interop: 'auto'` found an endpoint to speak (the discovery cache). */
+export interface KnownVersion {
+  /** The codec's name (`interop-8`, `tus-1.0.0`). */
+  protocol: string
+  /** Epoch milliseconds of the upload that found it. */
+  checkedAt: number
+}
+
+/**
+ * Async key/value storage for unfinished uploads, keyed by endpoint + source fingerprint. The version methods are
+ * optional: a store without them makes `auto` discover the version for every upload.
+ */
 export interface StateStore {
   get(key: string): Promise<StoredUpload | undefined>
   set(key: string, value: StoredUpload): Promise<void>
   remove(key: string): Promise<void>
+  /** The version `auto` found at `endpoint` (absolute URL), if remembered. */
+  getVersion?(endpoint: string): Promise<KnownVersion | undefined>
+  /** Remembers (or, with `undefined`, forgets) the version `auto` found at `endpoint`. */
+  setVersion?(endpoint: string, value: KnownVersion | undefined): Promise<void>
 }

@@ -3,6 +3,7 @@
  * interruption). `steps.ts` performs one step; this file owns the lifecycle: retries with backoff, pause/resume/abort,
  * persisted state, events.
  */
+import type { ProtocolCodec } from '@rufh/protocol'
 import { AbortedError, NetworkError, RetriesExhaustedError, UploadError } from '../errors.js'
 import { Emitter } from './emitter.js'
 import { Paused, Transient } from './exchange.js'
@@ -21,6 +22,8 @@ export interface UploadEnv {
 
 /** Default request size for sources that cannot rewind (their unacknowledged bytes stay in memory). */
 export const STREAM_CHUNK_SIZE = 8 * 1024 * 1024
+/** How long a version found by `auto` is trusted before it is found again (a server may be upgraded). */
+export const VERSION_TTL_MS = 24 * 60 * 60 * 1000
 /** Resync (409), shrink (413) and version steps that may follow each other without progress. */
 const MAX_FREE_RETRIES = 24
 
@@ -53,6 +56,7 @@ export class Upload {
       version: (c) => this.events.emit('version', { interop: interopOf(c), protocol: c.name }),
       resumed: (url, offset) => this.events.emit('resumed', { url, offset }),
       persist: (rec) => this.persist(rec),
+      learned: (codec) => this.learned(codec),
     })
     options.signal?.addEventListener('abort', () => void this.abort().catch(() => {}), { once: true })
   }
@@ -119,6 +123,7 @@ export class Upload {
     this.setStatus('running')
     try {
       await this.restore()
+      await this.recallVersion()
       if (this.options.discover ?? this.options.interop === undefined) await this.guard(() => this.session.discover())
       for (;;) {
         await this.whilePaused()
@@ -230,6 +235,25 @@ export class Upload {
       (rec.expiresAt === undefined || rec.expiresAt > (this.env.now ?? Date.now)())
     if (usable) this.session.adopt(rec.url, codec)
     else await this.store.remove(this.key).catch(() => {})
+  }
+
+  /** `auto`: the version found at this endpoint by an earlier upload, if fresh and still acceptable. */
+  private async recallVersion(): Promise<void> {
+    const { store, session } = this
+    if (!store?.getVersion || !session.choice.auto || session.url !== undefined) return
+    const known = await store.getVersion(session.endpoint).catch(() => undefined)
+    const now = (this.env.now ?? Date.now)()
+    if (!known || known.checkedAt > now || now - known.checkedAt > VERSION_TTL_MS) return
+    const codec = codecByName(known.protocol)
+    if (codec && session.accepts(codec)) session.choice.useKnown(codec)
+  }
+
+  private learned(codec: ProtocolCodec | undefined): void {
+    const { store } = this
+    if (!store?.setVersion) return
+    const value = codec && { protocol: codec.name, checkedAt: (this.env.now ?? Date.now)() }
+    const endpoint = this.session.endpoint
+    this.persisting = this.persisting.then(() => store.setVersion?.(endpoint, value)).catch(() => {})
   }
 
   private persist(rec: Parameters<StateStore['set']>[1]): void {

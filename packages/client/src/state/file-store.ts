@@ -1,12 +1,13 @@
 /**
- * Unfinished uploads as one small JSON file each in a directory (Node). File names are the SHA-256 of the key, writes
- * go through a temporary file and a rename, so a crash never leaves a half-written record.
+ * Unfinished uploads as one small JSON file each in a directory (Node), and in `versions/` the version `auto` found
+ * per endpoint. File names are the SHA-256 of the key, writes go through a temporary file and a rename, so a crash
+ * never leaves a half-written record.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { StateStore, StoredUpload } from '../core/types.js'
-import { parseStored } from './parse.js'
+import type { KnownVersion, StateStore, StoredUpload } from '../core/types.js'
+import { parseKnownVersion, parseStored } from './parse.js'
 
 export class FileStore implements StateStore {
   constructor(readonly dir: string) {}
@@ -34,6 +35,29 @@ export class FileStore implements StateStore {
 
   async remove(key: string): Promise<void> {
     await rm(this.path(key), { force: true })
+  }
+
+  /** Versions live in `versions/`, one file per endpoint, apart from the upload records `list()` reads. */
+  private versionPath(endpoint: string): string {
+    return join(this.dir, 'versions', `${createHash('sha256').update(endpoint).digest('hex')}.json`)
+  }
+
+  async getVersion(endpoint: string): Promise<KnownVersion | undefined> {
+    try {
+      return parseKnownVersion(await readFile(this.versionPath(endpoint), 'utf8'))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw e
+    }
+  }
+
+  async setVersion(endpoint: string, value: KnownVersion | undefined): Promise<void> {
+    const file = this.versionPath(endpoint)
+    if (!value) return rm(file, { force: true })
+    await mkdir(join(this.dir, 'versions'), { recursive: true })
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+    await writeFile(tmp, `${JSON.stringify({ endpoint, ...value })}\n`)
+    await rename(tmp, file)
   }
 
   /** Every record in the directory (for listing what can be resumed). */

@@ -1,4 +1,8 @@
-/** Unfinished uploads in the page's `localStorage` (survives reloads), under keys prefixed `rufh:`. */
+/**
+ * Unfinished uploads in the page's `localStorage` (survives reloads), under keys prefixed `rufh:`. It does not remember
+ * versions (`StateStore.setVersion`): pages create carefully anyway, so a guessed version costs no content, and
+ * nothing is left in `localStorage` once the uploads are done.
+ */
 import type { StateStore, StoredUpload } from '../core/types.js'
 import { parseStored } from './parse.js'
 

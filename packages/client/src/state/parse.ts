@@ -1,5 +1,5 @@
 /** Validates a persisted record (files and localStorage are untrusted: older versions, hand edits, other apps). */
-import type { StoredUpload } from '../core/types.js'
+import type { KnownVersion, StoredUpload } from '../core/types.js'
 
 export function parseStored(text: string): StoredUpload | undefined {
   let v: unknown
@@ -23,4 +23,19 @@ export function parseStored(text: string): StoredUpload | undefined {
     size: (r['size'] as number | null | undefined) ?? undefined,
     expiresAt: (r['expiresAt'] as number | null | undefined) ?? undefined,
   }
+}
+
+/** Validates a remembered version record (`{ protocol, checkedAt }`). */
+export function parseKnownVersion(text: string): KnownVersion | undefined {
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof v !== 'object' || v === null) return undefined
+  const r = v as Record<string, unknown>
+  const at = r['checkedAt']
+  if (typeof r['protocol'] !== 'string' || typeof at !== 'number' || !Number.isInteger(at) || at < 0) return undefined
+  return { protocol: r['protocol'], checkedAt: at }
 }

@@ -43,6 +43,11 @@ export interface FakeOptions {
   versions?: number[]
   /** Refuse unknown versions without saying which are supported (like a non-rufh server). */
   silentRefusal?: boolean
+  /**
+   * Serve requests naming a version not in `versions` as ordinary ones (the drafts' server without support: no 104, a
+   * plain 2xx, no upload resource); their content is counted in `plainBytes`.
+   */
+  plainUnknown?: boolean
   limits?: Limits
   /** Announce limits in responses (false: enforce silently, for 413 tests). */
   announceLimits?: boolean
@@ -81,6 +86,8 @@ export class FakeServer implements Transport {
   readonly uploads = new Map<string, FakeUpload>()
   readonly log: Logged[] = []
   readonly endpoint = base
+  /** Content taken by ordinary (not resumable) requests. */
+  plainBytes = 0
   private next = 1
   private n = 0
 
@@ -140,6 +147,7 @@ export class FakeServer implements Transport {
       codec = found
       interimAllowed = raw != null
     } catch (e) {
+      if (this.o.plainUnknown) return this.plain(req)
       if (this.o.silentRefusal) return this.reply(400, {})
       return this.fail(newestCodec, e as RufhError, 'creation')
     }
@@ -201,6 +209,12 @@ export class FakeServer implements Transport {
     }
     const r = codec.appended({ ...up, expiresAt: undefined }, ctx)
     return this.reply(r.status, r.headers)
+  }
+
+  /** An ordinary request: the body is taken, and a creation answered 201 without `Location`. */
+  private async plain(req: TransportRequest): Promise<TransportResponse> {
+    for await (const chunk of req.body?.chunks() ?? []) this.plainBytes += chunk.byteLength
+    return req.method === 'OPTIONS' ? this.reply(204, {}) : this.reply(201, {}, 'stored')
   }
 
   /** Reads the body into the upload, sending progress 104s; a cut keeps the bytes received and fails the request. */
