@@ -41,10 +41,14 @@ options:
   -q, --quiet          no progress output
   -h, --help           this help
 
-exit codes: 0 all uploaded; 1 an upload was refused or failed; 2 usage error;
-            3 network failure, retries exhausted (rerun to resume); 130 interrupted (rerun to resume)`
+Without --interop the version is found by asking: empty creation requests, newest version first, until
+one makes an upload resource (the answer is remembered per URL in the state directory for a day).
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, network: 3, interrupted: 130 } as const
+exit codes: 0 all uploaded; 1 an upload was refused or failed; 2 usage error;
+            3 network failure, retries exhausted (rerun to resume); 130 interrupted (rerun to resume);
+            4 the server answered with success but made no upload resource (not resumable; see the warning)`
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, network: 3, notResumable: 4, interrupted: 130 } as const
 
 const units: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2 }
 Object.assign(units, { g: 1e9, gb: 1e9, gib: 1024 ** 3 })
@@ -297,7 +301,8 @@ export async function run(argv: string[]): Promise<number> {
       const line = lines[i]!
       try {
         results[i] = await uploadOne(file, opts, transport, line, board, running, () => interrupted)
-        line.state = `done ${results[i] && (results[i] as UploadResult).response ? '' : '(already complete)'}`.trim()
+        const r = results[i] as UploadResult
+        line.state = !r.resumable ? 'done (not resumable)' : r.response ? 'done' : 'done (already complete)'
       } catch (e) {
         results[i] = e instanceof Error ? e : new Error(String(e))
         line.state = interrupted ? 'interrupted' : 'failed'
@@ -318,8 +323,20 @@ export async function run(argv: string[]): Promise<number> {
       const c = exitCodeOf(r)
       if (c !== EXIT.interrupted) process.stderr.write(`rufh upload: ${name}: ${r.message}\n`)
       if (c === EXIT.network) process.stderr.write(`rufh upload: ${name}: run the same command again to resume\n`)
-      if (code === EXIT.ok || c === EXIT.failed) code = c
-    } else if (r) process.stdout.write(`${name}\t${r.url ?? '(no upload resource)'}\t${r.size}\n`)
+      if (code === EXIT.ok || code === EXIT.notResumable || c === EXIT.failed) code = c
+    } else if (r) {
+      process.stdout.write(`${name}\t${r.url ?? '(no upload resource)'}\t${r.size}\n`)
+      if (!r.resumable) {
+        // A 2xx without an upload resource: the server took the file as an ordinary request (it does not speak the
+        // version used). Nothing can be resumed, and whether the bytes were kept is up to the target resource.
+        const status = r.response ? ` ${r.response.status}` : ''
+        process.stderr.write(
+          `rufh upload: ${name}: warning: the server answered${status} (${r.protocol}) but made no upload resource: ` +
+            'it took the file as an ordinary request, so nothing is resumable and it may not have kept the bytes\n',
+        )
+        if (code === EXIT.ok) code = EXIT.notResumable
+      }
+    }
   }
   if (interrupted) return EXIT.interrupted
   return code
