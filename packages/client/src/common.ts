@@ -14,6 +14,7 @@ export { backoff, defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retryDe
 export { Sizing } from './core/sizing.js'
 export type {
   Body,
+  KnownVersion,
   Slice,
   Source,
   StateStore,
@@ -22,7 +23,7 @@ export type {
   TransportRequest,
   TransportResponse,
 } from './core/types.js'
-export { STREAM_CHUNK_SIZE, Upload, type UploadEnv } from './core/upload.js'
+export { STREAM_CHUNK_SIZE, Upload, type UploadEnv, VERSION_TTL_MS } from './core/upload.js'
 export { candidateCodecs, type InteropPreference } from './core/versions.js'
 export * from './errors.js'
 export { BlobSource } from './sources/blob.js'
