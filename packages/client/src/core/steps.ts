@@ -231,7 +231,10 @@ export class Session {
     let complete: boolean
     // tus has no 104: a creation that carried content and was cut would leave no URL to resume, so create empty. A
     // guessed version gets an empty creation too: a server that does not speak it takes it as an ordinary request.
-    if ((isDraft(codec) && this.choice.guessing) || ((this.careful || !isDraft(codec)) && this.source.size !== 0)) {
+    // Below `min-size` the server offers no resumable upload: the file goes in one complete request (draft-12 §4.2.1).
+    const empty =
+      (isDraft(codec) && this.choice.guessing) || ((this.careful || !isDraft(codec)) && this.source.size !== 0)
+    if (empty && !(isDraft(codec) && this.belowMinSize())) {
       complete = false
     } else {
       const max = codec.appendLimitsBindCreation ? this.sizing.appendSize : this.sizing.creationSize
@@ -267,6 +270,13 @@ export class Session {
     this.choice.found()
     this.confirm(info.offset ?? body?.size ?? 0)
     return undefined
+  }
+
+  /** The source is smaller than the server's `min-size`, below which it need not offer resumability (§4.1.4). */
+  private belowMinSize(): boolean {
+    const min = this.sizing.known.minSize
+    const size = this.source.size
+    return min !== undefined && size !== undefined && size < min
   }
 
   private async retrieve(): Promise<UploadResult | undefined> {
@@ -353,6 +363,13 @@ export class Session {
       targetSemantics: this.codec.targetSemantics,
     })
     if (info.limits) this.sizing.learn(info.limits)
+    // An empty creation refused for `min-size`: the server wants small files in one complete request (draft-12
+    // §4.1.4, §4.2.1), which the next creation sends.
+    if (procedure === 'creation' && sent === 0 && this.source.size !== 0 && problem?.['limit'] === 'min-size') {
+      const bound = problem['bound']
+      if (typeof bound === 'number' && Number.isInteger(bound) && bound >= 0) this.sizing.learn({ minSize: bound })
+      if (this.belowMinSize()) return this.retryFree(err)
+    }
     switch (v.kind) {
       case 'retry':
         throw new Transient(err, v.retryAfter)

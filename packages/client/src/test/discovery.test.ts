@@ -189,3 +189,25 @@ describe('auto against @tus/server (tus only)', { timeout: 60_000 }, () => {
     assert.deepEqual(second.log, ['OPTIONS - 0 204', 'POST - 0 201', 'PATCH - 30000 204'])
   })
 })
+
+describe('a file below the server’s min-size (draft-12 §4.1.4, §4.2.1)', { timeout: 60_000 }, () => {
+  let server: TestServer
+  before(async () => {
+    server = await startTestServer({ minSize: 1000 })
+  })
+  after(() => server.close())
+
+  it('goes in one complete request: auto learns min-size from OPTIONS, careful after the empty creation is refused', async () => {
+    const data = pseudoRandom(500, 61)
+    const auto = await send(server.url, data, join(server.dir, 'state-min'))
+    assert.ok((await server.bytesOf(auto.r.url!)).equals(data))
+    assert.deepEqual(auto.log, ['OPTIONS 10 0 204', 'POST 10 500 201'])
+
+    const t = new Recorder()
+    const careful = await (
+      await createUpload(new Uint8Array(data), { endpoint: server.url, transport: t, interop: 10, creation: 'careful' })
+    ).start()
+    assert.ok((await server.bytesOf(careful.url!)).equals(data))
+    assert.deepEqual(t.log, ['POST 10 0 400', 'POST 10 500 201'])
+  })
+})
