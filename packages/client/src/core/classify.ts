@@ -3,7 +3,7 @@
  * shrink after 413, back off after 429/5xx/no response, stop on other 4xx. Pure: no I/O, no clock.
  */
 import { type ResponseInfo, supportedVersionsOf as supportedFrom } from '@rufh/protocol'
-import type { Problem } from '../errors.js'
+import { httpError, type Problem } from '../errors.js'
 
 export type Procedure = 'discovery' | 'creation' | 'retrieval' | 'append' | 'cancellation'
 
@@ -69,4 +69,11 @@ export function classify(x: Exchange): Verdict {
   if (procedure === 'creation' && versionStatuses.has(status) && !genuineCodes.has(problem?.code ?? ''))
     return { kind: 'version', supported: supportedFrom(problem) }
   return { kind: 'fatal' }
+}
+
+/** A refusal saying the upload is already complete (the `completed-upload` problem type, or rufh's code for it). */
+export function refusedAsComplete(status: number, problem: Problem | undefined): boolean {
+  return (
+    problem?.code === 'ERR_UPLOAD_COMPLETED' || httpError('PATCH', '', status, problem).code === 'ERR_UPLOAD_COMPLETED'
+  )
 }

@@ -5,7 +5,7 @@
  */
 import { type HeaderReader, type ProtocolCodec, type ResponseInfo, supportedVersionsOf } from '@rufh/protocol'
 import { httpError, LimitExceededError, parseProblem, UploadError } from '../errors.js'
-import { classify, type Procedure } from './classify.js'
+import { classify, type Procedure, refusedAsComplete } from './classify.js'
 import { exchange, resolveUrl, Transient } from './exchange.js'
 import type { Progress, UploadOptions, UploadResult } from './options.js'
 import { parseRetryAfter } from './retry.js'
@@ -26,15 +26,6 @@ export interface SessionHooks {
 }
 
 const isOk = (status: number) => status >= 200 && status < 300
-
-/** A refusal saying the upload is already complete (the `completed-upload` problem type, or rufh's code for it). */
-function refusedAsComplete(res: TransportResponse): boolean {
-  const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
-  return (
-    problem?.code === 'ERR_UPLOAD_COMPLETED' ||
-    httpError('PATCH', '', res.status, problem).code === 'ERR_UPLOAD_COMPLETED'
-  )
-}
 
 export class Session {
   readonly endpoint: string
@@ -316,7 +307,13 @@ export class Session {
     const info = codec.readResponse(res.headers)
     // The retrieval could not tell a completed upload from one whose bytes all arrived; the empty completing append
     // asks, and a refusal because the upload is complete answers: it was completed (its final response was lost).
-    if (!isOk(res.status) && this.completionUnknown && slice.last && slice.body.size === 0 && refusedAsComplete(res))
+    if (
+      !isOk(res.status) &&
+      this.completionUnknown &&
+      slice.last &&
+      slice.body.size === 0 &&
+      refusedAsComplete(res.status, parseProblem(res.headers.get('content-type') ?? undefined, res.body))
+    )
       return this.done(undefined, end)
     this.completionUnknown = false
     if (!isOk(res.status)) return this.failed('append', res, info, slice.body.size)
