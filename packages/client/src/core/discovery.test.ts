@@ -113,3 +113,19 @@ test('explicit optimistic creation with auto takes the risk: the content goes wi
   assert.equal(r.resumable, false)
   assert.equal(server.plainBytes, 800)
 })
+
+test('a remembered version that now makes no upload resource is forgotten: the next upload guesses again', {
+  timeout: 10_000,
+}, async () => {
+  const server = new FakeServer(speaks6and8)
+  const store = new MemoryStore()
+  await store.setVersion(server.endpoint, { protocol: 'interop-10', checkedAt: Date.now() })
+  const r = await upload(server, bytes(700, 3), { store })
+  assert.equal(r.resumable, false, 'the remembered version was trusted, and the server took the content as ordinary')
+  assert.equal(await store.getVersion(server.endpoint), undefined)
+  server.log.length = 0
+  const again = await upload(server, bytes(700, 4), { store })
+  assert.equal(again.interop, 8)
+  assert.equal(again.resumable, true)
+  assert.deepEqual(trace(server).slice(0, 2), ['OPTIONS 10 0 204', 'POST 10 0 201'])
+})

@@ -249,6 +249,7 @@ export class Session {
     if (complete || (codec.targetSemantics && info.complete === true)) {
       if (this.url === undefined && info.location !== undefined) this.url = resolveUrl(info.location, this.endpoint)
       if (this.url !== undefined) this.choice.found()
+      else this.choice.notSpoken()
       return this.done(res, body?.size ?? 0)
     }
     if (info.location !== undefined && this.url === undefined) this.setUrl(info.location)

@@ -88,6 +88,16 @@ export class VersionChoice {
     }
   }
 
+  /**
+   * A creation at the version in use made no upload resource although it carried the content (a chosen version, or a
+   * remembered one): a remembered answer is wrong, so it is forgotten and the next upload finds the version again.
+   */
+  notSpoken(): void {
+    if (!this.remembered) return
+    this.remembered = false
+    this.hooks.learned(undefined)
+  }
+
   /** The tus codec among the candidates, if any. */
   tusCandidate(): ProtocolCodec | undefined {
     return this.candidates.find((c) => !isDraft(c))
