@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'ERR_UNSUPPORTED_CHECKSUM'
   | 'ERR_TUS_VERSION'
   | 'ERR_FORBIDDEN'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_REFUSED'
+  | 'ERR_HOOK_FAILED'
   | 'ERR_NOT_READY'
   | 'ERR_RANGE_NOT_SATISFIABLE'
   | 'ERR_INTERNAL'
@@ -48,6 +51,9 @@ export const defaultStatus: Record<ErrorCode, number> = {
   ERR_UNSUPPORTED_CHECKSUM: 400,
   ERR_TUS_VERSION: 412,
   ERR_FORBIDDEN: 403,
+  ERR_UNAUTHORIZED: 401,
+  ERR_REFUSED: 403,
+  ERR_HOOK_FAILED: 500,
   ERR_NOT_READY: 409,
   ERR_RANGE_NOT_SATISFIABLE: 416,
   ERR_INTERNAL: 500,
@@ -206,6 +212,40 @@ export class ForbiddenError extends RufhError {
   constructor(message: string) {
     super('ERR_FORBIDDEN', message)
   }
+}
+
+/** The request carries no valid credentials (RFC 9110 §15.5.2): answered 401 with `WWW-Authenticate: challenge`. */
+export class UnauthorizedError extends RufhError {
+  constructor(
+    message: string,
+    readonly challenge = 'Bearer',
+  ) {
+    super('ERR_UNAUTHORIZED', message)
+  }
+}
+
+/**
+ * An authorizer or a hook refused the request with a status of its own choosing (a 4xx or 5xx; anything else becomes
+ * 403), and its reason as the detail.
+ */
+export class RefusedError extends RufhError {
+  readonly status: number
+  constructor(status: number, reason: string) {
+    super('ERR_REFUSED', reason)
+    this.status = Number.isInteger(status) && status >= 400 && status <= 599 ? status : 403
+  }
+}
+
+/** A blocking hook (or the authorization endpoint) could not be asked: the request fails closed, nothing is stored. */
+export class HookFailedError extends RufhError {
+  constructor(hook: string, options?: ErrorOptions) {
+    super('ERR_HOOK_FAILED', `the ${hook} hook could not be reached or answered nonsense`, {}, options)
+  }
+}
+
+/** The status a codec starts from: the refuser's own for `RefusedError`, else the code's default. */
+export function statusOf(err: RufhError): number {
+  return err instanceof RefusedError ? err.status : defaultStatus[err.code]
 }
 
 /** The upload exists but cannot be used for this yet (e.g. downloading an incomplete upload). */

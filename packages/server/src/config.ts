@@ -1,4 +1,5 @@
 import { type Codec, codecs, type Limits, type ProtocolCodec, tusV1, validateLimits } from '@rufh/protocol'
+import { Authorization, type AuthorizationOptions, type Authorize } from './auth/authorize.js'
 import type { CorsOptions } from './cors.js'
 import { type Locker, MemoryLocker } from './lockers/locker.js'
 import { UploadEvents } from './observe/events.js'
@@ -41,8 +42,16 @@ export interface ServerOptions {
    * `@rufh/server/prometheus` serves them in Prometheus format.
    */
   metrics?: Metrics
-  /** Run code before creation (and refuse uploads) and after creation, completion and deletion. */
+  /** Run code before creation, completion and deletion (and refuse or shape them) and after them. */
   hooks?: Hooks
+  /**
+   * Asked before every procedure (creation, append, offset retrieval, cancellation, download, discovery) and again
+   * before completion; it may name the request's principal, who then owns the uploads it creates (auth/authorize.ts).
+   * `httpAuthorizer(url)` asks an HTTP endpoint; `jwtAuthorizer` from `@rufh/server/jwt` checks bearer tokens.
+   */
+  authorize?: Authorize
+  /** Whether discovery is authorized too (default true) and uploads are their creator's alone (default true). */
+  authorization?: AuthorizationOptions
 }
 
 export interface Config {
@@ -62,6 +71,8 @@ export interface Config {
   metrics: Metrics | undefined
   /** Where the procedures announce what happens to uploads; hooks and metrics listen here. */
   events: UploadEvents
+  /** Present when `authorize` was given. */
+  auth: Authorization | undefined
 }
 
 export function resolveConfig(o: ServerOptions): Config {
@@ -72,6 +83,9 @@ export function resolveConfig(o: ServerOptions): Config {
   if (!basePath.endsWith('/')) basePath = `${basePath}/`
   const store = o.store ?? new DiskStore({ directory: o.directory ?? './uploads', fsync: o.fsync ?? false })
   const events = new UploadEvents(o.logger)
+  const auth = o.authorize ? new Authorization(o.authorize, o.authorization) : undefined
+  // Authorization's gates first: no hook sees a creation or completion that authorization refuses.
+  auth?.listen(events)
   if (o.hooks) listenHooks(events, o.hooks, o.logger)
   o.metrics?.listen(events)
   return {
@@ -90,5 +104,6 @@ export function resolveConfig(o: ServerOptions): Config {
     logger: o.logger,
     metrics: o.metrics,
     events,
+    auth,
   }
 }

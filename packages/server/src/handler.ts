@@ -14,12 +14,14 @@ import {
   selectRequest,
   UploadNotFoundError,
 } from '@rufh/protocol'
+import type { AuthProcedure } from './auth/authorize.js'
 import { type Config, resolveConfig, type ServerOptions } from './config.js'
 import type { Ctx } from './context.js'
 import { corsFields, preflight } from './cors.js'
-import { failureReply } from './failure.js'
+import { failureReply, TransferFailure } from './failure.js'
 import { isUploadId } from './ids.js'
 import type { UploadEvents } from './observe/events.js'
+import { shapeReply } from './observe/finish-response.js'
 import type { Metrics } from './observe/metrics.js'
 import { append } from './procedures/append.js'
 import { cancel } from './procedures/cancel.js'
@@ -72,7 +74,8 @@ export class UploadHandler {
     const p = this.dispatch(req, interim, seen)
     this.inflight.add(p)
     try {
-      const reply = await p
+      // A pre-finish hook may have supplied the completing response (observe/finish-response.ts).
+      const reply = shapeReply(req, await p)
       Object.assign(reply.headers, corsFields(req.headers, this.config.cors))
       const ms = Date.now() - started
       this.config.logger?.info({ method: req.method, path: req.url.pathname, status: reply.status, ms }, 'request')
@@ -128,32 +131,44 @@ export class UploadHandler {
           throw new UploadNotFoundError()
         case 'asterisk':
           if (method !== 'OPTIONS') throw new MethodNotAllowedError(method, ['OPTIONS'])
+          await this.authorized(req, 'discovery')
           return discover(this.ctx, sel, req.headers)
         case 'target':
-          if (method === 'OPTIONS') return discover(this.ctx, sel, req.headers)
+          if (method === 'OPTIONS') {
+            await this.authorized(req, 'discovery')
+            return discover(this.ctx, sel, req.headers)
+          }
           if (CREATION_METHODS_EXCLUDED.has(method))
             throw new MethodNotAllowedError(method, ['OPTIONS', 'POST', 'PUT', 'PATCH'])
           seen.procedure = 'creation'
           if (this.shutdown.signal.aborted) throw new ShuttingDownError()
+          await this.authorized(req, 'creation')
           return await create(this.ctx, req, sel, interim, (id) => `${req.url.origin}${this.config.basePath}${id}`)
         case 'upload': {
-          if (method === 'OPTIONS') return discover(this.ctx, sel, req.headers)
+          if (method === 'OPTIONS') {
+            await this.authorized(req, 'discovery')
+            return discover(this.ctx, sel, req.headers)
+          }
           if (!isUploadId(route.id)) throw new UploadNotFoundError()
           // GET retrieves the offset only for a draft request that says so (I9+); otherwise it downloads.
           if (method === 'GET' && !(sel.interimAllowed && sel.codec.retrievalMethods.includes('GET'))) {
             seen.procedure = 'retrieval'
+            await this.authorized(req, 'download', route.id)
             return await download(this.ctx, req, route.id, sel)
           }
           if (sel.codec.retrievalMethods.includes(method)) {
             seen.procedure = 'retrieval'
+            await this.authorized(req, 'retrieval', route.id)
             return await retrieve(this.ctx, req, sel, route.id)
           }
           if (method === 'PATCH') {
             seen.procedure = 'append'
+            await this.authorized(req, 'append', route.id)
             return await append(this.ctx, req, sel, interim, route.id)
           }
           if (method === 'DELETE') {
             seen.procedure = 'cancellation'
+            await this.authorized(req, 'cancellation', route.id)
             return await cancel(this.ctx, req, sel, route.id)
           }
           throw new MethodNotAllowedError(method, ['OPTIONS', ...sel.codec.retrievalMethods, 'PATCH', 'DELETE'])
@@ -163,6 +178,28 @@ export class UploadHandler {
       const reply = failureReply(this.ctx, sel.codec, e, seen.procedure)
       if (e instanceof RangeNotSatisfiableError) reply.headers['content-range'] = `bytes */${e.size}`
       return reply
+    }
+  }
+
+  /**
+   * Asks authorization (auth/authorize.ts) before a procedure runs, so a denied request stores nothing. A denied
+   * creation or append leaves its body unread: the connection closes after the answer, as after a cut transfer.
+   */
+  private async authorized(req: UploadRequest, procedure: AuthProcedure, id?: string): Promise<void> {
+    const { auth, store } = this.config
+    if (!auth || (procedure === 'discovery' && !auth.discovery)) return
+    const upload =
+      id === undefined
+        ? undefined
+        : await store.get(id).catch((e: unknown) => {
+            if (e instanceof UploadNotFoundError) return undefined
+            throw e
+          })
+    try {
+      await auth.check(req, procedure, upload)
+    } catch (e) {
+      if (procedure === 'creation' || procedure === 'append') throw new TransferFailure(e as Error)
+      throw e
     }
   }
 }

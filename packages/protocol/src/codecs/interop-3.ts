@@ -16,13 +16,14 @@ import type {
 import { dispositionOf } from '../disposition.js'
 import { draftsOfInterop } from '../drafts.js'
 import {
-  defaultStatus,
   InconsistentLengthError,
   InvalidFieldError,
   LimitError,
   MethodNotAllowedError,
   OffsetMismatchError,
   type RufhError,
+  statusOf,
+  UnauthorizedError,
   UnexpectedFieldError,
 } from '../errors.js'
 import { Field, type Fields, type HeaderReader, PARTIAL_UPLOAD, type Reply } from '../fields.js'
@@ -210,7 +211,7 @@ export class Interop3 implements Codec {
     // draft-01..-05: an unknown or inactive upload resource MUST be answered 404.
     if (err.code === 'ERR_UPLOAD_GONE') return 404
     if (err instanceof LimitError && !err.tooLarge) return 400
-    return defaultStatus[err.code]
+    return statusOf(err)
   }
 
   /** Problem types start with I6; before, every problem is `about:blank` with rufh's code. */
@@ -231,6 +232,8 @@ export class Interop3 implements Codec {
     if (err instanceof OffsetMismatchError) headers[Field.offset] = writeInteger(err.expected)
     else if (upload && procedure === 'append') headers[Field.offset] = writeInteger(upload.offset)
     if (err instanceof MethodNotAllowedError) headers['allow'] = err.allow.join(', ')
+    // RFC 9110 §11.6.1: a 401 carries a challenge.
+    if (err instanceof UnauthorizedError) headers['www-authenticate'] = err.challenge
     return { status, headers, body }
   }
 

@@ -17,12 +17,13 @@ import type {
   UploadView,
 } from '../codec.js'
 import {
-  defaultStatus,
   InvalidFieldError,
   LimitError,
   MethodNotAllowedError,
   OffsetMismatchError,
   type RufhError,
+  statusOf,
+  UnauthorizedError,
   UnsupportedChecksumError,
   UnsupportedMediaTypeError,
 } from '../errors.js'
@@ -189,17 +190,15 @@ export class TusV1 implements ProtocolCodec {
 
   failure(err: RufhError, _procedure: Procedure, _ctx: ResponseContext, upload?: UploadView): Reply {
     const status =
-      err instanceof LimitError && !err.tooLarge
-        ? 400
-        : err.code === 'ERR_UPLOAD_COMPLETED'
-          ? 400
-          : defaultStatus[err.code]
+      err instanceof LimitError && !err.tooLarge ? 400 : err.code === 'ERR_UPLOAD_COMPLETED' ? 400 : statusOf(err)
     const { body } = problemBody(problemOf(err, status))
     const headers: Fields = { ...this.base(), [Field.contentType]: PROBLEM_JSON }
     if (err.code === 'ERR_TUS_VERSION') headers['tus-version'] = TUS_VERSION
     if (err instanceof OffsetMismatchError) headers[Field.offset] = String(err.expected)
     else if (upload) headers[Field.offset] = String(upload.offset)
     if (err instanceof MethodNotAllowedError) headers['allow'] = err.allow.join(', ')
+    // RFC 9110 §11.6.1: a 401 carries a challenge.
+    if (err instanceof UnauthorizedError) headers['www-authenticate'] = err.challenge
     return { status, headers, body }
   }
 

@@ -3,10 +3,14 @@
  * body transfer); hooks and metrics are listeners. The store knows nothing of it, so a store call notifies no one.
  *
  * Listeners run synchronously, in subscription order; one that throws is logged and the request goes on (its upload
- * already happened). Work that takes time belongs in the listener's own promise. `preCreate` gates are different:
- * creation awaits them before anything is stored, and one that throws refuses the upload with its error.
+ * already happened). Work that takes time belongs in the listener's own promise. Gates are different: the procedure
+ * awaits them, in order, before it acts, and one that throws refuses the request with its error. `preCreate` runs
+ * before anything is stored (and may change the new upload's id and metadata), `preFinish` before an upload is marked
+ * complete (and may shape the completing response), `preTerminate` before a DELETE removes anything.
  */
 import type { NewUpload, UploadInfo } from '../stores/store.js'
+import type { UploadRequest } from '../types.js'
+import { type FinishResponse, keepFinishResponse } from './finish-response.js'
 import type { Logger } from './logger.js'
 
 export interface UploadEventMap {
@@ -20,16 +24,31 @@ export interface UploadEventMap {
   transferStarted: [id: string, offset: number]
   /** That body stopped (ended, cut or refused); `bytes` of it were stored. */
   transferEnded: [id: string, bytes: number]
+  /** Bytes of a running transfer are stored up to `offset` (as often as the store reports; throttle in listeners). */
+  received: [id: string, offset: number]
 }
 
 export type UploadEvent = keyof UploadEventMap
 export type Listener<E extends UploadEvent> = (...args: UploadEventMap[E]) => void
-/** Resolves to let the upload be created; throws (e.g. `ForbiddenError`, a 403) to refuse it. */
-export type PreCreate = (upload: NewUpload) => Promise<void> | void
+/**
+ * Resolves to let the upload be created; throws (e.g. `ForbiddenError`, a 403) to refuse it. It may change `upload.id`
+ * and `upload.metadata` (the upload is stored as the gates leave it). `request` is absent only when a caller outside
+ * HTTP creates uploads.
+ */
+export type PreCreate = (upload: NewUpload, request?: UploadRequest) => Promise<void> | void
+/** Resolves to let the upload complete, optionally with the completing response's status, fields and body. */
+export type PreFinish = (
+  upload: UploadInfo,
+  request: UploadRequest,
+) => Promise<FinishResponse | undefined> | FinishResponse | undefined
+/** Resolves to let the DELETE remove the upload; throws to refuse it (nothing is removed). */
+export type PreTerminate = (upload: UploadInfo, request: UploadRequest) => Promise<void> | void
 
 export class UploadEvents {
   private readonly listeners: { [E in UploadEvent]?: Listener<E>[] } = {}
   private readonly gates: PreCreate[] = []
+  private readonly finishGates: PreFinish[] = []
+  private readonly terminateGates: PreTerminate[] = []
 
   constructor(private readonly logger?: Logger) {}
 
@@ -58,15 +77,44 @@ export class UploadEvents {
 
   /** Adds a gate that every creation awaits, in order, before it stores anything. */
   onPreCreate(gate: PreCreate): () => void {
-    this.gates.push(gate)
-    return () => {
-      const i = this.gates.indexOf(gate)
-      if (i >= 0) this.gates.splice(i, 1)
-    }
+    return added(this.gates, gate)
   }
 
   /** Awaited by creation (also tus concatenation); throws what a gate threw. */
-  async preCreate(upload: NewUpload): Promise<void> {
-    for (const gate of [...this.gates]) await gate(upload)
+  async preCreate(upload: NewUpload, request?: UploadRequest): Promise<void> {
+    for (const gate of [...this.gates]) await gate(upload, request)
+  }
+
+  /** Adds a gate that every completion awaits, in order, before the upload is marked complete. */
+  onPreFinish(gate: PreFinish): () => void {
+    return added(this.finishGates, gate)
+  }
+
+  /**
+   * Awaited where an upload is about to be marked complete (its bytes are stored); throws what a gate threw, and the
+   * upload stays incomplete. The last response a gate supplied is kept for the request's reply (finish-response.ts).
+   */
+  async preFinish(upload: UploadInfo, request: UploadRequest): Promise<void> {
+    let response: FinishResponse | undefined
+    for (const gate of [...this.finishGates]) response = (await gate(upload, request)) ?? response
+    if (response) keepFinishResponse(request, response)
+  }
+
+  /** Adds a gate that every cancellation awaits, in order, before the upload is removed. */
+  onPreTerminate(gate: PreTerminate): () => void {
+    return added(this.terminateGates, gate)
+  }
+
+  /** Awaited by cancellation before it removes anything; throws what a gate threw. */
+  async preTerminate(upload: UploadInfo, request: UploadRequest): Promise<void> {
+    for (const gate of [...this.terminateGates]) await gate(upload, request)
+  }
+}
+
+function added<T>(list: T[], item: T): () => void {
+  list.push(item)
+  return () => {
+    const i = list.indexOf(item)
+    if (i >= 0) list.splice(i, 1)
   }
 }

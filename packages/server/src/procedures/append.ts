@@ -52,6 +52,8 @@ export async function append(
     const end = appendEnd(a, info.offset, info.length)
     if (end.error) throw end.error
     if (end.complete) {
+      // Hooks and authorization may refuse completion: the upload stays incomplete, its bytes stored.
+      await ctx.cfg.events.preFinish(info, req)
       info = await store.update(id, { complete: true, length: info.offset })
       ctx.cfg.events.emit('finished', info)
     }

@@ -9,7 +9,8 @@ export async function cancel(ctx: Ctx, req: UploadRequest, sel: Selection, id: s
   sel.codec.checkCancellation(req.headers)
   const lease = await ctx.cfg.locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
   try {
-    await ctx.cfg.store.get(id) // 404 for unknown uploads (draft-05 §4.5)
+    const info = await ctx.cfg.store.get(id) // 404 for unknown uploads (draft-05 §4.5)
+    await ctx.cfg.events.preTerminate(info, req) // a hook may refuse: nothing is removed
     await ctx.cfg.store.remove(id)
     ctx.cfg.events.emit('terminated', id)
     return sel.codec.cancelled()

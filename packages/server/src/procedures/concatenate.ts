@@ -40,6 +40,7 @@ export async function concatenate(
         throw new InvalidFieldError('upload-concat', `no upload at '${ref.slice(0, 80)}'`)
       throw e
     }
+    ctx.cfg.auth?.checkOwner(req, part) // only one's own uploads can be read into a new one
     if (part.concat?.kind !== 'partial')
       throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not a partial upload`)
     if (!part.complete)
@@ -50,15 +51,15 @@ export async function concatenate(
   let total = 0
   for (const id of ids) total += (await store.get(id)).offset
   if (limits.maxSize !== undefined && total > limits.maxSize) throw new LimitError('max-size', total, limits.maxSize)
-  const id = newUploadId()
   const init: NewUpload = {
-    id,
+    id: newUploadId(),
     length: total,
     expiresAt: undefined,
     metadata: c.metadata ?? {},
     concat: { kind: 'final', parts },
   }
-  await ctx.cfg.events.preCreate(init)
+  await ctx.cfg.events.preCreate(init, req)
+  const { id } = init
   const info = await store.concatenate(init, ids)
   // A final upload is born complete.
   ctx.cfg.events.emit('created', info)

@@ -25,17 +25,17 @@ export async function create(
   // Checked before anything is stored, so that a refused request changes nothing (rules/upload-rules.ts).
   const bound = checkCreation(c, limits, codec)
 
-  const id = newUploadId()
   const now = Date.now()
   const init = {
-    id,
+    id: newUploadId(),
     length: c.length,
     expiresAt: limits.maxAge !== undefined ? now + limits.maxAge * 1000 : undefined,
     metadata: c.metadata ?? {},
     concat: c.concat,
   }
-  // Hooks may refuse the upload (403) before anything is stored.
-  await events.preCreate(init)
+  // Hooks may refuse the upload (403) before anything is stored, or choose its id and metadata.
+  await events.preCreate(init, req)
+  const { id } = init
   let info = await store.create(init)
   events.emit('created', info)
   const location = locationOf(id)
@@ -53,12 +53,14 @@ export async function create(
     info = await store.get(id)
     // tus: an upload is complete when its offset reaches its length (which may be 0 at creation).
     if (c.completesAtLength && info.length !== undefined && info.offset === info.length && !c.complete) {
+      await events.preFinish(info, req)
       info = await store.update(id, { complete: true })
       events.emit('finished', info)
     }
     if (c.complete) {
       const error = creationEnd(c, info.offset, info.length)
       if (error) throw new TransferFailure(error, location)
+      await events.preFinish(info, req)
       // A complete creation with a chunked body learns its length at the end (draft-12 §4.1.2).
       info = await store.update(id, { complete: true, length: info.offset })
       events.emit('finished', info)
@@ -84,10 +86,16 @@ async function ordinary(
   const { limits, store, locker, events } = ctx.cfg
   const c = { complete: true, length: undefined, contentLength: readContentLength(req.headers) }
   const bound = checkCreation(c, limits, ORDINARY)
-  const id = newUploadId()
-  const init = { id, length: undefined, expiresAt: undefined, metadata: representationMetadata(req.headers) }
-  await events.preCreate(init)
-  events.emit('created', await store.create(init))
+  const init = {
+    id: newUploadId(),
+    length: undefined,
+    expiresAt: undefined,
+    metadata: representationMetadata(req.headers),
+  }
+  await events.preCreate(init, req)
+  const { id } = init
+  const created = await store.create(init)
+  events.emit('created', created)
   const location = locationOf(id)
   const lease = await locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
   try {
@@ -98,6 +106,14 @@ async function ordinary(
       await store.remove(id)
       events.emit('terminated', id)
       throw new TransferFailure(t.failure)
+    }
+    try {
+      await events.preFinish({ ...created, offset: t.offset }, req)
+    } catch (e) {
+      // Refused: as for a cut ordinary upload, nothing resumable was offered, so nothing is kept.
+      await store.remove(id)
+      events.emit('terminated', id)
+      throw e
     }
     events.emit('finished', await store.update(id, { complete: true, length: t.offset }))
     return { status: 201, headers: { location } }

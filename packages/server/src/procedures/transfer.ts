@@ -49,11 +49,15 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
     shutdown: ctx.shutdown,
     tap: o.tap,
   })
-  const onProgress = progressSender(ctx, o.progress)
+  const send104 = progressSender(ctx, o.progress)
+  const onProgress = (stored: number) => {
+    ctx.cfg.events.emit('received', o.id, stored)
+    send104?.(stored)
+  }
   ctx.cfg.events.emit('transferStarted', o.id, offset)
   let end = offset // a store that throws reports nothing stored
   try {
-    end = await ctx.cfg.store.append(o.id, offset, reader, onProgress ? { onProgress } : {})
+    end = await ctx.cfg.store.append(o.id, offset, reader, { onProgress })
   } finally {
     ctx.cfg.events.emit('transferEnded', o.id, end - offset)
   }

@@ -69,6 +69,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       expiresAt: init.expiresAt,
       metadata: init.metadata,
       concat: init.concat,
+      owner: init.owner,
     }
     // 'wx': an ID collision (or a reused ID) fails instead of overwriting someone's upload.
     const fh = await open(data, 'wx')
@@ -190,6 +191,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       expiresAt: init.expiresAt,
       metadata: init.metadata,
       concat: init.concat,
+      owner: init.owner,
     }
     await this.writeMeta(meta)
     return { ...meta, offset }
@@ -249,6 +251,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       expiresAt: raw.expiresAt ?? undefined,
       metadata: raw.metadata ?? {},
       concat: raw.concat ?? undefined,
+      owner: typeof raw.owner === 'string' ? raw.owner : undefined,
     }
   }
 

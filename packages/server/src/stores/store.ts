@@ -25,6 +25,8 @@ export interface UploadInfo {
   metadata: Record<string, string>
   /** tus concatenation: a partial upload, or a final one made of the partial uploads at these URLs. */
   concat: Concat | undefined
+  /** The principal that created the upload (authorization, auth/): by default only it may continue, read or cancel. */
+  owner?: string | undefined
 }
 
 export type Concat = { kind: 'partial' } | { kind: 'final'; parts: string[] }
@@ -35,6 +37,7 @@ export interface NewUpload {
   expiresAt: number | undefined
   metadata: Record<string, string>
   concat?: Concat | undefined
+  owner?: string | undefined
 }
 
 export interface AppendOptions {
