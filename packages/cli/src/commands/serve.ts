@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Limits } from '@rufh/protocol'
-import { httpHooks, startServer } from '@rufh/server'
+import { type Authorize, type HookEvent, httpAuthorizer, httpHooks, startServer } from '@rufh/server'
+import { jwtAuthorizer } from '@rufh/server/jwt'
 import { ServerMetrics } from '@rufh/server/prometheus'
 import { RedisLocker } from '@rufh/server/redis'
 import { pino } from 'pino'
@@ -33,6 +34,14 @@ const USAGE = `usage: rufh serve [options]
                             for several servers on one shared store
   --hooks-url URL           POST each upload event (pre-create, post-create, post-finish, post-terminate) as JSON
                             to URL; a pre-create answered with a non-2xx status refuses the upload (403)
+  --hooks-events LIST       which events --hooks-url gets, comma-separated, of pre-create, pre-finish,
+                            pre-terminate, post-create, post-receive, post-finish, post-terminate
+                            (default pre-create,post-create,post-finish,post-terminate)
+  --auth-url URL            ask URL (JSON POST) before every request; a 2xx answer allows and may name the
+                            principal, who then owns the uploads it creates; any other answer denies (401/403)
+  --jwt-secret-file FILE    accept HS256 bearer tokens (JWT with exp; the principal is sub) signed with the
+                            secret in FILE (at least 32 bytes)
+  --auth-open-discovery     answer OPTIONS without asking for authorization
 
 Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
 
@@ -61,6 +70,10 @@ export async function run(argv: string[]): Promise<number> {
         'metrics-path': { type: 'string' },
         redis: { type: 'string' },
         'hooks-url': { type: 'string' },
+        'hooks-events': { type: 'string' },
+        'auth-url': { type: 'string' },
+        'jwt-secret-file': { type: 'string' },
+        'auth-open-discovery': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -77,6 +90,8 @@ export async function run(argv: string[]): Promise<number> {
   let limits: Limits
   let port: number
   let tls: { cert: Buffer; key: Buffer } | undefined
+  let authorize: Authorize | undefined
+  let hookEvents: HookEvent[] | undefined
   try {
     limits = {}
     if (str('max-size')) limits.maxSize = parseSize(str('max-size')!, '--max-size')
@@ -96,6 +111,9 @@ export async function run(argv: string[]): Promise<number> {
     const h = str('hooks-url')
     if (h !== undefined && !/^https?:\/\//.test(h))
       throw new UsageError(`--hooks-url takes an http:// or https:// URL (got '${h}')`)
+    // Authorization and deciding hooks (issue 16).
+    hookEvents = hookEventsOf(str('hooks-events'))
+    authorize = authorizerOf(str('auth-url'), str('jwt-secret-file'))
   } catch (e) {
     process.stderr.write(`rufh serve: ${(e as Error).message}\n`)
     return 2
@@ -125,7 +143,8 @@ export async function run(argv: string[]): Promise<number> {
       ...(tls ? { tls } : {}),
       ...(metrics ? { metrics } : {}),
       ...(locker ? { locker } : {}),
-      ...(hooksUrl ? { hooks: httpHooks(hooksUrl) } : {}),
+      ...(hooksUrl ? { hooks: httpHooks(hooksUrl, hookEvents ? { events: hookEvents } : {}) } : {}),
+      ...(authorize ? { authorize, authorization: { discovery: values['auth-open-discovery'] !== true } } : {}),
     })
   } catch (e) {
     await locker?.close()
@@ -160,4 +179,39 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
+}
+
+const HOOK_EVENTS: readonly HookEvent[] = [
+  'pre-create',
+  'pre-finish',
+  'pre-terminate',
+  'post-create',
+  'post-receive',
+  'post-finish',
+  'post-terminate',
+]
+
+function hookEventsOf(list: string | undefined): HookEvent[] | undefined {
+  if (list === undefined) return undefined
+  const events = list.split(',').map((e) => e.trim())
+  for (const e of events)
+    if (!HOOK_EVENTS.includes(e as HookEvent))
+      throw new UsageError(`--hooks-events: '${e}' is not one of ${HOOK_EVENTS.join(', ')}`)
+  return events as HookEvent[]
+}
+
+function authorizerOf(url: string | undefined, secretFile: string | undefined): Authorize | undefined {
+  if (url !== undefined && secretFile !== undefined)
+    throw new UsageError('--auth-url and --jwt-secret-file are alternatives: choose one')
+  if (url !== undefined) {
+    if (!/^https?:\/\//.test(url)) throw new UsageError(`--auth-url takes an http:// or https:// URL (got '${url}')`)
+    return httpAuthorizer(url)
+  }
+  if (secretFile === undefined) return undefined
+  // A trailing newline (echo > file) is not part of the secret.
+  const secret = readFileSync(secretFile)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
+  if (Buffer.byteLength(secret) < 32) throw new UsageError('--jwt-secret-file: the secret must be at least 32 bytes')
+  return jwtAuthorizer({ secret })
 }

@@ -36,10 +36,7 @@ export interface Grant {
  * `UnauthorizedError` (401, with its challenge), `ForbiddenError` (403) or `RefusedError` (its status). Anything
  * else it throws fails the request closed (500).
  */
-export type Authorize = (
-  request: UploadRequest,
-  context: AuthContext,
-) => Promise<Grant | undefined> | Grant | undefined
+export type Authorize = (request: UploadRequest, context: AuthContext) => Promise<Grant | undefined> | Grant | undefined
 
 export interface AuthorizationOptions {
   /** Ask for discovery (OPTIONS) too. Default true; CORS preflights are answered before, without asking. */
