@@ -3,6 +3,7 @@
  * do): a 2xx status, extra fields and a short body. It can add to the protocol's response but never break it: the
  * fields the protocol owns (`Upload-*`, `Tus-*`, `Location`, framing) stay as the codec wrote them.
  */
+import { HookFailedError } from '@rufh/protocol'
 import type { HandlerReply, UploadRequest } from '../types.js'
 
 export interface FinishResponse {
@@ -53,8 +54,13 @@ export function checkFinishResponse(r: unknown): FinishResponse {
 
 const kept = new WeakMap<UploadRequest, FinishResponse>()
 
+/** Keeps a gate's response for the reply; one that breaks the bounds fails the completion closed (500). */
 export function keepFinishResponse(request: UploadRequest, response: FinishResponse): void {
-  kept.set(request, checkFinishResponse(response))
+  try {
+    kept.set(request, checkFinishResponse(response))
+  } catch (e) {
+    throw new HookFailedError('pre-finish', { cause: e })
+  }
 }
 
 /** Merges the response a gate supplied for this request into its reply, if the request did complete the upload. */
