@@ -1,5 +1,7 @@
 // The core: no logging, metrics or Redis library. RedisLocker is `@rufh/server/redis` (ioredis) and ServerMetrics is
 // `@rufh/server/prometheus` (prom-client), both optional peers.
+// The errors an authorizer or hook throws to deny, so that apps need not import @rufh/protocol for them.
+export { ForbiddenError, RefusedError, UnauthorizedError } from '@rufh/protocol'
 export { createFetchHandler, type FetchHandler } from './adapters/fetch.js'
 export { type ListenOptions, type RunningServer, startServer } from './adapters/listen.js'
 export { createNodeHandler, type NodeHandler } from './adapters/node.js'

@@ -49,6 +49,16 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
       }),
     )
     test(
+      'the owner (authorization) is kept, through updates too',
+      withStore(async (s) => {
+        const u = await s.create({ id: newUploadId(), length: 3, expiresAt: undefined, metadata: {}, owner: 'alice' })
+        assert.equal((await s.get(u.id)).owner, 'alice')
+        await s.update(u.id, { length: 3 })
+        assert.equal((await s.get(u.id)).owner, 'alice')
+        assert.equal((await fresh(s)).owner, undefined)
+      }),
+    )
+    test(
       'append streams at the offset and returns the new offset',
       withStore(async (s) => {
         const u = await fresh(s)
