@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import type { ListenOptions } from '../adapters/listen.js'
@@ -182,6 +183,29 @@ describe('authorization', { timeout: 60_000 }, () => {
     problem(steal.r, 403, 'ERR_FORBIDDEN')
     const own = await fetchCreate(s, { 'tus-resumable': '1.0.0', 'upload-concat': `final;${part}`, ...as('alice') })
     assert.equal(own.r.status, 201, own.r.body)
+  })
+
+  it('a denied creation is answered before its body is read, and the server closes the connection', async () => {
+    const e = await endpoint()
+    const s = await serve({ authorize: httpAuthorizer(e.url) })
+    const { port } = new URL(s.url)
+    // 64 MiB promised, 1 MiB sent: the answer comes anyway, and the server ends the connection.
+    const socket = connect(Number(port), '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write(
+      `POST /files/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTus-Resumable: 1.0.0\r\nUpload-Length: ${64 * 2 ** 20}\r\n` +
+        `Content-Type: application/offset+octet-stream\r\nContent-Length: ${64 * 2 ** 20}\r\n\r\n`,
+    )
+    socket.write(Buffer.alloc(2 ** 20))
+    let answer = ''
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString('latin1')
+    })
+    socket.on('error', () => {}) // a reset after the answer is fine
+    await once(socket, 'close')
+    assert.match(answer, /^HTTP\/1\.1 401 /)
+    assert.match(answer, /\r\nconnection: close\r\n/i)
+    assert.deepEqual(await readdir(s.dir), [])
   })
 
   it('an authorization endpoint that is down fails closed: nothing is created or appended', async () => {
