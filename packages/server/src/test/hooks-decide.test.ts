@@ -157,6 +157,38 @@ describe('hooks that decide', { timeout: 60_000 }, () => {
     assert.equal(header(await d.retrieve(url), 'upload-complete'), '?0')
   })
 
+  it('as functions: pre-finish shapes or refuses, pre-terminate refuses, post-receive reports, each with the request', async () => {
+    const progress: number[] = []
+    const seen: string[] = []
+    const s = await serve({
+      hooks: {
+        preFinish: (u, req) => {
+          seen.push(`pre-finish ${req.method}`)
+          return u.metadata.filename === 'keep'
+            ? { reject: 'held for review', status: 451 }
+            : { response: { status: 202, body: `thanks for ${u.offset} bytes` } }
+        },
+        preTerminate: (u) => (u.offset > 0 ? { reject: 'uploads with data are kept', status: 409 } : undefined),
+        postReceive: ({ offset }) => void progress.push(offset),
+        receiveIntervalMs: 0,
+      },
+    })
+    const d = draft(8)
+    const done = await d.create(s.url, 'hello', 5, true)
+    assert.equal(done.status, 202)
+    assert.equal(done.body, 'thanks for 5 bytes')
+    const held = await d.create(s.url, 'hello', 5, true, { 'content-disposition': 'attachment; filename="keep"' })
+    assert.equal(held.status, 451)
+    assert.match(held.body, /held for review/)
+    const url = location(s.url, await d.create(s.url, 'abc', 3, false))
+    assert.equal((await d.cancel(url)).status, 409)
+    const empty = location(s.url, await d.create(s.url, '', 0, false))
+    assert.equal((await d.cancel(empty)).status, 204)
+    assert.deepEqual(seen, ['pre-finish POST', 'pre-finish POST'])
+    await eventually(() => progress.includes(3))
+    assert.ok(progress.includes(5))
+  })
+
   it('pre-terminate refuses a DELETE with its status and reason; nothing is removed', async () => {
     const e = await endpoint((c) =>
       c.type === 'pre-terminate' ? { status: 409, text: 'the upload is being processed' } : { status: 204 },
