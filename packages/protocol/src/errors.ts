@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'ERR_INCONSISTENT_LENGTH'
   | 'ERR_UPLOAD_COMPLETED'
   | 'ERR_UPLOAD_NOT_FOUND'
+  | 'ERR_UPLOAD_EXISTS'
   | 'ERR_UPLOAD_GONE'
   | 'ERR_INVALID_FIELD'
   | 'ERR_UNEXPECTED_FIELD'
@@ -36,6 +37,7 @@ export const defaultStatus: Record<ErrorCode, number> = {
   ERR_INCONSISTENT_LENGTH: 400,
   ERR_UPLOAD_COMPLETED: 400,
   ERR_UPLOAD_NOT_FOUND: 404,
+  ERR_UPLOAD_EXISTS: 409,
   ERR_UPLOAD_GONE: 410,
   ERR_INVALID_FIELD: 400,
   ERR_UNEXPECTED_FIELD: 400,
@@ -240,6 +242,13 @@ export class RefusedError extends RufhError {
 export class HookFailedError extends RufhError {
   constructor(hook: string, options?: ErrorOptions) {
     super('ERR_HOOK_FAILED', `the ${hook} hook could not be reached or answered nonsense`, {}, options)
+  }
+}
+
+/** An upload with this id exists already (a pre-create hook chose an id in use): nothing was overwritten. */
+export class UploadExistsError extends RufhError {
+  constructor(id: string) {
+    super('ERR_UPLOAD_EXISTS', `an upload with the id '${id.slice(0, 80)}' exists already`)
   }
 }
 

@@ -33,7 +33,7 @@ const USAGE = `usage: rufh serve [options]
   --redis URL               share upload locks with other rufh servers through Redis (redis://host:port[/db]),
                             for several servers on one shared store
   --hooks-url URL           POST each upload event (pre-create, post-create, post-finish, post-terminate) as JSON
-                            to URL; a pre-create answered with a non-2xx status refuses the upload (403)
+                            to URL; a pre-create answered with a non-2xx status refuses the upload with that status
   --hooks-events LIST       which events --hooks-url gets, comma-separated, of pre-create, pre-finish,
                             pre-terminate, post-create, post-receive, post-finish, post-terminate
                             (default pre-create,post-create,post-finish,post-terminate)

@@ -4,8 +4,8 @@
  *
  * - A 2xx answer allows; its JSON may carry what the event may set: pre-create `{ "id", "metadata" }`, pre-finish
  *   `{ "response": { "status", "headers", "body" } }`.
- * - Any other status refuses, with the answer's text as the reason: pre-finish and pre-terminate with that status,
- *   pre-create with 403.
+ * - Any other status refuses, with that status and the answer's text as the reason (a status outside 400-599 becomes
+ *   403).
  * - Only the `events` chosen are sent (default: pre-create, post-create, post-finish, post-terminate; each blocking
  *   hook costs a round trip per upload, so pre-finish and pre-terminate are asked for, as tusd's
  *   `-hooks-enabled-events`).
@@ -46,7 +46,7 @@ export function httpHooks(url: string, options: HttpHooksOptions = {}): Hooks {
   const all: Hooks = {
     async preCreate(upload, request) {
       const a = await post('pre-create', upload, request)
-      if (!a.ok) return { reject: reasonOf(a, 'pre-create') }
+      if (!a.ok) throw new RefusedError(a.status, reasonOf(a, 'pre-create'))
       const { id, metadata } = answerObject(a, 'pre-create')
       return {
         ...(id !== undefined ? { id: id as string } : {}),

@@ -11,7 +11,7 @@
 import { createReadStream } from 'node:fs'
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
-import { OffsetMismatchError, UploadNotFoundError } from '@rufh/protocol'
+import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
 import type {
   AppendOptions,
@@ -72,7 +72,9 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       owner: init.owner,
     }
     // 'wx': an ID collision (or a reused ID) fails instead of overwriting someone's upload.
-    const fh = await open(data, 'wx')
+    const fh = await open(data, 'wx').catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'EEXIST' ? new UploadExistsError(init.id) : e
+    })
     await fh.close()
     await this.writeMeta(meta)
     return { ...meta, offset: 0 }

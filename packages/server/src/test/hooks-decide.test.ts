@@ -224,6 +224,11 @@ describe('hooks that decide', { timeout: 60_000 }, () => {
     assert.ok((await readdir(s.dir)).includes(chosen))
     await eventually(() => e.calls.some((x) => x.type === 'post-create'))
     assert.equal(e.calls.find((x) => x.type === 'post-create')?.upload.id, chosen)
+    // The same id again: 409, and the first upload is left as it was.
+    const again = await tus.create(s.url, 'xyz', 3, false, { 'upload-metadata': meta })
+    assert.equal(again.status, 409, again.body)
+    assert.equal(JSON.parse(again.body).code, 'ERR_UPLOAD_EXISTS')
+    assert.equal(header(await tus.retrieve(location(s.url, c)), 'upload-offset'), '3')
 
     // A function; a draft creation; an id of the wrong form fails closed.
     const fn = await serve({
