@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (packages/*/dist/**/*.test.js) with node's test runner.
+// Runs every compiled test file (packages/*/dist/**/*.test.js, examples/*/dist/**/*.test.js) with node's test runner.
 // Node 20 has no glob support in `node --test`, so the files are listed here.
 // Services some tests need (redis, radosgw, chromium) are started by those tests' own fixtures.
 import { spawnSync } from 'node:child_process'
@@ -16,11 +16,14 @@ function walk(dir) {
     else if (name.endsWith('.test.js')) files.push(p)
   }
 }
-for (const pkg of readdirSync(join(root, 'packages'))) {
-  const dist = join(root, 'packages', pkg, 'dist')
-  try {
-    if (statSync(dist).isDirectory()) walk(dist)
-  } catch {}
+// Libraries under packages/, and the framework examples under examples/ (each example's test runs it).
+for (const top of ['packages', 'examples']) {
+  for (const pkg of readdirSync(join(root, top))) {
+    const dist = join(root, top, pkg, 'dist')
+    try {
+      if (statSync(dist).isDirectory()) walk(dist)
+    } catch {}
+  }
 }
 const selected = filter ? files.filter((f) => f.includes(filter)) : files
 if (selected.length === 0) {
