@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Limits } from '@rufh/protocol'
-import { type Authorize, type HookEvent, httpAuthorizer, httpHooks, startServer } from '@rufh/server'
+import {
+  type Authorize,
+  type HookEvent,
+  httpAuthorizer,
+  httpHooks,
+  type ListenOptions,
+  startServer,
+} from '@rufh/server'
 import { jwtAuthorizer } from '@rufh/server/jwt'
 import { ServerMetrics } from '@rufh/server/prometheus'
 import { RedisLocker } from '@rufh/server/redis'
@@ -42,6 +49,8 @@ const USAGE = `usage: rufh serve [options]
   --jwt-secret-file FILE    accept HS256 bearer tokens (JWT with exp; the principal is sub) signed with the
                             secret in FILE (at least 32 bytes)
   --auth-open-discovery     answer OPTIONS without asking for authorization
+  --ui                      serve an upload page at / (pick or drop files, progress, pause/resume/cancel,
+                            resume after a reload, download links)
 
 Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
 
@@ -74,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
         'auth-url': { type: 'string' },
         'jwt-secret-file': { type: 'string' },
         'auth-open-discovery': { type: 'boolean', default: false },
+        ui: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -128,6 +138,17 @@ export async function run(argv: string[]): Promise<number> {
   const redisUrl = str('redis')
   const hooksUrl = str('hooks-url')
   const locker = redisUrl ? new RedisLocker({ url: redisUrl }) : undefined
+  // --ui: the page at `/` answers before the upload handler; @rufh/ui is loaded only when asked for.
+  let routes: ListenOptions['routes']
+  if (values.ui === true) {
+    const basePath = str('base-path')!
+    if (basePath.replace(/^\/+|\/+$/g, '') === '') {
+      process.stderr.write(`rufh serve: --ui serves the page at /, so --base-path must be another path\n`)
+      return 2
+    }
+    const { createUiHandler } = await import('@rufh/ui')
+    routes = createUiHandler({ endpoint: basePath })
+  }
   let server: Awaited<ReturnType<typeof startServer>>
   try {
     server = await startServer({
@@ -145,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(locker ? { locker } : {}),
       ...(hooksUrl ? { hooks: httpHooks(hooksUrl, hookEvents ? { events: hookEvents } : {}) } : {}),
       ...(authorize ? { authorize, authorization: { discovery: values['auth-open-discovery'] !== true } } : {}),
+      ...(routes ? { routes } : {}),
     })
   } catch (e) {
     await locker?.close()
@@ -152,6 +174,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1
   }
   process.stdout.write(`rufh serving ${server.url} -> ${str('dir')}\n`)
+  if (routes) process.stdout.write(`rufh upload page at ${new URL('/', server.url).href}\n`)
   logger.info(
     {
       url: server.url,

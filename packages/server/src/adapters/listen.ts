@@ -3,12 +3,19 @@
  * TLS, HTTP/2 and HTTP/1.1 chosen by ALPN. Closing stops accepting, lets running transfers persist what they have,
  * answers them, and then closes every connection.
  */
-import { createServer as createHttp1, type Server as Http1Server } from 'node:http'
+import {
+  createServer as createHttp1,
+  type Server as Http1Server,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http'
 import {
   createServer as createH2c,
   createSecureServer,
   type Http2SecureServer,
   type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
   type ServerHttp2Session,
 } from 'node:http2'
 import { createServer as createNet, type Server as NetServer, type Socket } from 'node:net'
@@ -23,6 +30,11 @@ export interface ListenOptions extends ServerOptions {
   /** Default 1080; 0 picks a free port. */
   port?: number
   tls?: { cert: string | Buffer; key: string | Buffer }
+  /**
+   * Answers requests before the upload handler sees them (e.g. `@rufh/ui`'s page, `rufh serve --ui`): returns true
+   * when it answered the request, false to leave it to the upload handler.
+   */
+  routes?: (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => boolean
 }
 
 export interface RunningServer {
@@ -45,7 +57,16 @@ const H2_CONNECTION_WINDOW = 32 * 1024 * 1024
 export async function startServer(options: ListenOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
   const core = new UploadHandler(options)
-  const handler = createNodeHandler(core)
+  const uploads = createNodeHandler(core)
+  const routes = options.routes
+  const handler: typeof uploads = routes
+    ? Object.assign(
+        (req: Parameters<typeof uploads>[0], res: Parameters<typeof uploads>[1]) => {
+          if (!routes(req, res)) uploads(req, res)
+        },
+        { core },
+      )
+    : uploads
   const sockets = new Set<Socket>()
   let front: NetServer | Http2SecureServer
   let http1: Http1Server | undefined
