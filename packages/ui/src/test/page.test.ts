@@ -3,17 +3,40 @@
  * processes), two files chosen in the page, netsim cutting each upload's connection and slowing it, a reload while
  * both are under way, the same files chosen again, pause and resume with the keyboard; the server's folder and the
  * page's download links must end with the exact bytes. Then cancel, and a dropped file. A screenshot is written to
- * the test's temp folder (and to `RUFH_UI_SCREENSHOT`, when set: that is how docs/ui.png is made).
+ * the test's temp folder (and to `RUFH_UI_SCREENSHOT`, when set: that is how docs/ui.png is made), and axe-core checks
+ * the page against WCAG 2.1 A and AA in each of its states.
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../../../client/dist/test/chromium.test.helper.js'
 import { addToxic, type Command, removeToxic, resetToxics, rufh } from './processes.test.helper.js'
+
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+interface Axe {
+  run(
+    context: Document,
+    options: unknown,
+  ): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }>
+}
+
+/** axe-core's WCAG 2.1 A and AA rules on the page as it is now: the violations, as `rule: help (elements)`. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(await axeSource)
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: Axe }).axe
+    const r = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    })
+    return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)
+  })
+}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 const PROXY = 'netsim'
@@ -129,6 +152,7 @@ describe('the upload page (rufh serve --ui) in headless Chromium', { timeout: 12
     const remembered = await page.$$eval('#unfinished li .name', (n) => n.map((e) => e.textContent).sort())
     assert.deepEqual(remembered, ['first.bin', 'second.bin'])
     assert.equal(await page.isVisible('#unfinished-section'), true)
+    assert.deepEqual(await accessibilityViolations(page), [], 'no WCAG 2.1 A/AA violation with unfinished uploads')
     await page.setInputFiles('#files', [path('first.bin'), path('second.bin')])
     await until('both resumed', async () => (await rowsOf(page)).every((r) => r.resumedAt !== undefined))
     const resumed = await rowsOf(page)
@@ -157,6 +181,7 @@ describe('the upload page (rufh serve --ui) in headless Chromium', { timeout: 12
       'no progress while paused',
     )
     assert.match((await page.textContent('#announce')) ?? '', /second\.bin: paused/)
+    assert.deepEqual(await accessibilityViolations(page), [], 'no WCAG 2.1 A/AA violation with uploads running')
     const shot = join(tmp, 'ui.png')
     await page.screenshot({ path: shot, fullPage: true })
     const png = await readFile(shot)
@@ -201,6 +226,7 @@ describe('the upload page (rufh serve --ui) in headless Chromium', { timeout: 12
     await page.reload()
     await page.waitForSelector('body[data-ready="true"]')
     assert.equal(await page.locator('#finished a').count(), 2)
+    assert.deepEqual(await accessibilityViolations(page), [], 'no WCAG 2.1 A/AA violation with finished uploads')
     assert.deepEqual(errors, [])
     await page.close()
   })
