@@ -9,14 +9,18 @@ import type { Server } from 'node:http'
 import { pathToFileURL } from 'node:url'
 import { type HttpBindings, serve } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import { createNodeHandler } from '@rufh/server'
+import { createFetchHandler, createNodeHandler } from '@rufh/server'
 import { Hono } from 'hono'
 
 export function createApp(directory: string) {
   // basePath is the public path: it builds the upload URLs (Location), so it names the mount point.
   const uploads = createNodeHandler({ directory, basePath: '/uploads/' })
+  // Hono answers HEAD through GET routes and makes a bodiless copy of the Response they return, so HEAD (offset
+  // retrieval: no body, no 104) needs a Response: the fetch handler over the same uploads gives one.
+  const head = createFetchHandler(uploads.core)
   const app = new Hono<{ Bindings: HttpBindings }>()
-  const mount = (c: { env: HttpBindings }) => {
+  const mount = (c: { env: HttpBindings; req: { raw: Request } }) => {
+    if (c.req.raw.method === 'HEAD') return head(c.req.raw)
     uploads(c.env.incoming, c.env.outgoing)
     // The handler writes the response itself: tell the adapter to leave `outgoing` alone.
     return RESPONSE_ALREADY_SENT

@@ -125,6 +125,21 @@ export function describeMount(
       },
     )
 
+    it('offset retrieval (HEAD) through the mount reports what was stored', async () => {
+      const draft = { 'upload-draft-interop-version': '10' }
+      const created = await fetch(endpoint, {
+        method: 'POST',
+        headers: { ...draft, 'upload-complete': '?0' },
+        body: 'ten bytes!',
+      })
+      assert.equal(created.status, 201)
+      const url = new URL(created.headers.get('location')!, endpoint).href
+      const head = await fetch(url, { method: 'HEAD', headers: draft })
+      assert.equal(head.status, 204)
+      assert.equal(head.headers.get('upload-offset'), '10')
+      assert.equal(head.headers.get('upload-complete'), '?0')
+    })
+
     it("the app's other routes still answer: GET /health, POST /api/echo (JSON body parser)", async () => {
       const health = await fetch(`${app.origin}/health`)
       assert.equal(health.status, 200)
