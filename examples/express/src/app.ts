@@ -6,12 +6,22 @@
  */
 import type { Server } from 'node:http'
 import { pathToFileURL } from 'node:url'
-import { createNodeHandler } from '@rufh/server'
+import { type Authorize, createNodeHandler, UnauthorizedError } from '@rufh/server'
 import express from 'express'
+
+// Who may upload: demo bearer tokens naming a principal (a real app checks its sessions here, or verifies a JWT as
+// `rufh serve --jwt-secret-file` does). rufh asks on every request, stores the creator with each upload, and lets
+// only that principal continue, read or cancel it.
+const TOKENS: Record<string, string> = { 'Bearer alice-token': 'alice', 'Bearer bob-token': 'bob' }
+const authorize: Authorize = (request) => {
+  const principal = TOKENS[request.headers.get('authorization') ?? '']
+  if (!principal) throw new UnauthorizedError('a bearer token is needed', 'Bearer')
+  return { principal }
+}
 
 export function createApp(directory: string) {
   // basePath is the public path: it builds the upload URLs (Location), so it names the mount point.
-  const uploads = createNodeHandler({ directory, basePath: '/uploads/' })
+  const uploads = createNodeHandler({ directory, basePath: '/uploads/', authorize })
   const app = express()
   // `/uploads` itself (creation, OPTIONS) and every upload below it; Express 5 leaves `req.url` whole on `all`.
   app.all('/uploads{/*rest}', (req, res) => uploads(req, res))

@@ -6,12 +6,22 @@
  *   npm start -w @rufh-examples/fastify   # PORT (3000) and UPLOAD_DIR (./uploads) from the environment
  */
 import { pathToFileURL } from 'node:url'
-import { createNodeHandler } from '@rufh/server'
+import { type Authorize, createNodeHandler, UnauthorizedError } from '@rufh/server'
 import Fastify, { type FastifyInstance } from 'fastify'
+
+// Who may upload: demo bearer tokens naming a principal (a real app checks its sessions here, or verifies a JWT as
+// `rufh serve --jwt-secret-file` does). rufh asks on every request, stores the creator with each upload, and lets
+// only that principal continue, read or cancel it.
+const TOKENS: Record<string, string> = { 'Bearer alice-token': 'alice', 'Bearer bob-token': 'bob' }
+const authorize: Authorize = (request) => {
+  const principal = TOKENS[request.headers.get('authorization') ?? '']
+  if (!principal) throw new UnauthorizedError('a bearer token is needed', 'Bearer')
+  return { principal }
+}
 
 export function createApp(directory: string) {
   // basePath is the public path: it builds the upload URLs (Location), so it names the mount point.
-  const uploads = createNodeHandler({ directory, basePath: '/uploads/' })
+  const uploads = createNodeHandler({ directory, basePath: '/uploads/', authorize })
   // Uploads can take hours: no total request timeout (the handler has its own idle timeout for stalled bodies).
   const app = Fastify({ requestTimeout: 0 })
   // An encapsulated plugin: its content-type parser applies to the upload routes only.

@@ -8,12 +8,22 @@
 import type { Server } from 'node:http'
 import { pathToFileURL } from 'node:url'
 import { serve } from '@hono/node-server'
-import { createFetchHandler } from '@rufh/server'
+import { type Authorize, createFetchHandler, UnauthorizedError } from '@rufh/server'
 import { Hono } from 'hono'
+
+// Who may upload: demo bearer tokens naming a principal (a real app checks its sessions here, or verifies a JWT as
+// `rufh serve --jwt-secret-file` does). rufh asks on every request, stores the creator with each upload, and lets
+// only that principal continue, read or cancel it.
+const TOKENS: Record<string, string> = { 'Bearer alice-token': 'alice', 'Bearer bob-token': 'bob' }
+const authorize: Authorize = (request) => {
+  const principal = TOKENS[request.headers.get('authorization') ?? '']
+  if (!principal) throw new UnauthorizedError('a bearer token is needed', 'Bearer')
+  return { principal }
+}
 
 export function createApp(directory: string) {
   // basePath is the public path: it builds the upload URLs (Location), so it names the mount point.
-  const uploads = createFetchHandler({ directory, basePath: '/uploads/' })
+  const uploads = createFetchHandler({ directory, basePath: '/uploads/', authorize })
   const app = new Hono()
   app.all('/uploads', (c) => uploads(c.req.raw))
   app.all('/uploads/*', (c) => uploads(c.req.raw))

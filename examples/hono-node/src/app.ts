@@ -9,12 +9,22 @@ import type { Server } from 'node:http'
 import { pathToFileURL } from 'node:url'
 import { type HttpBindings, serve } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import { createFetchHandler, createNodeHandler } from '@rufh/server'
+import { type Authorize, createFetchHandler, createNodeHandler, UnauthorizedError } from '@rufh/server'
 import { Hono } from 'hono'
+
+// Who may upload: demo bearer tokens naming a principal (a real app checks its sessions here, or verifies a JWT as
+// `rufh serve --jwt-secret-file` does). rufh asks on every request, stores the creator with each upload, and lets
+// only that principal continue, read or cancel it.
+const TOKENS: Record<string, string> = { 'Bearer alice-token': 'alice', 'Bearer bob-token': 'bob' }
+const authorize: Authorize = (request) => {
+  const principal = TOKENS[request.headers.get('authorization') ?? '']
+  if (!principal) throw new UnauthorizedError('a bearer token is needed', 'Bearer')
+  return { principal }
+}
 
 export function createApp(directory: string) {
   // basePath is the public path: it builds the upload URLs (Location), so it names the mount point.
-  const uploads = createNodeHandler({ directory, basePath: '/uploads/' })
+  const uploads = createNodeHandler({ directory, basePath: '/uploads/', authorize })
   // Hono answers HEAD through GET routes and makes a bodiless copy of the Response they return, so HEAD (offset
   // retrieval: no body, no 104) needs a Response: the fetch handler over the same uploads gives one.
   const head = createFetchHandler(uploads.core)

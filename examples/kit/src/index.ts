@@ -3,10 +3,12 @@
  * uploads by @rufh/client and by tus-js-client 4.3.1 land byte-exact in the upload folder, a completed upload
  * downloads through the mount, on node:http mounts the announcing 104 arrives on a raw socket (@rufh/wire), and the
  * app's other routes (`GET /health`, `POST /api/echo` behind a JSON body parser, which every example has) still work.
+ * Every example authorizes its uploads with the same demo bearer tokens (`ALICE`, `BOB`): requests without one are
+ * refused with 401 and store nothing, and one principal cannot read or continue the other's upload (403).
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -27,6 +29,10 @@ export interface MountOptions {
   /** Whether 104 (Upload Resumption Supported) reaches clients: node:http mounts yes, fetch entries no. */
   interim: boolean
 }
+
+/** Demo tokens every example's `authorize` accepts (naming principals alice and bob). */
+const ALICE = { authorization: 'Bearer alice-token' }
+const BOB = { authorization: 'Bearer bob-token' }
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -80,6 +86,7 @@ export function describeMount(
       const r = await upload(file, {
         endpoint,
         chunkSize: 256 * KiB,
+        headers: ALICE,
         // Without 104s the upload URL must come from an empty creation request (README "As a library").
         creation: opts.interim ? 'auto' : 'careful',
       })
@@ -91,7 +98,7 @@ export function describeMount(
     for (const protocol of ['tus-v1', 'ietf-draft-05'] as const) {
       it(`tus-js-client 4.3.1 (${protocol}) uploads in chunks, byte-exact on disk`, async () => {
         const file = randomBytes(700 * KiB + 9)
-        const url = await tusUpload(file, { endpoint, protocol, chunkSize: 256 * KiB })
+        const url = await tusUpload(file, { endpoint, protocol, chunkSize: 256 * KiB, headers: ALICE })
         assert.ok(url.startsWith(endpoint), `upload URL ${url} is under the mount ${endpoint}`)
         assert.ok((await stored(url)).equals(file), 'stored bytes equal the file')
       })
@@ -105,7 +112,7 @@ export function describeMount(
         const body = randomBytes(64 * KiB)
         const r = await exchange(endpoint, {
           method: 'POST',
-          headers: { 'upload-draft-interop-version': '10', 'upload-complete': '?1' },
+          headers: { 'upload-draft-interop-version': '10', 'upload-complete': '?1', ...ALICE },
           body,
         })
         assert.equal(r.error, undefined)
@@ -119,14 +126,14 @@ export function describeMount(
         } else assert.deepEqual(interim, [], 'no 104 through a fetch handler')
         const url = new URL(location!, endpoint).href
         assert.ok((await stored(url)).equals(body))
-        const got = await fetch(url)
+        const got = await fetch(url, { headers: ALICE })
         assert.equal(got.status, 200)
         assert.ok(Buffer.from(await got.arrayBuffer()).equals(body), 'GET through the mount serves the bytes')
       },
     )
 
     it('offset retrieval (HEAD) through the mount reports what was stored', async () => {
-      const draft = { 'upload-draft-interop-version': '10' }
+      const draft = { 'upload-draft-interop-version': '10', ...ALICE }
       const created = await fetch(endpoint, {
         method: 'POST',
         headers: { ...draft, 'upload-complete': '?0' },
@@ -151,6 +158,46 @@ export function describeMount(
       })
       assert.equal(echo.status, 200)
       assert.deepEqual(await echo.json(), { hello: 'world' })
+    })
+
+    it("authorization: no token gets 401 and stores nothing; bob cannot read or continue alice's upload", async () => {
+      const files = async () => (await readdir(dir)).length
+      const before = await files()
+      const draft = { 'upload-draft-interop-version': '10' }
+      const anonymous = await fetch(endpoint, {
+        method: 'POST',
+        headers: { ...draft, 'upload-complete': '?1' },
+        body: 'not stored',
+      })
+      assert.equal(anonymous.status, 401)
+      assert.match(anonymous.headers.get('content-type') ?? '', /^application\/problem\+json/)
+      assert.equal(await files(), before, 'a denied creation stores nothing')
+      const created = await fetch(endpoint, {
+        method: 'POST',
+        headers: { ...draft, ...ALICE, 'upload-complete': '?0' },
+        body: 'first half, ',
+      })
+      assert.equal(created.status, 201)
+      const url = new URL(created.headers.get('location')!, endpoint).href
+      const offset = (who: Record<string, string>) => fetch(url, { method: 'HEAD', headers: { ...draft, ...who } })
+      assert.equal((await offset(BOB)).status, 403, "bob cannot read alice's offset")
+      const append = (who: Record<string, string>) =>
+        fetch(url, {
+          method: 'PATCH',
+          headers: {
+            ...draft,
+            ...who,
+            'upload-offset': '12',
+            'upload-complete': '?1',
+            'content-type': 'application/partial-upload',
+          },
+          body: 'second half',
+        })
+      assert.equal((await append(BOB)).status, 403, "bob cannot continue alice's upload")
+      const done = await append(ALICE)
+      assert.ok(done.status >= 200 && done.status < 300, `alice completes it (${done.status})`)
+      assert.equal(await readFile(join(dir, idOf(url)), 'utf8'), 'first half, second half')
+      assert.equal((await fetch(url, { headers: BOB })).status, 403, "bob cannot download alice's upload")
     })
 
     more?.(() => app)
