@@ -18,6 +18,15 @@ const input = $<HTMLInputElement>('files')
 const drop = $<HTMLDivElement>('drop')
 const protocol = $<HTMLSelectElement>('protocol')
 const announcer = $<HTMLDivElement>('announce')
+const token = $<HTMLInputElement>('token')
+// The tab's session, not localStorage: a credential should not outlive the tab.
+const TOKEN_KEY = 'rufh-ui:token'
+
+/** The Authorization field every request carries, when a token was given. */
+function credentials(): Record<string, string> {
+  const t = token.value.trim()
+  return t ? { authorization: `Bearer ${t}` } : {}
+}
 
 function interop(): InteropPreference {
   const v = protocol.value
@@ -40,7 +49,7 @@ const host = {
 
 function add(files: Iterable<File>): void {
   for (const file of files) {
-    const row = new UploadRow(file, endpoint, interop(), host)
+    const row = new UploadRow(file, endpoint, interop(), host, credentials())
     // The same file already on its way in this page: a second upload of it would only compete with the first.
     const busy = rows.find((r) => r.key === row.key && (r.status === 'running' || r.status === 'paused'))
     if (busy) continue
@@ -84,6 +93,13 @@ function renderFinished(): void {
       const a = el('a', 'name', f.name)
       a.href = f.url
       a.download = f.name
+      a.addEventListener('click', (e) => {
+        // A link cannot carry an Authorization field: with a token, fetch the bytes and save them from memory.
+        const auth = credentials()
+        if (!auth['authorization']) return
+        e.preventDefault()
+        void download(f, auth)
+      })
       li.append(a, el('div', 'meta', `${formatBytes(f.size)} · ${protocolLabel(f.protocol)}`))
       return li
     }),
@@ -92,6 +108,22 @@ function renderFinished(): void {
   $('clear-finished').hidden = list.length === 0
 }
 
+async function download(f: Finished, headers: Record<string, string>): Promise<void> {
+  const r = await fetch(f.url, { headers })
+  if (!r.ok) {
+    host.announce(`${f.name}: download refused (${r.status})`)
+    return
+  }
+  const url = URL.createObjectURL(await r.blob())
+  const a = el('a')
+  a.href = url
+  a.download = f.name
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
+token.value = sessionStorage.getItem(TOKEN_KEY) ?? ''
+token.addEventListener('input', () => sessionStorage.setItem(TOKEN_KEY, token.value))
 input.addEventListener('change', () => {
   if (input.files) add(Array.from(input.files))
   // The same file can be chosen again later (after a cancel, or to continue it).

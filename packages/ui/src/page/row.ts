@@ -38,9 +38,10 @@ export class UploadRow {
     endpoint: string,
     interop: InteropPreference,
     private readonly host: RowHost,
+    headers: Record<string, string>,
   ) {
     this.key = `rufh:${endpoint} file:${file.name}:${file.size}:${file.type}:${file.lastModified}`
-    this.upload = createUpload(file, { endpoint, interop })
+    this.upload = createUpload(file, { endpoint, interop, headers })
     this.build()
     this.bind()
   }
