@@ -12,11 +12,11 @@
  */
 export { type ApiServer, createApiHandler, startApi, TOXIPROXY_API_VERSION } from './api.js'
 export type { FaultEvent } from './chain.js'
-export { type CliIo, netsimCommand, netsimSummary, netsimUsage } from './cli.js'
 export { NetsimError, type NetsimErrorCode } from './errors.js'
 export { Netsim, type NetsimEvents, type NetsimOptions, type ProxyInput } from './netsim.js'
 export { NetsimProxy, type ProxyJson } from './proxy.js'
 export { normalizeSeed, Rng } from './rng.js'
+export { type NetsimIo, netsimSummary, type RunNetsimOptions, runNetsim } from './run-netsim.js'
 export {
   loadScenario,
   type PlayOptions,

@@ -3,7 +3,6 @@
  * Exit code: 0 every MUST check passed, 1 some MUST check failed, 2 usage error or the URL cannot be tested.
  */
 import { writeFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
 import {
   ConformanceError,
   exitCodeOf,
@@ -15,10 +14,22 @@ import {
   renderTerminal,
   runConformance,
 } from '@rufh/conformance'
+import {
+  DURATION_RULE,
+  parseChoice,
+  parseDuration,
+  parseFlags,
+  parseInteger,
+  parseUrl,
+  UsageError,
+  usageFailed,
+} from '../args.js'
 
 export const summary = 'test a server against the resumable-upload draft (interop 3-10) and tus 1.0'
 
-const usage = `usage: rufh conformance URL [options]
+const SYNOPSIS = 'rufh conformance URL [options]'
+
+const usage = `usage: ${SYNOPSIS}
 
 Tests the upload-creation URL of a resumable-upload server. Detects the interop versions of the IETF
 draft it supports (3-10) and tus 1.0.0 (from OPTIONS), and runs every check that applies to each:
@@ -37,11 +48,13 @@ options:
   --json             print the report as JSON instead of text
   --junit FILE       also write JUnit XML to FILE
   --markdown FILE    also write a Markdown table to FILE
-  --timeout MS       deadline of one exchange (default 5000)
+  --timeout DURATION deadline of one exchange (default 5s)
   --concurrency N    checks run at once (default 4)
   --insecure         accept any TLS certificate (https URLs)
   --quiet            list only checks that did not pass
   -h, --help         this help
+
+${DURATION_RULE}.
 
 exit codes: 0 all MUST checks passed, 1 some MUST check failed, 2 usage error or URL not testable
 `
@@ -55,86 +68,24 @@ function list(raw: string | undefined): string[] | undefined {
         .filter(Boolean)
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>
-  try {
-    parsed = parse(argv)
-  } catch (e) {
-    process.stderr.write(`rufh conformance: ${e instanceof Error ? e.message : String(e)}\n\n${usage}`)
-    return 2
-  }
-  const { values: v, positionals } = parsed
-  if (v.help) {
-    process.stdout.write(usage)
-    return 0
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(`rufh conformance: expected one URL\n\n${usage}`)
-    return 2
-  }
-  let interop: number[] | undefined
-  const rawInterop = list(v.interop)
-  if (rawInterop) {
-    interop = rawInterop.includes('all') ? [...knownInterop] : rawInterop.map(Number)
-    const bad = interop.filter((n) => !knownInterop.includes(n))
-    if (bad.length || rawInterop.some((s) => s !== 'all' && !/^\d+$/.test(s))) {
-      process.stderr.write(`rufh conformance: --interop takes ${knownInterop.join(',')} or all\n`)
-      return 2
-    }
-  }
-  let protocols: Protocol[] | undefined
-  if (v.protocol !== undefined) {
-    const p = v.protocol.trim()
-    if (p !== 'ietf' && p !== 'tus' && p !== 'all') {
-      process.stderr.write('rufh conformance: --protocol takes ietf, tus or all\n')
-      return 2
-    }
-    protocols = p === 'all' ? ['ietf', 'tus'] : [p]
-  }
-  const numbers: Record<string, number | undefined> = {}
-  for (const k of ['timeout', 'concurrency'] as const) {
-    const raw = v[k]
-    if (raw === undefined) continue
-    const n = Number(raw)
-    if (!Number.isInteger(n) || n <= 0) {
-      process.stderr.write(`rufh conformance: --${k} takes a positive integer\n`)
-      return 2
-    }
-    numbers[k] = n
-  }
-  const drafts = list(v.draft)
-  const only = list(v.only)
-  const live = process.stderr.isTTY === true
-  let done = 0
-  try {
-    const report = await runConformance({
-      url: positionals[0]!,
-      ...(protocols ? { protocols } : {}),
-      ...(interop ? { interop } : {}),
-      ...(drafts ? { drafts } : {}),
-      ...(only ? { only } : {}),
-      ...(numbers['timeout'] ? { requestTimeoutMs: numbers['timeout'] } : {}),
-      ...(numbers['concurrency'] ? { concurrency: numbers['concurrency'] } : {}),
-      ...(v.insecure ? { tls: { rejectUnauthorized: false } } : {}),
-      ...(live ? { onResult: () => process.stderr.write(`\r  ${++done} checks run`) } : {}),
-    })
-    if (live) process.stderr.write('\r\x1b[K')
-    if (v.json) process.stdout.write(renderJson(report))
-    else process.stdout.write(renderTerminal(report, { color: process.stdout.isTTY === true, verbose: !v.quiet }))
-    if (v.junit) await writeFile(v.junit, renderJunit(report))
-    if (v.markdown) await writeFile(v.markdown, renderMarkdown(report))
-    return exitCodeOf(report)
-  } catch (e) {
-    if (e instanceof ConformanceError) {
-      process.stderr.write(`rufh conformance: ${e.message}\n`)
-      return 2
-    }
-    throw e
-  }
+interface Parsed {
+  url: string
+  protocols?: Protocol[]
+  interop?: number[]
+  drafts?: string[]
+  only?: string[]
+  timeoutMs?: number
+  concurrency?: number
+  insecure: boolean
+  json: boolean
+  junit?: string
+  markdown?: string
+  quiet: boolean
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
+/** The options, or undefined for --help; throws a UsageError when the command line is wrong. */
+function parse(argv: string[]): Parsed | undefined {
+  const { values: v, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {
@@ -152,4 +103,75 @@ function parse(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   })
+  if (v.help) return undefined
+  if (positionals.length !== 1) throw new UsageError('expected one URL')
+  const url = positionals[0]!
+  parseUrl(url, 'URL')
+  let interop: number[] | undefined
+  const rawInterop = list(v.interop)
+  if (rawInterop) {
+    interop = rawInterop.includes('all') ? [...knownInterop] : rawInterop.map(Number)
+    const bad = interop.filter((n) => !knownInterop.includes(n))
+    if (bad.length || rawInterop.some((s) => s !== 'all' && !/^\d+$/.test(s)))
+      throw new UsageError(`--interop takes ${knownInterop.join(',')} or all`)
+  }
+  const p = v.protocol === undefined ? undefined : parseChoice(v.protocol.trim(), '--protocol', ['ietf', 'tus', 'all'])
+  const timeoutMs = v.timeout === undefined ? undefined : parseDuration(v.timeout, '--timeout')
+  if (timeoutMs !== undefined && !(timeoutMs >= 1)) throw new UsageError('--timeout must be at least 1ms')
+  const drafts = list(v.draft)
+  const only = list(v.only)
+  return {
+    url,
+    ...(p ? { protocols: p === 'all' ? ['ietf', 'tus'] : [p] } : {}),
+    ...(interop ? { interop } : {}),
+    ...(drafts ? { drafts } : {}),
+    ...(only ? { only } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs: Math.round(timeoutMs) } : {}),
+    ...(v.concurrency !== undefined ? { concurrency: parseInteger(v.concurrency, '--concurrency', { min: 1 }) } : {}),
+    insecure: v.insecure === true,
+    json: v.json === true,
+    ...(v.junit !== undefined ? { junit: v.junit } : {}),
+    ...(v.markdown !== undefined ? { markdown: v.markdown } : {}),
+    quiet: v.quiet === true,
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let v: Parsed | undefined
+  try {
+    v = parse(argv)
+  } catch (e) {
+    return usageFailed('conformance', SYNOPSIS, e)
+  }
+  if (!v) {
+    process.stdout.write(usage)
+    return 0
+  }
+  const live = process.stderr.isTTY === true
+  let done = 0
+  try {
+    const report = await runConformance({
+      url: v.url,
+      ...(v.protocols ? { protocols: v.protocols } : {}),
+      ...(v.interop ? { interop: v.interop } : {}),
+      ...(v.drafts ? { drafts: v.drafts } : {}),
+      ...(v.only ? { only: v.only } : {}),
+      ...(v.timeoutMs ? { requestTimeoutMs: v.timeoutMs } : {}),
+      ...(v.concurrency ? { concurrency: v.concurrency } : {}),
+      ...(v.insecure ? { tls: { rejectUnauthorized: false } } : {}),
+      ...(live ? { onResult: () => process.stderr.write(`\r  ${++done} checks run`) } : {}),
+    })
+    if (live) process.stderr.write('\r\x1b[K')
+    if (v.json) process.stdout.write(renderJson(report))
+    else process.stdout.write(renderTerminal(report, { color: process.stdout.isTTY === true, verbose: !v.quiet }))
+    if (v.junit) await writeFile(v.junit, renderJunit(report))
+    if (v.markdown) await writeFile(v.markdown, renderMarkdown(report))
+    return exitCodeOf(report)
+  } catch (e) {
+    if (e instanceof ConformanceError) {
+      process.stderr.write(`rufh conformance: ${e.message}\n`)
+      return 2
+    }
+    throw e
+  }
 }

@@ -1,7 +1,6 @@
 /** `rufh load`: load-test a resumable-upload server (IETF draft or tus 1.0), with interruptions and verification. */
 import { writeFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
   CodecUnavailableError,
   type Comparison,
@@ -26,11 +25,26 @@ import {
   UnreachableError,
   VerifySpecError,
 } from '@rufh/load'
-import { parseInteger, parseSize, UsageError } from '../size.js'
+import {
+  DURATION_RULE,
+  parseChoice,
+  parseDuration,
+  parseFlags,
+  parseHeader,
+  parseInteger,
+  parseNumber,
+  parseSize,
+  parseUrl,
+  SIZE_RULE,
+  UsageError,
+  usageFailed,
+} from '../args.js'
 
 export const summary = 'load-test an upload server: users or arrival rate, interruptions, latency, integrity'
 
-const USAGE = `usage: rufh load URL [options]
+const SYNOPSIS = 'rufh load URL [options]'
+
+const USAGE = `usage: ${SYNOPSIS}
        rufh load --compare URL_A URL_B [options]
 
 URL is the upload-creation URL (e.g. http://127.0.0.1:1080/files/).
@@ -43,8 +57,8 @@ workload (closed model: users × uploads; open model: arrival rate)
   --uploads-per-user M       closed: uploads per user (default 10; with --duration alone, until time is up)
   --rate R/s                 open: uploads arriving per second (20, 20/s, 600/min)
   --uploads N                open: total uploads (default: until --duration)
-  --duration S               start no upload after S (30, 30s, 2m, 500ms); running ones get --grace
-  --grace S                  time running uploads get after --duration before they are aborted (default 5s)
+  --duration DURATION        start no upload after this (30, 30s, 2m, 500ms); running ones get --grace
+  --grace DURATION           time running uploads get after --duration before they are aborted (default 5s)
   --size SIZE|DISTRIBUTION   1MiB | 256KiB-2MiB | choice:64KiB,1MiB | lognormal:1MiB,1.5 (default 1MiB)
   --chunk-size SIZE          bytes per request (default: whole upload in one request)
   --creation careful|optimistic
@@ -62,22 +76,17 @@ output
   --quiet                    no live progress line
 other
   --header 'Name: value'     extra request field on every request (repeatable)
-  --timeout S                a request idle this long fails (default 30s)
+  --timeout DURATION         a request idle this long fails (default 30s)
   --server-metrics URL       scrape this Prometheus endpoint before and after; report what changed
   --runs N                   --compare: runs per target (default 3)
   --compare                  alternate two targets run by run; report medians and ratios B/A
                              (--verify may be given twice: first for A, then for B)
 
+${SIZE_RULE}.
+${DURATION_RULE}.
+
 Exit status: 0 when every upload completed and verified, 1 when some failed or the target is unreachable,
 2 on usage errors.`
-
-/** Seconds on the command line: `30`, `30s`, `500ms`, `2m`, `1h`. */
-function parseDuration(text: string, what: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text)
-  if (!m) throw new UsageError(`invalid ${what} '${text}' (examples: 30, 30s, 500ms, 2m)`)
-  const unit = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000
-  return Number(m[1]) * unit
-}
 
 function parseRate(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|m|min))?\s*$/.exec(text)
@@ -86,46 +95,27 @@ function parseRate(text: string): number {
   return r
 }
 
-function parseHeader(text: string): [string, string] {
-  const i = text.indexOf(':')
-  const name = text.slice(0, i).trim().toLowerCase()
-  if (i <= 0 || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) throw new UsageError(`invalid --header '${text}'`)
-  return [name, text.slice(i + 1).trim()]
-}
-
-function parseUrl(text: string): string {
-  let u: URL
-  try {
-    u = new URL(text)
-  } catch {
-    throw new UsageError(`invalid URL '${text}'`)
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`URL must be http or https: '${text}'`)
-  return u.href
-}
-
 type Values = Record<string, string | boolean | string[] | undefined>
 
 /** Everything but the URL and --verify, from the command line. */
 function optionsOf(v: Values): Omit<LoadOptions, 'url' | 'verify'> {
   const str = (k: string) => v[k] as string | undefined
-  const protocol = str('protocol') ?? 'ietf'
-  if (protocol !== 'ietf' && protocol !== 'tus-v1') throw new UsageError(`--protocol must be ietf or tus-v1`)
+  const protocol = parseChoice(str('protocol') ?? 'ietf', '--protocol', ['ietf', 'tus-v1'])
   if (protocol === 'tus-v1' && str('interop')) throw new UsageError('--interop applies to --protocol ietf only')
   const interop = str('interop') ? parseInteger(str('interop')!, '--interop') : undefined
   const durationMs = str('duration') ? parseDuration(str('duration')!, '--duration') : undefined
-  const users = str('users') ? parseInteger(str('users')!, '--users', 1) : undefined
+  const users = str('users') ? parseInteger(str('users')!, '--users', { min: 1 }) : undefined
   let model: Model
   if (str('rate')) {
     if (str('uploads-per-user'))
       throw new UsageError('--uploads-per-user (closed model) and --rate (open model) exclude each other')
-    const uploads = str('uploads') ? parseInteger(str('uploads')!, '--uploads', 1) : undefined
+    const uploads = str('uploads') ? parseInteger(str('uploads')!, '--uploads', { min: 1 }) : undefined
     if (uploads === undefined && durationMs === undefined) throw new UsageError('--rate needs --uploads or --duration')
     model = { kind: 'open', ratePerSecond: parseRate(str('rate')!), uploads, maxInFlight: users ?? 256 }
   } else {
     if (str('uploads')) throw new UsageError('--uploads goes with --rate; use --uploads-per-user with --users')
     const perUser = str('uploads-per-user')
-      ? parseInteger(str('uploads-per-user')!, '--uploads-per-user', 1)
+      ? parseInteger(str('uploads-per-user')!, '--uploads-per-user', { min: 1 })
       : undefined
     model = {
       kind: 'closed',
@@ -133,14 +123,12 @@ function optionsOf(v: Values): Omit<LoadOptions, 'url' | 'verify'> {
       uploadsPerUser: perUser ?? (durationMs !== undefined ? undefined : 10),
     }
   }
-  const creation = str('creation') ?? 'careful'
-  if (creation !== 'careful' && creation !== 'optimistic')
-    throw new UsageError('--creation must be careful or optimistic')
-  const interrupt = str('interrupt') !== undefined ? Number(str('interrupt')) : 0
-  if (!(interrupt >= 0 && interrupt <= 1)) throw new UsageError('--interrupt must be a probability between 0 and 1')
-  const chunkSize = str('chunk-size') ? parseSize(str('chunk-size')!, '--chunk-size') : undefined
-  if (chunkSize === 0) throw new UsageError('--chunk-size must be at least 1 byte')
-  const headers = Object.fromEntries(((v['header'] as string[] | undefined) ?? []).map(parseHeader))
+  const creation = parseChoice(str('creation') ?? 'careful', '--creation', ['careful', 'optimistic'])
+  const interrupt = str('interrupt') !== undefined ? parseNumber(str('interrupt')!, '--interrupt', { max: 1 }) : 0
+  const chunkSize = str('chunk-size') ? parseSize(str('chunk-size')!, '--chunk-size', { min: 1 }) : undefined
+  const headers = Object.fromEntries(
+    ((v['header'] as string[] | undefined) ?? []).map((h) => parseHeader(h, '--header')),
+  )
   // Fails early (exit 2) when the protocol is not available.
   speakerFor(protocol, interop)
   return {
@@ -157,7 +145,7 @@ function optionsOf(v: Values): Omit<LoadOptions, 'url' | 'verify'> {
     seed: parseSeed(str('seed') ?? '1'),
     ...(str('timeout') ? { timeoutMs: parseDuration(str('timeout')!, '--timeout') } : {}),
     headers,
-    ...(str('server-metrics') ? { serverMetricsUrl: parseUrl(str('server-metrics')!) } : {}),
+    ...(str('server-metrics') ? { serverMetricsUrl: parseUrl(str('server-metrics')!, '--server-metrics').href } : {}),
   }
 }
 
@@ -191,10 +179,9 @@ export async function run(argv: string[]): Promise<number> {
   let values: Values
   let positionals: string[]
   try {
-    ;({ values, positionals } = parseArgs({
+    ;({ values, positionals } = parseFlags({
       args: argv,
       allowPositionals: true,
-      strict: true,
       options: {
         protocol: { type: 'string' },
         interop: { type: 'string' },
@@ -224,8 +211,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     }))
   } catch (e) {
-    process.stderr.write(`rufh load: ${(e as Error).message}\n\n${USAGE}\n`)
-    return 2
+    return usageFailed('load', SYNOPSIS, e)
   }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`)
@@ -239,26 +225,19 @@ export async function run(argv: string[]): Promise<number> {
     const comparing = values['compare'] === true
     if (comparing ? positionals.length !== 2 : positionals.length !== 1)
       throw new UsageError(comparing ? '--compare needs two URLs' : 'one URL expected (the upload-creation URL)')
-    urls = positionals.map(parseUrl)
+    urls = positionals.map((u) => parseUrl(u, 'URL').href)
     base = optionsOf(values)
     const specs = ((values['verify'] as string[] | undefined) ?? ['get']).map(parseVerify)
     if (specs.length > (comparing ? 2 : 1)) throw new UsageError('--verify given too often')
     verify = urls.map((_, i) => specs[Math.min(i, specs.length - 1)]!)
     if (values['runs'] !== undefined) {
       if (!comparing) throw new UsageError('--runs goes with --compare')
-      runs = parseInteger(values['runs'] as string, '--runs', 1)
+      runs = parseInteger(values['runs'] as string, '--runs', { min: 1 })
     }
   } catch (e) {
-    if (
-      e instanceof UsageError ||
-      e instanceof DistributionError ||
-      e instanceof VerifySpecError ||
-      e instanceof CodecUnavailableError
-    ) {
-      process.stderr.write(`rufh load: ${e.message}\n`)
-      return 2
-    }
-    throw e
+    // The load package's own rejections of a flag's value are usage errors too.
+    const own = e instanceof DistributionError || e instanceof VerifySpecError || e instanceof CodecUnavailableError
+    return usageFailed('load', SYNOPSIS, own ? new UsageError(e.message) : e)
   }
 
   const progress = values['quiet'] ? undefined : progressLine(process.stderr)

@@ -1,6 +1,5 @@
 /** `rufh serve`: the upload server on the embedded disk store. */
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import type { Limits } from '@rufh/protocol'
 import {
   type Authorize,
@@ -14,11 +13,23 @@ import { jwtAuthorizer } from '@rufh/server/jwt'
 import { ServerMetrics } from '@rufh/server/prometheus'
 import { RedisLocker } from '@rufh/server/redis'
 import { pino } from 'pino'
-import { parseInteger, parseSize, UsageError } from '../size.js'
+import {
+  DURATION_RULE,
+  parseFlags,
+  parseInteger,
+  parseSeconds,
+  parseSize,
+  parseUrl,
+  SIZE_RULE,
+  UsageError,
+  usageFailed,
+} from '../args.js'
 
 export const summary = 'serve resumable uploads (interop 3-10) into a folder'
 
-const USAGE = `usage: rufh serve [options]
+const SYNOPSIS = 'rufh serve [options]'
+
+const USAGE = `usage: ${SYNOPSIS}
 
   --host HOST               address to listen on (default 127.0.0.1)
   --port PORT               port (default 1080; 0 = any free port)
@@ -28,7 +39,7 @@ const USAGE = `usage: rufh serve [options]
   --min-size SIZE           smallest upload offered resumability
   --max-append-size SIZE    largest request body of one append
   --min-append-size SIZE    smallest non-final append
-  --max-age SECONDS         lifetime of an incomplete upload; expired ones are removed
+  --max-age DURATION        lifetime of an incomplete upload (whole seconds); expired ones are removed
   --cors-origin ORIGIN      allow a browser origin (repeatable; '*' for any)
   --tls-cert FILE           serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this certificate...
   --tls-key FILE            ...and this key
@@ -52,12 +63,20 @@ const USAGE = `usage: rufh serve [options]
   --ui                      serve an upload page at / (pick or drop files, progress, pause/resume/cancel,
                             resume after a reload, download links)
 
+${SIZE_RULE}.
+${DURATION_RULE}.
 Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
 
 export async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | string[] | undefined>
+  let limits: Limits
+  let port: number
+  let tls: { cert: Buffer; key: Buffer } | undefined
+  let authorize: Authorize | undefined
+  let hookEvents: HookEvent[] | undefined
+  const str = (k: string) => values[k] as string | undefined
   try {
-    values = parseArgs({
+    values = parseFlags({
       args: argv,
       options: {
         host: { type: 'string', default: '127.0.0.1' },
@@ -86,47 +105,30 @@ export async function run(argv: string[]): Promise<number> {
         ui: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
-      strict: true,
     }).values
-  } catch (e) {
-    process.stderr.write(`rufh serve: ${(e as Error).message}\n${USAGE}\n`)
-    return 2
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`)
-    return 0
-  }
-  const str = (k: string) => values[k] as string | undefined
-  let limits: Limits
-  let port: number
-  let tls: { cert: Buffer; key: Buffer } | undefined
-  let authorize: Authorize | undefined
-  let hookEvents: HookEvent[] | undefined
-  try {
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`)
+      return 0
+    }
     limits = {}
     if (str('max-size')) limits.maxSize = parseSize(str('max-size')!, '--max-size')
     if (str('min-size')) limits.minSize = parseSize(str('min-size')!, '--min-size')
     if (str('max-append-size')) limits.maxAppendSize = parseSize(str('max-append-size')!, '--max-append-size')
     if (str('min-append-size')) limits.minAppendSize = parseSize(str('min-append-size')!, '--min-append-size')
-    if (str('max-age')) limits.maxAge = parseInteger(str('max-age')!, '--max-age', 1)
-    port = parseInteger(str('port')!, '--port')
-    if (port > 65535) throw new UsageError('--port must be at most 65535')
+    if (str('max-age')) limits.maxAge = parseSeconds(str('max-age')!, '--max-age', 1)
+    port = parseInteger(str('port')!, '--port', { max: 65535 })
     if (!!str('tls-cert') !== !!str('tls-key')) throw new UsageError('--tls-cert and --tls-key go together')
-    if (str('tls-cert')) tls = { cert: readFileSync(str('tls-cert')!), key: readFileSync(str('tls-key')!) }
+    if (str('tls-cert'))
+      tls = { cert: readFlagFile(str('tls-cert')!, '--tls-cert'), key: readFlagFile(str('tls-key')!, '--tls-key') }
     const m = str('metrics-path')
     if (m !== undefined && !m.startsWith('/')) throw new UsageError(`--metrics-path must start with '/' (got '${m}')`)
-    const r = str('redis')
-    if (r !== undefined && !/^rediss?:\/\//.test(r))
-      throw new UsageError(`--redis takes a redis:// or rediss:// URL (got '${r}')`)
-    const h = str('hooks-url')
-    if (h !== undefined && !/^https?:\/\//.test(h))
-      throw new UsageError(`--hooks-url takes an http:// or https:// URL (got '${h}')`)
+    if (str('redis') !== undefined) parseUrl(str('redis')!, '--redis', ['redis', 'rediss'])
+    if (str('hooks-url') !== undefined) parseUrl(str('hooks-url')!, '--hooks-url')
     // Authorization and deciding hooks (issue 16).
     hookEvents = hookEventsOf(str('hooks-events'))
     authorize = authorizerOf(str('auth-url'), str('jwt-secret-file'))
   } catch (e) {
-    process.stderr.write(`rufh serve: ${(e as Error).message}\n`)
-    return 2
+    return usageFailed('serve', SYNOPSIS, e)
   }
   const origins = values['cors-origin'] as string[] | undefined
   const logger = pino({ level: str('log-level') ?? 'info' })
@@ -227,14 +229,23 @@ function authorizerOf(url: string | undefined, secretFile: string | undefined): 
   if (url !== undefined && secretFile !== undefined)
     throw new UsageError('--auth-url and --jwt-secret-file are alternatives: choose one')
   if (url !== undefined) {
-    if (!/^https?:\/\//.test(url)) throw new UsageError(`--auth-url takes an http:// or https:// URL (got '${url}')`)
+    parseUrl(url, '--auth-url')
     return httpAuthorizer(url)
   }
   if (secretFile === undefined) return undefined
   // A trailing newline (echo > file) is not part of the secret.
-  const secret = readFileSync(secretFile)
+  const secret = readFlagFile(secretFile, '--jwt-secret-file')
     .toString('utf8')
     .replace(/\r?\n$/, '')
   if (Buffer.byteLength(secret) < 32) throw new UsageError('--jwt-secret-file: the secret must be at least 32 bytes')
   return jwtAuthorizer({ secret })
+}
+
+/** A file named by a flag (certificate, key, secret); one that cannot be read is a usage error. */
+function readFlagFile(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (e) {
+    throw new UsageError(`${what}: cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
 }

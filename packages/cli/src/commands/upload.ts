@@ -5,7 +5,6 @@
  */
 import { homedir } from 'node:os'
 import { basename, join } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
   createUpload,
   type InteropVersion,
@@ -16,10 +15,23 @@ import {
   UploadError,
   type UploadResult,
 } from '@rufh/client'
+import {
+  parseChoice,
+  parseFlags,
+  parseHeader,
+  parseInteger,
+  parseSize,
+  parseUrl,
+  SIZE_RULE,
+  UsageError,
+  usageFailed,
+} from '../args.js'
 
 export const summary = 'upload files with resume (progress, retries, resume after Ctrl-C)'
 
-const usage = `usage: rufh upload FILE... URL [options]
+const SYNOPSIS = 'rufh upload FILE... URL [options]'
+
+const usage = `usage: ${SYNOPSIS}
 
 Uploads each FILE to URL (the creation endpoint, e.g. http://127.0.0.1:1080/files/) with the resumable upload
 protocol. Rerun the same command after Ctrl-C or a network failure to continue where the server stopped.
@@ -30,7 +42,7 @@ options:
                        Interop 10 is known from two third-party sources to be draft -13; nothing
                        says which interop version drafts -14 and -15 use
   --protocol P         ietf (the draft; --interop picks the version) or tus-v1 (same as --interop tus)
-  --chunk-size SIZE    most bytes per request, e.g. 512k, 8MiB (default: whole file; 8 MiB for stdin)
+  --chunk-size SIZE    most bytes per request, e.g. 512k (= 524288), 8MiB (default: whole file; 8 MiB for stdin)
   --parallel N         files uploaded at the same time (default 2)
   --state DIR          where unfinished uploads are remembered (default $RUFH_STATE_DIR or
                        $XDG_STATE_HOME/rufh/uploads)
@@ -44,22 +56,13 @@ options:
 Without --interop the version is found by asking: empty creation requests, newest version first, until
 one makes an upload resource (the answer is remembered per URL in the state directory for a day).
 
+${SIZE_RULE}.
+
 exit codes: 0 all uploaded; 1 an upload was refused or failed; 2 usage error;
             3 network failure, retries exhausted (rerun to resume); 130 interrupted (rerun to resume);
             4 the server answered with success but made no upload resource (not resumable; see the warning)`
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, network: 3, notResumable: 4, interrupted: 130 } as const
-
-const units: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2 }
-Object.assign(units, { g: 1e9, gb: 1e9, gib: 1024 ** 3 })
-
-export function parseSize(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s.trim())
-  const unit = units[(m?.[2] ?? '').toLowerCase()]
-  if (!m || unit === undefined) return undefined
-  const n = Math.round(Number(m[1]) * unit)
-  return n > 0 ? n : undefined
-}
 
 function human(n: number): string {
   if (n < 1024) return `${n} B`
@@ -190,8 +193,9 @@ interface Parsed {
   quiet: boolean
 }
 
-function parse(argv: string[]): Parsed | string {
-  const { values, positionals } = parseArgs({
+/** The options, or undefined for --help; throws a UsageError when the command line is wrong. */
+function parse(argv: string[]): Parsed | undefined {
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {
@@ -208,35 +212,32 @@ function parse(argv: string[]): Parsed | string {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) return 'help'
-  if (positionals.length < 2) return 'expected at least one FILE and a URL'
+  if (values.help) return undefined
+  if (positionals.length < 2) throw new UsageError('expected at least one FILE and a URL')
   const url = positionals.at(-1)!
-  if (!/^https?:\/\//i.test(url)) return `the last argument must be an http(s) URL, got '${url}'`
+  parseUrl(url, 'the last argument (the creation URL)')
   let interop: InteropVersion | 'tus' | undefined
-  const protocol = values.protocol as string | undefined
-  if (protocol !== undefined && protocol !== 'ietf' && protocol !== 'tus-v1')
-    return `--protocol must be ietf or tus-v1, got '${protocol}'`
+  const protocol =
+    values.protocol === undefined ? undefined : parseChoice(values.protocol, '--protocol', ['ietf', 'tus-v1'])
   if (protocol === 'tus-v1' && values.interop !== undefined && values.interop !== 'tus')
-    return '--protocol tus-v1 cannot be combined with an interop version'
-  if (protocol === 'ietf' && values.interop === 'tus') return '--protocol ietf cannot be combined with --interop tus'
+    throw new UsageError('--protocol tus-v1 cannot be combined with an interop version')
+  if (protocol === 'ietf' && values.interop === 'tus')
+    throw new UsageError('--protocol ietf cannot be combined with --interop tus')
   if (protocol === 'tus-v1' || values.interop === 'tus') interop = 'tus'
   else if (values.interop !== undefined) {
     const n = Number(values.interop)
-    if (!Number.isInteger(n) || n < 3 || n > 10) return `--interop must be 3 to 10 or tus, got '${values.interop}'`
+    if (!/^\d+$/.test(values.interop) || n < 3 || n > 10)
+      throw new UsageError(`--interop must be 3 to 10 or tus (got '${values.interop}')`)
     interop = n as InteropVersion
   }
-  const chunkSize = values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size'])
-  if (values['chunk-size'] !== undefined && chunkSize === undefined)
-    return `--chunk-size: not a size: '${values['chunk-size']}'`
-  const parallel = Number(values.parallel ?? 2)
-  if (!Number.isInteger(parallel) || parallel < 1) return `--parallel must be a positive integer`
-  const retries = values.retries === undefined ? undefined : Number(values.retries)
-  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) return '--retries must be an integer ≥ 0'
+  const chunkSize =
+    values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size'], '--chunk-size', { min: 1 })
+  const parallel = values.parallel === undefined ? 2 : parseInteger(values.parallel, '--parallel', { min: 1 })
+  const retries = values.retries === undefined ? undefined : parseInteger(values.retries, '--retries')
   const headers: Record<string, string> = {}
   for (const h of values.header ?? []) {
-    const i = h.indexOf(':')
-    if (i <= 0) return `--header must look like 'Name: value', got '${h}'`
-    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim()
+    const [name, value] = parseHeader(h, '--header')
+    headers[name] = value
   }
   const stateHome = process.env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state')
   return {
@@ -263,21 +264,17 @@ function exitCodeOf(e: unknown): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let p: Parsed | string
+  let parsed: Parsed | undefined
   try {
-    p = parse(argv)
+    parsed = parse(argv)
   } catch (e) {
-    p = e instanceof Error ? e.message : String(e)
+    return usageFailed('upload', SYNOPSIS, e)
   }
-  if (p === 'help') {
+  if (!parsed) {
     process.stdout.write(`${usage}\n`)
     return EXIT.ok
   }
-  if (typeof p === 'string') {
-    process.stderr.write(`rufh upload: ${p}\n\n${usage}\n`)
-    return EXIT.usage
-  }
-  const opts = p
+  const opts = parsed
   const lines = opts.files.map((f) => new Line(f === '-' ? 'stdin' : basename(f)))
   const board = new Board(lines, process.stderr, opts.quiet)
   const running = new Set<Upload>()
