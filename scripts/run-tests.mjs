@@ -3,8 +3,8 @@
 // Node 20 has no glob support in `node --test`, so the files are listed here.
 // Services some tests need (redis, radosgw, chromium) are started by those tests' own fixtures.
 import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const filter = process.argv[2]
@@ -25,7 +25,15 @@ for (const top of ['packages', 'examples']) {
     } catch {}
   }
 }
-const selected = filter ? files.filter((f) => f.includes(filter)) : files
+// tsc -b never deletes outputs: a test moved or removed in src/ leaves its old dist/ copy behind. Only compiled tests
+// whose source still exists (packages/P/dist/X.test.js <- packages/P/src/X.test.ts) are run.
+const current = files.filter((f) => {
+  const [pkg, ...rest] = relative(join(root, 'packages'), f).split('/')
+  return existsSync(join(root, 'packages', pkg, 'src', ...rest.slice(1)).replace(/\.js$/, '.ts'))
+})
+const stale = files.length - current.length
+if (stale > 0) console.error(`run-tests: skipping ${stale} compiled test file(s) whose source is gone`)
+const selected = filter ? current.filter((f) => f.includes(filter)) : current
 if (selected.length === 0) {
   console.error('no test files found')
   process.exit(1)

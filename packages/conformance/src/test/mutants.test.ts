@@ -1,10 +1,10 @@
 /** Proof that the suite can fail: every check fails against at least one mutant server. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { allChecks, checkById } from '../registry.js'
+import { runConformance } from '../runner.js'
+import { versionName } from '../types.js'
 import { mutants, startTarget } from './mutants/index.js'
-import { allChecks, checkById } from './registry.js'
-import { runConformance } from './runner.js'
-import { versionName } from './types.js'
 
 test('every check (IETF and tus) is killed by some mutant', () => {
   const killed = new Set(mutants.flatMap((m) => m.kills))

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { ExchangeResult } from '@rufh/wire'
-import { renderJson } from './report/json.js'
-import { renderJunit } from './report/junit.js'
-import { renderMarkdown } from './report/markdown.js'
-import { renderTerminal } from './report/terminal.js'
-import { exitCodeOf, totalsOf, verdictOf } from './runner.js'
-import type { CheckResult, RunReport } from './types.js'
+import { renderJson } from '../report/json.js'
+import { renderJunit } from '../report/junit.js'
+import { renderMarkdown } from '../report/markdown.js'
+import { renderTerminal } from '../report/terminal.js'
+import { exitCodeOf, totalsOf, verdictOf } from '../runner.js'
+import type { CheckResult, RunReport } from '../types.js'
 
 const ex: ExchangeResult = {
   request: {

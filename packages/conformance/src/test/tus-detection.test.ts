@@ -6,10 +6,10 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { type Fields, type ProtocolCodec, type Reply, type ResponseContext, TusV1 } from '@rufh/protocol'
 import { startServer } from '@rufh/server'
+import { tusChecks } from '../registry.js'
+import { protocolsOf, runConformance } from '../runner.js'
+import { ConformanceError } from '../types.js'
 import { startFront } from './mutants/front.js'
-import { tusChecks } from './registry.js'
-import { protocolsOf, runConformance } from './runner.js'
-import { ConformanceError } from './types.js'
 
 /** A tus server that implements every extension but advertises only creation. */
 class CreationOnly extends TusV1 {

@@ -1,10 +1,10 @@
 /** The whole suite against `rufh serve`: every check passes (MAY checks observe the behaviour) on every version. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { allChecks } from '../registry.js'
+import { exitCodeOf, runConformance } from '../runner.js'
+import { type CheckResult, versionName } from '../types.js'
 import { startTarget } from './mutants/index.js'
-import { allChecks } from './registry.js'
-import { exitCodeOf, runConformance } from './runner.js'
-import { type CheckResult, versionName } from './types.js'
 
 test('rufh serve passes every check of every interop version (default drafts, then -04, -06 and -09) and of tus 1.0.0', async () => {
   const target = await startTarget()

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { normalizeTables, readmePath, updatedReadme } from './check-table.js'
-import { allChecks, checks, tusChecks } from './registry.js'
+import { normalizeTables, readmePath, updatedReadme } from '../check-table.js'
+import { allChecks, checks, tusChecks } from '../registry.js'
 
 test('the README check table matches the registry (node dist/check-table.js --write)', () => {
   const text = readFileSync(readmePath(), 'utf8')
