@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { commandNames } from '../commands.js'
 import { rufh } from './run.js'
 
 const SYNOPSIS: Record<string, string> = {
@@ -78,8 +79,8 @@ describe('usage errors: one shape, exit 2, in every command', { timeout: 120_000
 
   it('rufh alone and an unknown command: the same shape for the command table', async () => {
     for (const [args, msg] of [
-      [[], 'rufh: expected a command (serve, upload, conformance, load, netsim)'],
-      [['bogus'], "rufh: unknown command 'bogus' (serve, upload, conformance, load, netsim)"],
+      [[], `rufh: expected a command (${commandNames.join(', ')})`],
+      [['bogus'], `rufh: unknown command 'bogus' (${commandNames.join(', ')})`],
     ] as const) {
       const r = await rufh(args)
       assert.equal(r.code, 2)
