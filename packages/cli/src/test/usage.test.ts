@@ -60,7 +60,7 @@ const cases: [string, string[], RegExp][] = [
   ],
 ]
 
-describe('usage errors: one shape, exit 2, in every command', { timeout: 120_000 }, () => {
+describe('usage errors: one shape, exit 2, in every command', { timeout: 120_000, concurrency: 4 }, () => {
   for (const [command, args, message] of cases) {
     it(`rufh ${command} ${args.join(' ')}`, async () => {
       const r = await rufh([command, ...args])
