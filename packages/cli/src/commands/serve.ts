@@ -127,6 +127,8 @@ export async function run(argv: string[]): Promise<number> {
     // Authorization and deciding hooks (issue 16).
     hookEvents = hookEventsOf(str('hooks-events'))
     authorize = authorizerOf(str('auth-url'), str('jwt-secret-file'))
+    if (values.ui === true && str('base-path')!.replace(/^\/+|\/+$/g, '') === '')
+      throw new UsageError('--ui serves the page at /, so --base-path must be another path')
   } catch (e) {
     return usageFailed('serve', SYNOPSIS, e)
   }
@@ -143,13 +145,8 @@ export async function run(argv: string[]): Promise<number> {
   // --ui: the page at `/` answers before the upload handler; @rufh/ui is loaded only when asked for.
   let routes: ListenOptions['routes']
   if (values.ui === true) {
-    const basePath = str('base-path')!
-    if (basePath.replace(/^\/+|\/+$/g, '') === '') {
-      process.stderr.write(`rufh serve: --ui serves the page at /, so --base-path must be another path\n`)
-      return 2
-    }
     const { createUiHandler } = await import('@rufh/ui')
-    routes = createUiHandler({ endpoint: basePath })
+    routes = createUiHandler({ endpoint: str('base-path')! })
   }
   let server: Awaited<ReturnType<typeof startServer>>
   try {
