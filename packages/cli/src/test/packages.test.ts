@@ -25,6 +25,7 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url))
 
 interface Manifest {
   name: string
+  private?: boolean
   dependencies?: Record<string, string>
   devDependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
@@ -34,9 +35,15 @@ interface Manifest {
 
 const readJson = (file: string): Manifest => JSON.parse(readFileSync(file, 'utf8')) as Manifest
 
-/** Module specifiers of a JS, .d.ts or .ts file, from TypeScript's own pre-processor (imports, exports, import()). */
+/**
+ * Module specifiers of a JS, .d.ts or .ts file, from TypeScript's own pre-processor (imports, exports, import()), plus
+ * packages located by resolution (`import.meta.resolve` or `require.resolve` of a package name): @rufh/ui serves files
+ * it finds that way.
+ */
 function importsOf(file: string): string[] {
-  return ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((f) => f.fileName)
+  const text = readFileSync(file, 'utf8')
+  const resolved = [...text.matchAll(/\.resolve\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1] as string)
+  return [...ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName), ...resolved]
 }
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`; relative paths and Node builtins → undefined. */
@@ -113,7 +120,15 @@ test('each package declares exactly what its shipped files import, and ships no 
     const files = packed.get(m.name)
     assert.ok(files, `npm pack listed no files for ${m.name}`)
     checked.push(m.name)
-    const shipped = new Set(files.filter((f) => isCode(f) && current(dir, f)).map((f) => join(dir, f)))
+    // A private package (the examples) is never published: its code is what it runs, dist/ less its tests, and only
+    // its JavaScript counts (declaration files of an app are never read by anyone).
+    const shipped = m.private
+      ? new Set(
+          walk(join(dir, 'dist')).filter(
+            (f) => f.endsWith('.js') && !/\.test(\.helper)?\.js$/.test(f) && current(dir, relative(dir, f)),
+          ),
+        )
+      : new Set(files.filter((f) => isCode(f) && current(dir, f)).map((f) => join(dir, f)))
     const declared = new Set([...Object.keys(m.dependencies ?? {}), ...Object.keys(m.peerDependencies ?? {})])
     const used = new Set<string>()
     for (const file of shipped) {
@@ -141,7 +156,9 @@ test('each package declares exactly what its shipped files import, and ships no 
     for (const d of declared)
       if (!used.has(d)) problems.push(`${m.name}: declares '${d}' but no shipped file imports it`)
 
-    const tests = walk(join(dir, 'dist')).filter((f) => isCode(f) && !shipped.has(f) && current(dir, relative(dir, f)))
+    const tests = walk(join(dir, 'dist')).filter(
+      (f) => (m.private ? f.endsWith('.js') : isCode(f)) && !shipped.has(f) && current(dir, relative(dir, f)),
+    )
     const dev = new Set(Object.keys(m.devDependencies ?? {}))
     const usedInTests = new Set<string>()
     for (const file of tests) {
@@ -161,7 +178,10 @@ test('each package declares exactly what its shipped files import, and ships no 
         .filter((p) => p !== undefined),
     )
     for (const d of dev) {
-      if (!usedInTests.has(d) && !usedInSources.has(d))
+      // `@types/x` is used where `x` is (type-only imports are erased from dist/).
+      const typed = d.startsWith('@types/') ? d.slice('@types/'.length) : undefined
+      const isUsed = (p: string) => usedInTests.has(p) || usedInSources.has(p)
+      if (!isUsed(d) && !(typed !== undefined && isUsed(typed)))
         problems.push(`${m.name}: devDependency '${d}' is imported by neither its tests nor its sources`)
     }
   }
