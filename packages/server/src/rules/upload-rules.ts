@@ -142,12 +142,20 @@ export function checkContent(
  * the bound on its content. `min-size` (draft-12 §4.1.4) is the size below which the server need not offer
  * resumability: a complete (`?1`) creation below it is an ordinary upload and is accepted; an incomplete one, which
  * asks for resumability, is refused with `min-size` (the client sends such a small upload in one request, §4.2.1).
+ * Only a version that announces limits (`Upload-Limit`, from I6) is held to it: tus and I3–I5 have no `min-size`, so
+ * their clients could neither learn nor avoid it.
  */
 export function checkCreation(c: CreationRequest, limits: Limits, v: VersionRules): Bound | undefined {
   checkLength(c.length, limits)
   if (c.contentLength !== undefined && limits.maxSize !== undefined && c.contentLength > limits.maxSize)
     throw new LimitError('max-size', c.contentLength, limits.maxSize)
-  if (!c.complete && c.length !== undefined && limits.minSize !== undefined && c.length < limits.minSize)
+  if (
+    v.announcesLimits &&
+    !c.complete &&
+    c.length !== undefined &&
+    limits.minSize !== undefined &&
+    c.length < limits.minSize
+  )
     throw new LimitError('min-size', c.length, limits.minSize)
   checkContent(0, c.contentLength, c.complete, limits, v.appendLimitsBindCreation)
   return requestBound(0, c.length, limits, v.appendLimitsBindCreation)

@@ -177,6 +177,7 @@ describe('creation: what a creation may carry', { timeout: 10_000 }, () => {
     ['a declared length above max-size', c({ length: 1001 }), I9, 'ERR_LIMIT_EXCEEDED max-size'],
     ['content above max-size', c({ contentLength: 1001 }), I6, 'ERR_LIMIT_EXCEEDED max-size'],
     ['incomplete, declaring a length below min-size: refused', c({ length: 5 }), I9, 'ERR_LIMIT_EXCEEDED min-size'],
+    ['... not where no limit is announced (tus, I3-I5)', c({ length: 5 }), ORDINARY, 'ok length:5'],
     [
       'complete below min-size: accepted (draft-12 §4.1.4)',
       c({ complete: true, length: 5, contentLength: 5 }),
