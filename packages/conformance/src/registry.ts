@@ -11,7 +11,9 @@ import { interruptionChecks } from './checks/interruption.js'
 import { lengthChecks } from './checks/lengths.js'
 import { limitChecks } from './checks/limits.js'
 import { offsetChecks } from './checks/offsets.js'
+import { refusalChecks } from './checks/refusals.js'
 import { retrievalChecks } from './checks/retrieval.js'
+import { supersededChecks } from './checks/superseded.js'
 import { tusChecksumChecks } from './tus/checksum.js'
 import { tusConcatenationChecks } from './tus/concatenation.js'
 import { tusCoreChecks } from './tus/core.js'
@@ -33,8 +35,10 @@ export const checks: readonly Check[] = [
   ...limitChecks,
   ...interruptionChecks,
   ...concurrencyChecks,
+  ...supersededChecks,
   ...cancellationChecks,
   ...fieldChecks,
+  ...refusalChecks,
 ]
 
 /** The checks of tus 1.0.0; each applies when the server advertises the extensions it needs. */

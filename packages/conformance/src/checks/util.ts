@@ -4,6 +4,7 @@ import { type BodyPlan, type ExchangeResult, header, type RawResponse } from '@r
 import { type CheckContext, describe, is2xx } from '../context.js'
 
 export const ALL = [3, 4, 5, 6, 7, 8, 9, 10] as const
+export const FROM4 = [4, 5, 6, 7, 8, 9, 10] as const
 export const FROM5 = [5, 6, 7, 8, 9, 10] as const
 export const FROM6 = [6, 7, 8, 9, 10] as const
 export const FROM7 = [7, 8, 9, 10] as const

@@ -7,14 +7,21 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Codec, Limits, ProtocolCodec } from '@rufh/protocol'
-import { type Store, startServer } from '@rufh/server'
+import { type Locker, type Store, startServer } from '@rufh/server'
 import { codecMutants } from './codecs.js'
 import { type FrontHooks, getField, setField, startFront } from './front.js'
+import { ruleMutants } from './rules.js'
 import { storeMutants } from './stores.js'
 import { tusMutants } from './tus.js'
 
 /** The limits `rufh serve` runs with in the suite: every limit check applies. */
 export const SUITE_LIMITS: Limits = { maxSize: 1 << 20, maxAppendSize: 4096, minAppendSize: 4, maxAge: 3600 }
+
+/**
+ * The suite's limits with a `min-size`, for the checks of the min-size threshold (not in SUITE_LIMITS: the tus
+ * checks create uploads of a few bytes, and rufh applies min-size to tus creations declaring a length too).
+ */
+export const MIN_SIZE_LIMITS: Limits = { ...SUITE_LIMITS, minSize: 64 }
 
 /** An interop version (with a draft revision where it matters), or tus 1.0.0. */
 export type Run = { interop: number; draft?: string } | 'tus'
@@ -29,6 +36,8 @@ export interface Mutant {
   /** Replaces the server's tus 1.0.0 codec. */
   tus?: () => ProtocolCodec
   store?: (dir: string) => Store
+  /** Replaces the server's locker (one transfer per upload). */
+  locker?: () => Locker
   front?: FrontHooks
   /** `null`: the server runs without limits. */
   limits?: Limits | null
@@ -329,17 +338,17 @@ const ietfMutants: Mutant[] = [
   },
 ]
 
-export const mutants: Mutant[] = [...ietfMutants, ...tusMutants]
+export const mutants: Mutant[] = [...ietfMutants, ...ruleMutants(MIN_SIZE_LIMITS), ...tusMutants]
 
 export interface Target {
   url: string
   close(): Promise<void>
 }
 
-/** Starts `rufh serve` (with the suite's limits), or a mutant of it. */
-export async function startTarget(m?: Mutant): Promise<Target> {
+/** Starts `rufh serve` (with the suite's limits, or `o.limits`), or a mutant of it. */
+export async function startTarget(m?: Mutant, o: { limits?: Limits } = {}): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'rufh-conformance-'))
-  const limits = m?.limits === null ? undefined : (m?.limits ?? SUITE_LIMITS)
+  const limits = m?.limits === null ? undefined : (m?.limits ?? o.limits ?? SUITE_LIMITS)
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,
@@ -350,6 +359,7 @@ export async function startTarget(m?: Mutant): Promise<Target> {
     ...(m?.codecs ? { codecs: m.codecs() } : {}),
     ...(m?.tus ? { tus: m.tus() } : {}),
     ...(m?.store ? { store: m.store(dir) } : {}),
+    ...(m?.locker ? { locker: m.locker() } : {}),
   })
   const front = m?.front ? await startFront(server.url, m.front) : undefined
   return {
