@@ -31,6 +31,26 @@ export const cancellationChecks: Check[] = [
     },
   },
   {
+    id: 'N6-19',
+    title: 'A DELETE answered 204 deactivated the upload: HEAD and PATCH on it are then answered 404',
+    group: 'cancellation',
+    versions: [3, 4, 5, 6],
+    // -01..-05: 204 means "successfully deactivated"; an upload the server does not consider active MUST get 404.
+    source: [sec('-01', 'cancellation'), sec('-01', 'retrieval'), sec('-05', 'cancellation'), sec('-05', 'retrieval')],
+    level: 'MUST',
+    async run(ctx: CheckContext) {
+      const up = await ctx.upload({ bytes: 4 })
+      const del = await ctx.cancel(up.url)
+      if (del.final?.status === 405) throw ctx.skip('cancellation is not supported (405)')
+      if (del.final?.status !== 204) throw ctx.skip(`DELETE was not answered 204 (${describe(del)}; see N6-09)`)
+      const head = await ctx.retrieve(up.url)
+      ctx.assert(head.final?.status === 404, `HEAD after a 204 to DELETE: ${describe(head)} (404 required)`, del, head)
+      const patch = await ctx.append(up.url, { offset: up.offset, complete: false, body: ctx.bytes(ctx.partSize(4)) })
+      ctx.assert(patch.final?.status === 404, `PATCH after a 204 to DELETE: ${describe(patch)} (404 required)`, patch)
+      return undefined
+    },
+  },
+  {
     id: 'N6-09',
     title: 'DELETE is answered 204 (405 when cancellation is not supported)',
     group: 'cancellation',

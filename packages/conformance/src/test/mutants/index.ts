@@ -307,7 +307,7 @@ const ietfMutants: Mutant[] = [
   {
     name: 'delete-noop',
     breaks: 'DELETE answered 204 without cancelling anything',
-    kills: ['B-16', 'N6-10'],
+    kills: ['B-16', 'N6-10', 'N6-19'],
     runs: v(6, 9),
     front: {
       request: (h) => (h.method === 'DELETE' ? { reply: 'HTTP/1.1 204 No Content\r\n\r\n' } : h),

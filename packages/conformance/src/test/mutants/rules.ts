@@ -75,8 +75,8 @@ export function ruleMutants(withMinSize: NonNullable<Mutant['limits']>): Mutant[
     {
       name: 'delete-keeps-upload',
       breaks: "DELETE is answered 204 by rufh's handler but the store keeps the upload",
-      kills: ['B-16'],
-      runs: v(6, 9),
+      kills: ['B-16', 'N6-19'],
+      runs: v(3, 6, 9),
       store: keepsOnRemove,
     },
     {
