@@ -45,7 +45,7 @@ options:
                      Interop 10 is known from two third-party sources to be -13; nothing says
                      which interop version -14 and -15 use, so they cannot be tested
   --only IDS         run only these checks (B-01,N9-12,T-04,...)
-  --json             print the report as JSON instead of text
+  --json FILE        also write the report as JSON to FILE (- : print JSON instead of text)
   --junit FILE       also write JUnit XML to FILE
   --markdown FILE    also write a Markdown table to FILE
   --timeout DURATION deadline of one exchange (default 5s)
@@ -77,7 +77,8 @@ interface Parsed {
   timeoutMs?: number
   concurrency?: number
   insecure: boolean
-  json: boolean
+  /** `-`: JSON on stdout instead of the text; otherwise a file to write it to. */
+  json?: string
   junit?: string
   markdown?: string
   quiet: boolean
@@ -93,7 +94,7 @@ function parse(argv: string[]): Parsed | undefined {
       interop: { type: 'string' },
       draft: { type: 'string' },
       only: { type: 'string' },
-      json: { type: 'boolean' },
+      json: { type: 'string' },
       junit: { type: 'string' },
       markdown: { type: 'string' },
       timeout: { type: 'string' },
@@ -129,7 +130,7 @@ function parse(argv: string[]): Parsed | undefined {
     ...(timeoutMs !== undefined ? { timeoutMs: Math.round(timeoutMs) } : {}),
     ...(v.concurrency !== undefined ? { concurrency: parseInteger(v.concurrency, '--concurrency', { min: 1 }) } : {}),
     insecure: v.insecure === true,
-    json: v.json === true,
+    ...(v.json !== undefined ? { json: v.json } : {}),
     ...(v.junit !== undefined ? { junit: v.junit } : {}),
     ...(v.markdown !== undefined ? { markdown: v.markdown } : {}),
     quiet: v.quiet === true,
@@ -162,8 +163,9 @@ export async function run(argv: string[]): Promise<number> {
       ...(live ? { onResult: () => process.stderr.write(`\r  ${++done} checks run`) } : {}),
     })
     if (live) process.stderr.write('\r\x1b[K')
-    if (v.json) process.stdout.write(renderJson(report))
+    if (v.json === '-') process.stdout.write(renderJson(report))
     else process.stdout.write(renderTerminal(report, { color: process.stdout.isTTY === true, verbose: !v.quiet }))
+    if (v.json !== undefined && v.json !== '-') await writeFile(v.json, renderJson(report))
     if (v.junit) await writeFile(v.junit, renderJunit(report))
     if (v.markdown) await writeFile(v.markdown, renderMarkdown(report))
     return exitCodeOf(report)
