@@ -6,57 +6,15 @@
  *
  * Usage: npm run matrix [-- --size 2MiB] [--no-docs]
  */
-import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import * as tus from 'tus-js-client'
-import { upload as rufhUpload } from '../packages/client/dist/index.js'
-import { markdownTable, parseSize, startServer } from './bench/lib.mjs'
+import { join } from 'node:path'
+import { markdownTable, parseSize } from './bench/lib.mjs'
+import { ours, root, startRufhServe, startTusNodeServer, tusJs, tuspy, uploadAndVerify } from './interop/peers.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
 const size = parseSize(args.includes('--size') ? args[args.indexOf('--size') + 1] : '2MiB')
 const writeDocs = !args.includes('--no-docs')
-
-/** Each client: a name and the protocols it speaks, each with a function that uploads `data` and returns its URL. */
-const ours = (interop) => (endpoint, data) => rufhUpload(data, { endpoint, interop, retry: false }).then((r) => r.url)
-const tusJs = (protocol) => (endpoint, data) =>
-  new Promise((resolve, reject) => {
-    const u = new tus.Upload(data, {
-      endpoint,
-      ...(protocol ? { protocol } : {}),
-      uploadSize: data.length,
-      retryDelays: [],
-      metadata: { filename: 'matrix.bin' },
-      onError: reject,
-      onSuccess: () => resolve(u.url),
-    })
-    u.start()
-  })
-const tuspy = async (endpoint, data) => {
-  const dir = await mkdtemp(join(tmpdir(), 'rufh-matrix-py-'))
-  try {
-    const file = join(dir, 'src.bin')
-    await writeFile(file, data)
-    const script = [
-      'import sys',
-      'from tusclient import client',
-      "u = client.TusClient(sys.argv[2]).uploader(sys.argv[1], chunk_size=1048576, metadata={'filename': 'py.bin'})",
-      'u.upload()',
-      'print(u.url)',
-    ].join('\n')
-    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', script, file, endpoint], {
-      timeout: 60_000,
-    })
-    return stdout.trim().split('\n').pop()
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-}
 
 const clients = [
   {
@@ -70,51 +28,24 @@ const clients = [
     name: 'tus-js-client 4.3.1',
     protocols: [
       { name: 'tus 1.0', run: tusJs(undefined) },
-      { name: 'ietf-draft-03 (interop 3)', run: tusJs('ietf-draft-03') },
+      { name: 'ietf-draft-03 (interop 5)', run: tusJs('ietf-draft-03') },
       { name: 'ietf-draft-05 (interop 6)', run: tusJs('ietf-draft-05') },
     ],
   },
   { name: 'python3-tuspy 1.0.0', protocols: [{ name: 'tus 1.0', run: tuspy }] },
 ]
 
-async function cell(run, endpoint) {
-  const data = randomBytes(size)
-  try {
-    let timer
-    const url = await Promise.race([
-      run(endpoint, data),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out after 60 s')), 60_000)
-      }),
-    ]).finally(() => clearTimeout(timer))
-    const got = await fetch(url)
-    const body = Buffer.from(await got.arrayBuffer())
-    if (!got.ok) return `✗ upload done, GET ${got.status}`
-    return body.equals(data) ? '✓' : `✗ bytes differ (${body.length} of ${data.length})`
-  } catch (e) {
-    const text = String(e?.message ?? e).replace(/\s+/g, ' ')
-    // tus-js-client's messages are long: keep the status it reports.
-    const code = /response code: (\d+)/.exec(text)?.[1]
-    const msg = code ? `creation answered ${code}` : text.replace(/https?:\/\/[^ ]+/g, 'URL').slice(0, 90)
-    return `✗ ${msg.replace(/\|/g, '/')}`
-  }
-}
+const cell = async (run, endpoint) => (await uploadAndVerify(run, endpoint, size)).text
 
 const dirs = { rufh: await mkdtemp(join(tmpdir(), 'rufh-matrix-')), tus: await mkdtemp(join(tmpdir(), 'rufh-matrix-')) }
 const servers = [
   {
     name: '`rufh serve`',
-    proc: await startServer(
-      [join(root, 'packages/cli/dist/bin.js'), 'serve', '--port', '0', '--dir', dirs.rufh, '--log-level', 'warn'],
-      /^rufh serving (\S+)/m,
-    ),
+    proc: await startRufhServe(dirs.rufh),
   },
   {
     name: '@tus/server 2.4.5 + FileStore',
-    proc: await startServer(
-      [join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dirs.tus],
-      /^tus serving (\S+)/m,
-    ),
+    proc: await startTusNodeServer(dirs.tus),
   },
 ]
 
