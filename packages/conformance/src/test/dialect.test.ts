@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { codecs } from '@rufh/protocol'
-import { defaultDraft, draftsOf, interopOfDraft, knownInterop } from './dialect.js'
-import { runConformance } from './runner.js'
+import { defaultDraft, draftsOf, interopOfDraft, knownInterop } from '../dialect.js'
+import { runConformance } from '../runner.js'
 
 test("the tester's drafts per interop version are the codecs' drafts, version by version", { timeout: 10_000 }, () => {
   assert.deepEqual(knownInterop, [3, 4, 5, 6, 7, 8, 9, 10])

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import type { RunReport } from '../types.js'
 import { startTarget, type Target } from './mutants/index.js'
-import type { RunReport } from './types.js'
 
-const BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url))
+const BIN = fileURLToPath(new URL('../../../cli/dist/bin.js', import.meta.url))
 
 function rufh(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
