@@ -52,6 +52,10 @@ export function classify(x: Exchange): Verdict {
     return { kind: 'retry', retryAfter: x.retryAfter }
   }
   if (status === 408 || status === 423) return { kind: 'retry', retryAfter: x.retryAfter }
+  // rufh stops a transfer that a newer request for the upload took over (or whose body went idle) and says so: the
+  // bytes it stored stay, so this is an interruption to resume from, not a refusal.
+  if (problem?.code === 'ERR_UPLOAD_INTERRUPTED' && (procedure === 'append' || procedure === 'creation'))
+    return { kind: 'retry', retryAfter: x.retryAfter }
   if (problem?.code === 'ERR_UNSUPPORTED_VERSION') return { kind: 'version', supported: supportedFrom(problem) }
   if (status === 409 && procedure === 'append') {
     const fromProblem = problem?.['expected-offset']

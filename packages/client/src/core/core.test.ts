@@ -61,6 +61,18 @@ describe('classify', () => {
     for (const status of [500, 502, 503, 429, 423, 408])
       assert.deepEqual(classify(ex({ status, retryAfter: 7 })), { kind: 'retry', retryAfter: 7 })
   })
+  it('retries an append or creation that rufh says was interrupted (preempted or idle), not other 400s', () => {
+    const problem = { type: 'about:blank', code: 'ERR_UPLOAD_INTERRUPTED' }
+    assert.deepEqual(classify(ex({ status: 400, procedure: 'append', problem })), {
+      kind: 'retry',
+      retryAfter: undefined,
+    })
+    assert.equal(classify(ex({ status: 400, procedure: 'creation', problem })).kind, 'retry')
+    assert.equal(
+      classify(ex({ status: 400, procedure: 'append', problem: { type: 'x', code: 'ERR_X' } })).kind,
+      'fatal',
+    )
+  })
   it('resyncs a 409 from Upload-Offset or the problem’s expected-offset', () => {
     assert.deepEqual(classify(ex({ status: 409, info: info({ offset: 42 }) })), { kind: 'resync', offset: 42 })
     const problem = { type: 'x', 'expected-offset': 9 }
