@@ -29,6 +29,9 @@ export type ErrorCode =
   | 'ERR_HOOK_FAILED'
   | 'ERR_NOT_READY'
   | 'ERR_RANGE_NOT_SATISFIABLE'
+  | 'ERR_MALFORMED_REQUEST'
+  | 'ERR_REQUEST_TIMEOUT'
+  | 'ERR_HEADERS_TOO_LARGE'
   | 'ERR_INTERNAL'
 
 /** Default HTTP status per code; a codec may override it for its version. */
@@ -58,6 +61,9 @@ export const defaultStatus: Record<ErrorCode, number> = {
   ERR_HOOK_FAILED: 500,
   ERR_NOT_READY: 409,
   ERR_RANGE_NOT_SATISFIABLE: 416,
+  ERR_MALFORMED_REQUEST: 400,
+  ERR_REQUEST_TIMEOUT: 408,
+  ERR_HEADERS_TOO_LARGE: 431,
   ERR_INTERNAL: 500,
 }
 
@@ -267,6 +273,27 @@ export class NotReadyError extends RufhError {
 export class RangeNotSatisfiableError extends RufhError {
   constructor(readonly size: number) {
     super('ERR_RANGE_NOT_SATISFIABLE', `the range is not satisfiable for ${size} bytes`)
+  }
+}
+
+/** The request itself cannot be read: a malformed head, target or Host (RFC 9112 §3.2, RFC 9110 §7.2). */
+export class MalformedRequestError extends RufhError {
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super('ERR_MALFORMED_REQUEST', message, extensions)
+  }
+}
+
+/** The request head did not arrive within the server's bound (RFC 9110 §15.5.9). */
+export class RequestTimeoutError extends RufhError {
+  constructor(message = 'the request head did not arrive in time') {
+    super('ERR_REQUEST_TIMEOUT', message)
+  }
+}
+
+/** The request head is larger than the server reads (RFC 6585 §5). */
+export class HeadersTooLargeError extends RufhError {
+  constructor() {
+    super('ERR_HEADERS_TOO_LARGE', 'the request header fields are too large')
   }
 }
 

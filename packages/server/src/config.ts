@@ -52,6 +52,24 @@ export interface ServerOptions {
   authorize?: Authorize
   /** Whether discovery is authorized too (default true) and uploads are their creator's alone (default true). */
   authorization?: AuthorizationOptions
+  // -- connection bounds (startServer only; see adapters/guard.ts and docs/security.md) --
+  connections?: ConnectionOptions
+}
+
+/** Bounds on connections: against idle, slow-head (Slowloris) and connection-flooding clients. */
+export interface ConnectionOptions {
+  /** A connection must send its first byte within this. Default 10 s. */
+  idleTimeoutMs?: number
+  /**
+   * A connection with no request in progress (just opened, or its last response sent) must deliver a complete request
+   * head within this; a body that keeps moving is never cut by it (bodies have `idleTimeoutMs` of ServerOptions).
+   * Default 30 s.
+   */
+  headTimeoutMs?: number
+  /** Open connections, all clients together; more are closed at once. Default 4096. */
+  maxConnections?: number
+  /** Open connections from one client address. Default 256. */
+  maxConnectionsPerAddress?: number
 }
 
 export interface Config {

@@ -55,6 +55,21 @@ function readDecimal(h: HeaderReader, name: string): number | undefined {
   return Number(v.trim())
 }
 
+/**
+ * Strict base64 (RFC 4648 §4, padded): whole 4-character groups, padding only at the end and only where the last
+ * group is short. Anything else is a malformed field (400), never a decoder exception that would end as a 500.
+ */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+function decodeBase64(b64: string): Uint8Array | undefined {
+  if (b64.length === 0 || !BASE64.test(b64)) return undefined
+  try {
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}
+
 function mediaType(h: HeaderReader): string | undefined {
   return h.get(Field.contentType)?.split(';', 1)[0]?.trim().toLowerCase()
 }
@@ -132,11 +147,12 @@ export class TusV1 implements ProtocolCodec {
   private readChecksum(raw: string | null | undefined): AppendRequest['checksum'] {
     if (raw === null || raw === undefined) return undefined
     const [algorithm, b64, extra] = raw.trim().split(/ +/)
-    if (!algorithm || !b64 || extra !== undefined || !/^[A-Za-z0-9+/]+=*$/.test(b64))
+    const digest = b64 === undefined ? undefined : decodeBase64(b64)
+    if (!algorithm || !digest || extra !== undefined)
       throw new InvalidFieldError('upload-checksum', "Upload-Checksum must be 'ALGORITHM BASE64'")
     const algo = algorithm.toLowerCase() as ChecksumAlgorithm
     if (!CHECKSUM_ALGORITHMS.includes(algo)) throw new UnsupportedChecksumError(algorithm, CHECKSUM_ALGORITHMS)
-    return { algorithm: algo, digest: Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)) }
+    return { algorithm: algo, digest }
   }
 
   checkRetrieval(_h: HeaderReader): void {}

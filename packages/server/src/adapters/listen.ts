@@ -22,7 +22,9 @@ import { createServer as createNet, type Server as NetServer, type Socket } from
 import type { TLSSocket } from 'node:tls'
 import type { ServerOptions } from '../config.js'
 import { UploadHandler } from '../handler.js'
+import { ConnectionGuard, type ConnectionStats } from './guard.js'
 import { createNodeHandler } from './node.js'
+import { answerClientError } from './problems.js'
 
 export interface ListenOptions extends ServerOptions {
   /** Default 127.0.0.1. */
@@ -42,6 +44,8 @@ export interface RunningServer {
   url: string
   port: number
   core: UploadHandler
+  /** Connections accepted, open, refused by a cap, and closed for silence or a slow head. */
+  connections: ConnectionStats
   /** Graceful: in-flight appends persist what they received; then every connection closes. */
   close(graceMs?: number): Promise<void>
 }
@@ -67,6 +71,7 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
         { core },
       )
     : uploads
+  const guard = new ConnectionGuard(options.connections)
   const sockets = new Set<Socket>()
   let front: NetServer | Http2SecureServer
   let http1: Http1Server | undefined
@@ -74,31 +79,42 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
 
   if (options.tls) {
     const secure = createSecureServer(
-      { cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings: H2_SETTINGS },
+      {
+        cert: options.tls.cert,
+        key: options.tls.key,
+        allowHTTP1: true,
+        settings: H2_SETTINGS,
+        handshakeTimeout: guard.options.headTimeoutMs,
+      },
       handler,
     )
     h2 = secure
     front = secure
+    secure.on('secureConnection', (s: TLSSocket) => guard.track(s))
+    secure.on('request', (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => {
+      if (req.httpVersionMajor === 1) guard.request(req.socket as Socket, res)
+    })
   } else {
-    http1 = createHttp1(handler)
-    // Uploads can take hours: no total request timeout; idle bodies are caught by the handler's idle timeout.
+    // requireHostHeader off: a request without Host is answered by rufh, with a problem body (adapters/node.ts).
+    http1 = createHttp1({ requireHostHeader: false }, handler)
+    // Uploads can take hours: no total request timeout; idle bodies are caught by the handler's idle timeout, and
+    // heads by the connection guard.
     http1.requestTimeout = 0
+    http1.on('clientError', answerClientError)
+    http1.on('request', (req: IncomingMessage, res: ServerResponse) => guard.request(req.socket, res))
     const h2c = createH2c({ settings: H2_SETTINGS }, handler)
     h2 = h2c
+    const target = { http1, h2c }
     front = createNet((socket) => {
-      // Peek at the first bytes without flowing mode: the HTTP/2 session reads from the socket's handle directly, so
-      // the bytes must go back into the stream's buffer before it is handed over (tested with h2c and HTTP/1.1).
-      socket.once('readable', () => {
-        const first = socket.read() as Buffer | null
-        if (!first) return
-        socket.unshift(first)
-        const n = Math.min(first.length, PREFACE.length)
-        const isH2 = n > 0 && first.subarray(0, n).equals(PREFACE.subarray(0, n))
-        ;(isH2 ? h2c : http1)?.emit('connection', socket)
-      })
+      if (!guard.admit(socket)) return
+      guard.track(socket)
+      detect(socket, guard, target)
     })
   }
   front.on('connection', (s: Socket) => {
+    if (s.destroyed) return
+    // TLS: the plain listener above admits its sockets itself; here only the secure server's raw sockets.
+    if (options.tls && !guard.admit(s)) return
     // A 104 and the final response are separate small writes: without this, Nagle's algorithm holds the second until
     // the client's (delayed) ACK of the first, adding ~40 ms to every creation (measured by rufh load).
     s.setNoDelay(true)
@@ -110,6 +126,7 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
   const http1Sockets = new Set<Socket>()
   h2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session)
+    guard.session(session)
     session.once('close', () => sessions.delete(session))
     session.once('localSettings', () => session.setLocalWindowSize(H2_CONNECTION_WINDOW))
   })
@@ -138,6 +155,7 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
     url: `${scheme}://${hostPart}:${port}${core.config.basePath}`,
     port,
     core,
+    connections: guard.stats,
     async close(graceMs = 5_000) {
       const closed = new Promise<void>((r) => front.close(() => r()))
       // Running transfers stop, persist what they received, and are answered (503).
@@ -154,4 +172,35 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
       clearTimeout(timer)
     },
   }
+}
+
+/**
+ * Tells HTTP/1.1 from h2c (prior knowledge) by the first bytes, without flowing mode: the HTTP/2 session reads from
+ * the socket's handle directly, so the bytes go back into the stream's buffer before it is handed over. The choice
+ * waits until the bytes seen either differ from the preface or cover it: a request whose first read is the single
+ * byte `P` (a slow client, a proxy that flushes early) is a POST or PATCH as often as a preface.
+ */
+function detect(socket: Socket, guard: ConnectionGuard, to: { http1: Http1Server; h2c: Http2Server }): void {
+  const seen: Buffer[] = []
+  let length = 0
+  const idle = guard.idle(() => socket.destroy())
+  const onEnd = () => socket.destroy()
+  socket.once('end', onEnd)
+  const onReadable = () => {
+    for (let chunk = socket.read() as Buffer | null; chunk; chunk = socket.read() as Buffer | null) {
+      seen.push(chunk)
+      length += chunk.length
+    }
+    if (length === 0) return
+    clearTimeout(idle)
+    const first = seen.length === 1 ? (seen[0] as Buffer) : Buffer.concat(seen)
+    const n = Math.min(first.length, PREFACE.length)
+    const prefix = first.subarray(0, n).equals(PREFACE.subarray(0, n))
+    if (prefix && n < PREFACE.length) return
+    socket.off('readable', onReadable)
+    socket.off('end', onEnd)
+    socket.unshift(first)
+    ;(prefix ? to.h2c : to.http1).emit('connection', socket)
+  }
+  socket.on('readable', onReadable)
 }

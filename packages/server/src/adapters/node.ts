@@ -7,11 +7,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type Http2ServerRequest, type Http2ServerResponse, constants as h2 } from 'node:http2'
-import type { Fields, HeaderReader } from '@rufh/protocol'
+import { asRufhError, type Fields, type HeaderReader, MalformedRequestError } from '@rufh/protocol'
 import type { ServerOptions } from '../config.js'
 import { UploadHandler } from '../handler.js'
 import type { HandlerReply, InterimSink, UploadRequest } from '../types.js'
 import { requestOrigin } from './origin.js'
+import { earlyFailure } from './problems.js'
 
 /** Reason phrases Node does not know (tus checksum extension). */
 const REASONS: Record<number, string> = { 460: 'Checksum Mismatch' }
@@ -31,9 +32,10 @@ export function createNodeHandler(handlerOrOptions: UploadHandler | ServerOption
   const fn = (req: NodeRequest, res: NodeResponse): void => {
     serve(core, req, res).catch((err: unknown) => {
       core.config.logger?.error({ err }, 'unhandled error in node adapter')
-      if (!res.headersSent) {
-        res.statusCode = 500
-        res.end()
+      if (!res.headersSent && !res.destroyed) {
+        const reply = earlyFailure(core.config, { get: () => undefined }, asRufhError(err))
+        res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body ?? '')) })
+        res.end(reply.body ?? '')
       } else res.destroy()
     })
   }
@@ -41,25 +43,32 @@ export function createNodeHandler(handlerOrOptions: UploadHandler | ServerOption
 }
 
 async function serve(core: UploadHandler, req: NodeRequest, res: NodeResponse): Promise<void> {
-  const origin = requestOrigin(req, core.config.trustProxy)
-  if (!origin) {
-    write(res, req, { status: 400, headers: { 'content-type': 'text/plain' }, body: 'missing or invalid Host\n' })
-    return
-  }
-  const client = new AbortController()
-  res.on('close', () => {
-    if (!res.writableFinished) client.abort()
-  })
   const headers: HeaderReader = {
     get(name) {
       const v = req.headers[name]
       return Array.isArray(v) ? v.join(', ') : v
     },
   }
+  const origin = requestOrigin(req, core.config.trustProxy)
+  // RFC 9112 §3.2: a request without a valid Host (h2: :authority) is answered 400 — with a problem body like any other.
+  if (!origin) {
+    write(res, req, withClose(earlyFailure(core.config, headers, new MalformedRequestError('missing or invalid Host'))))
+    return
+  }
   const target = req.url ?? '/'
+  const url = targetUrl(target, origin)
+  if (!url) {
+    const err = new MalformedRequestError('the request target cannot be read')
+    write(res, req, withClose(earlyFailure(core.config, headers, err)))
+    return
+  }
+  const client = new AbortController()
+  res.on('close', () => {
+    if (!res.writableFinished) client.abort()
+  })
   const upload: UploadRequest & { asterisk: boolean } = {
     method: req.method ?? 'GET',
-    url: new URL(target === '*' ? '/' : target, origin),
+    url,
     headers,
     body: req as AsyncIterable<Uint8Array>,
     signal: client.signal,
@@ -67,6 +76,20 @@ async function serve(core: UploadHandler, req: NodeRequest, res: NodeResponse): 
   }
   const reply = await core.handle(upload, interimSink(req, res))
   write(res, req, reply)
+}
+
+/** The URL of an origin-, absolute- or asterisk-form target (RFC 9112 §3.2), or undefined when it does not parse. */
+function targetUrl(target: string, origin: string): URL | undefined {
+  try {
+    return new URL(target === '*' ? '/' : target, origin)
+  } catch {
+    return undefined
+  }
+}
+
+/** The body of a request that could not be read is not read either: the connection closes after the answer. */
+function withClose(reply: HandlerReply): HandlerReply {
+  return { ...reply, close: true }
 }
 
 function safe(fields: Fields): boolean {

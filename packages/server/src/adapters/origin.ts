@@ -42,5 +42,13 @@ export function requestOrigin(req: IncomingMessage | Http2ServerRequest, trustPr
     if (f.host) host = f.host
   }
   if (!host || !HOST.test(host)) return undefined
-  return `${proto}://${host}`
+  const port = /:(\d+)$/.exec(host)?.[1]
+  if (port !== undefined && Number(port) > 65535) return undefined
+  // The WHATWG parser is stricter than the pattern (e.g. IPv6 forms): what it cannot read is no origin either.
+  try {
+    new URL(`${proto}://${host}`)
+    return `${proto}://${host}`
+  } catch {
+    return undefined
+  }
 }

@@ -1,0 +1,58 @@
+/**
+ * Problem details (RFC 9457) for what goes wrong before a request reaches a procedure: a missing or malformed Host,
+ * an unreadable request target, and the answers Node's HTTP/1.1 parser would otherwise write itself (malformed or
+ * oversized heads, heads that take too long), so that every error rufh writes is `application/problem+json`.
+ */
+import type { Socket } from 'node:net'
+import {
+  type HeaderReader,
+  HeadersTooLargeError,
+  MalformedRequestError,
+  newestCodec,
+  type ProtocolCodec,
+  problemBody,
+  problemOf,
+  type Reply,
+  RequestTimeoutError,
+  type RufhError,
+} from '@rufh/protocol'
+import type { Config } from '../config.js'
+
+/** The reply of the request's protocol (tus when it says `Tus-Resumable`, else the newest draft). */
+export function earlyFailure(cfg: Config, headers: HeaderReader, err: RufhError): Reply {
+  const codec: ProtocolCodec = headers.get('tus-resumable') != null && cfg.tus ? cfg.tus : newestCodec
+  return codec.failure(err, 'discovery', { limits: cfg.limits, now: Date.now() })
+}
+
+/** Node's parser error codes (`clientError`) and the error each one is. */
+function parserError(err: NodeJS.ErrnoException): RufhError {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return new HeadersTooLargeError()
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT')
+    return new RequestTimeoutError()
+  return new MalformedRequestError('the request could not be parsed as HTTP/1.1', { parser: err.code ?? 'unknown' })
+}
+
+/**
+ * `clientError` on the HTTP/1.1 server: answers with a problem body and closes (nothing after a broken head can be
+ * trusted: RFC 9112 §11.2). A socket that already sent a response head, or is gone, is only destroyed.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  const writable =
+    socket.writable && !(socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+  if (err.code === 'ECONNRESET' || !writable) {
+    socket.destroy()
+    return
+  }
+  socket.end(rawProblem(parserError(err)))
+}
+
+/** A whole HTTP/1.1 error response, head and problem body, with `Connection: close`. */
+export function rawProblem(err: RufhError): string {
+  const status = err.code === 'ERR_REQUEST_TIMEOUT' ? 408 : err.code === 'ERR_HEADERS_TOO_LARGE' ? 431 : 400
+  const p = problemOf(err, status)
+  const { contentType, body } = problemBody(p)
+  return (
+    `HTTP/1.1 ${status} ${p.title}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `connection: close\r\n\r\n${body}`
+  )
+}
