@@ -30,8 +30,12 @@ export async function concatenate(
     } catch {
       throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not a URL`)
     }
-    const id = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) : ''
-    if (!isUploadId(id)) throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not an upload here`)
+    // Only uploads of this server: its origin (the one its Locations carry) and its base path. A URL naming another
+    // host must not resolve to the local upload that happens to share its ID.
+    const here = url.origin === req.url.origin && url.pathname.startsWith(basePath)
+    const id = here ? url.pathname.slice(basePath.length) : ''
+    if (url.search !== '' || url.hash !== '' || !isUploadId(id))
+      throw new InvalidFieldError('upload-concat', `'${ref.slice(0, 80)}' is not an upload here`)
     let part: Awaited<ReturnType<typeof store.get>>
     try {
       part = await store.get(id)

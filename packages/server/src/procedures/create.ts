@@ -32,6 +32,7 @@ export async function create(
     expiresAt: limits.maxAge !== undefined ? now + limits.maxAge * 1000 : undefined,
     metadata: c.metadata ?? {},
     concat: c.concat,
+    ...(c.completesAtLength ? { completesAtLength: true } : {}),
   }
   // Hooks may refuse the upload (403) before anything is stored, or choose its id and metadata.
   await events.preCreate(init, req)

@@ -70,6 +70,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       metadata: init.metadata,
       concat: init.concat,
       owner: init.owner,
+      ...(init.completesAtLength ? { completesAtLength: true } : {}),
     }
     // 'wx': an ID collision (or a reused ID) fails instead of overwriting someone's upload.
     const fh = await open(data, 'wx').catch((e: NodeJS.ErrnoException) => {
@@ -81,8 +82,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   }
 
   async get(id: string): Promise<UploadInfo> {
-    const meta = await this.readMeta(id)
-    return { ...meta, offset: await this.size(id) }
+    return settled(await this.readMeta(id), await this.size(id))
   }
 
   /** The offset: the data file's size. */
@@ -203,7 +203,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     const meta = await this.readMeta(id)
     const next: Meta = { ...meta, ...patch }
     await this.writeMeta(next)
-    return { ...next, offset: await this.size(id) }
+    return settled(next, await this.size(id))
   }
 
   async remove(id: string): Promise<void> {
@@ -254,6 +254,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       metadata: raw.metadata ?? {},
       concat: raw.concat ?? undefined,
       owner: typeof raw.owner === 'string' ? raw.owner : undefined,
+      ...(raw.completesAtLength === true ? { completesAtLength: true } : {}),
     }
   }
 
@@ -278,6 +279,15 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       }
     }
   }
+}
+
+/**
+ * The info with its offset, and completion derived from the data where the protocol defines it so (tus: offset =
+ * length). The data is written before completion is recorded; a kill -9 in between must not leave the upload stuck.
+ */
+function settled(meta: Meta, offset: number): UploadInfo {
+  const reached = meta.completesAtLength === true && meta.length !== undefined && offset === meta.length
+  return { ...meta, offset, complete: meta.complete || (reached && meta.invalid === undefined) }
 }
 
 async function writeAll(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {

@@ -27,6 +27,12 @@ export interface UploadInfo {
   concat: Concat | undefined
   /** The principal that created the upload (authorization, auth/): by default only it may continue, read or cancel. */
   owner?: string | undefined
+  /**
+   * tus: the upload is complete once its offset reaches its length. A store reports such an upload complete from its
+   * data, whether or not completion was recorded: a crash between storing the last byte and recording completion must
+   * not leave it stuck (offset = length, so a client sends nothing more, yet never downloadable).
+   */
+  completesAtLength?: boolean
 }
 
 export type Concat = { kind: 'partial' } | { kind: 'final'; parts: string[] }
@@ -38,6 +44,7 @@ export interface NewUpload {
   metadata: Record<string, string>
   concat?: Concat | undefined
   owner?: string | undefined
+  completesAtLength?: boolean
 }
 
 export interface AppendOptions {
