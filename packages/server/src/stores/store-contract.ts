@@ -122,6 +122,29 @@ export function storeContract(name: string, make: () => Promise<StoreFixture>): 
       }),
     )
     test(
+      'a completesAtLength upload whose bytes reached its length reads complete, completion recorded or not',
+      withStore(async (s) => {
+        // The state kill -9 leaves between storing a tus upload's last byte and recording completion.
+        const tus = await s.create({
+          id: newUploadId(),
+          length: 4,
+          expiresAt: undefined,
+          metadata: {},
+          completesAtLength: true,
+        })
+        await s.append(tus.id, 0, chunks('12'))
+        assert.equal((await s.get(tus.id)).complete, false, 'not complete below its length')
+        await s.append(tus.id, 2, chunks('34'))
+        const got = await s.get(tus.id)
+        assert.equal(got.complete, true)
+        assert.equal(got.offset, 4)
+        // A draft upload completes only when a request says so (Upload-Complete: ?1), whatever its offset.
+        const draft = await fresh(s, 4)
+        await s.append(draft.id, 0, chunks('1234'))
+        assert.equal((await s.get(draft.id)).complete, false)
+      }),
+    )
+    test(
       'remove makes the upload unknown',
       withStore(async (s) => {
         const u = await fresh(s)

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -195,3 +195,68 @@ for (const v of [6, 9]) {
     })
   })
 }
+
+/**
+ * The window between storing an upload's last byte and recording its completion, reproduced on disk (the state a
+ * kill -9 there leaves: every byte in the data file, `complete: false` in the info file), then a restart.
+ */
+describe('kill -9 after the last byte, before completion is recorded', () => {
+  async function stored(dir: string, location: string, bytes: Buffer): Promise<void> {
+    const id = new URL(location).pathname.split('/').pop() ?? ''
+    await writeFile(join(dir, id), bytes)
+    assert.equal(JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')).complete, false)
+  }
+
+  test('tus: the upload is complete (HEAD full offset, GET the bytes), not stuck at 409', {
+    timeout: LIMIT_MS,
+  }, async () => {
+    const dir = await freshDir()
+    const file = randomBytes(64 * KiB)
+    let srv = await serve(dir)
+    const T = { 'tus-resumable': '1.0.0' }
+    const c = await send(srv.url, { method: 'POST', headers: { ...T, 'upload-length': String(file.length) } })
+    assert.equal(c.status, 201)
+    const location = header(c, 'location') ?? ''
+    await kill9(srv)
+    await stored(dir, location, file)
+    srv = await serve(dir)
+    const url = relocate(location, srv.url)
+    const h = await send(url, { method: 'HEAD', headers: T })
+    assert.equal(header(h, 'upload-offset'), String(file.length))
+    const got = await send(url)
+    assert.equal(got.status, 200, got.body)
+    assert.equal(header(got, 'content-length'), String(file.length))
+    // The body is compared byte for byte by the store's own file (send() decodes text).
+    assert.ok((await readFile(join(dir, new URL(location).pathname.split('/').pop() ?? ''))).equals(file))
+    await kill9(srv)
+  })
+
+  for (const v of [6, 9]) {
+    test(`interop ${v}: HEAD says incomplete at the full offset, and an empty completing append finishes it`, {
+      timeout: LIMIT_MS,
+    }, async () => {
+      const dir = await freshDir()
+      const file = randomBytes(64 * KiB)
+      let srv = await serve(dir)
+      const c = await send(srv.url, {
+        method: 'POST',
+        headers: {
+          'upload-draft-interop-version': String(v),
+          'upload-complete': '?0',
+          'upload-length': String(file.length),
+        },
+      })
+      assert.equal(c.status, 201)
+      const location = header(c, 'location') ?? ''
+      await kill9(srv)
+      await stored(dir, location, file)
+      srv = await serve(dir)
+      const url = relocate(location, srv.url)
+      const s = await head(url, v)
+      assert.equal(s.offset, file.length)
+      assert.equal(s.complete, '?0')
+      await finish(dir, url, v, file, s.offset)
+      await kill9(srv)
+    })
+  }
+})
