@@ -24,6 +24,7 @@ import {
   UsageError,
   usageFailed,
 } from '../args.js'
+import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionOptions } from './serve-connections.js'
 
 export const summary = 'serve resumable uploads (interop 3-10) into a folder'
 
@@ -62,6 +63,7 @@ const USAGE = `usage: ${SYNOPSIS}
   --auth-open-discovery     answer OPTIONS without asking for authorization
   --ui                      serve an upload page at / (pick or drop files, progress, pause/resume/cancel,
                             resume after a reload, download links)
+${CONNECTION_USAGE}
 
 ${SIZE_RULE}.
 ${DURATION_RULE}.
@@ -74,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   let tls: { cert: Buffer; key: Buffer } | undefined
   let authorize: Authorize | undefined
   let hookEvents: HookEvent[] | undefined
+  let connections: ReturnType<typeof connectionOptions>
   const str = (k: string) => values[k] as string | undefined
   try {
     values = parseFlags({
@@ -104,12 +107,14 @@ export async function run(argv: string[]): Promise<number> {
         'auth-open-discovery': { type: 'boolean', default: false },
         ui: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
+        ...CONNECTION_FLAGS,
       },
     }).values
     if (values.help) {
       process.stdout.write(`${USAGE}\n`)
       return 0
     }
+    connections = connectionOptions(str)
     limits = {}
     if (str('max-size')) limits.maxSize = parseSize(str('max-size')!, '--max-size')
     if (str('min-size')) limits.minSize = parseSize(str('min-size')!, '--min-size')
@@ -159,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
       fsync: values.fsync === true,
       trustProxy: values['trust-proxy'] === true,
       logger,
+      connections,
       ...(origins?.length ? { cors: { origins: origins.includes('*') ? '*' : origins } } : {}),
       ...(tls ? { tls } : {}),
       ...(metrics ? { metrics } : {}),

@@ -22,9 +22,18 @@ export interface ServeProcess {
 export const serveChildren = new Set<ChildProcess>()
 
 /** `rufh serve --port 0` on `dir` (plus `extra` flags); resolves with the URL it prints (silent for 10 s: killed). */
-export function spawnServe(dir: string, extra: readonly string[] = []): Promise<ServeProcess> {
+export function spawnServe(
+  dir: string,
+  extra: readonly string[] = [],
+  o: { /** `ulimit -n` for the child (a server under a file-descriptor limit). */ fdLimit?: number } = {},
+): Promise<ServeProcess> {
   const args = [BIN, 'serve', '--port', '0', '--dir', dir, '--log-level', 'silent', ...extra]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child =
+    o.fdLimit === undefined
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, process.execPath, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
   serveChildren.add(child)
   const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => {
