@@ -38,5 +38,12 @@ if (selected.length === 0) {
   console.error('no test files found')
   process.exit(1)
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { stdio: 'inherit' })
+// Every test of every file has a timeout (the files' own, or this default): a hung peer fails a test instead of
+// stalling the run.
+const TEST_TIMEOUT_MS = 180_000
+const r = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...selected],
+  { stdio: 'inherit' },
+)
 process.exit(r.status ?? 1)

@@ -14,6 +14,7 @@ import {
   type Interim,
   send,
   startTestServer,
+  storedAtLeast,
   type TestServer,
 } from './kit/index.js'
 
@@ -37,10 +38,25 @@ function open(url: string, method: string, headers: Record<string, string>) {
       res.on('error', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }))
     })
     req.on('error', () => resolve({ status: 0, body: '', headers: {} }))
-    req.on('information', (i) => interim.push({ status: i.statusCode, headers: i.headers, at: 0 }))
+    req.on('information', (i) => {
+      interim.push({ status: i.statusCode, headers: i.headers, at: 0 })
+      for (const w of waiting) w()
+    })
     req.flushHeaders()
   })
-  return { req, done, interim }
+  const waiting = new Set<() => void>()
+  /** Resolves once a progress 104 says the server stored `offset` bytes: the event, not a sleep. */
+  const stored = (offset: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!storedAtLeast(offset)(interim)) return
+        waiting.delete(check)
+        resolve()
+      }
+      waiting.add(check)
+      check()
+    })
+  return { req, done, interim, stored }
 }
 
 async function created(body = '') {
@@ -54,7 +70,7 @@ describe('preemption', () => {
     const u = await created()
     const slow = open(u, 'PATCH', appendHeaders(9, 0, false))
     slow.req.write('A'.repeat(1000))
-    await sleep(150)
+    await slow.stored(1000)
     const t0 = Date.now()
     const h = await send(u, { method: 'HEAD', headers: v9 })
     assert.ok(Date.now() - t0 < 2000, 'HEAD was not blocked')
@@ -72,7 +88,7 @@ describe('preemption', () => {
     const u = await created()
     const stalled = open(u, 'PATCH', appendHeaders(9, 0, false))
     stalled.req.write('A'.repeat(300))
-    await sleep(150)
+    await stalled.stored(300)
     const wrong = await send(u, { method: 'PATCH', headers: appendHeaders(9, 0, false), body: 'C' })
     assert.equal(wrong.status, 409, 'the takeover sees the stored offset')
     assert.equal(header(wrong, 'upload-offset'), '300')
@@ -86,7 +102,7 @@ describe('preemption', () => {
     const u = await created()
     const slow = open(u, 'PATCH', appendHeaders(9, 0, false))
     slow.req.write('A'.repeat(100))
-    await sleep(100)
+    await slow.stored(100)
     const d = await send(u, { method: 'DELETE', headers: v9 })
     assert.equal(d.status, 204)
     slow.req.destroy()
@@ -119,14 +135,16 @@ describe('interrupted bodies', () => {
         headers: { ...v9, ...completeness(9, complete), 'content-length': String(body.length) },
         body,
         cutAfter: 80_000,
+        cutWhen: storedAtLeast(80_000),
       })
       assert.equal(r.status, 0)
       const u = String(r.interim.find((i) => i.headers['location'])?.headers['location'])
       assert.match(u, /^http/, 'the 104 told the client where the upload is')
-      await sleep(100)
+      // HEAD takes the upload's lock: it waits for the cut transfer to end, so the offset it reports is final.
       const h = await send(u, { method: 'HEAD', headers: v9 })
       const off = Number(header(h, 'upload-offset'))
-      assert.ok(off > 0 && off <= 80_000, `offset ${off}`)
+      assert.equal(off, 80_000, 'the whole prefix sent before the cut is kept')
+      assert.deepEqual(await readFile(join(s.dir, idOf(u))), body.subarray(0, off))
       assert.equal(header(h, 'upload-complete'), '?0', 'never complete after an interruption')
       const p = await send(u, { method: 'PATCH', headers: appendHeaders(9, off, true), body: body.subarray(off) })
       assert.equal(p.status, 204)
@@ -141,12 +159,13 @@ describe('interrupted bodies', () => {
       headers: { ...appendHeaders(9, 10, true), 'content-length': '50000' },
       body: 'x'.repeat(50_000),
       cutAfter: 20_000,
+      cutWhen: storedAtLeast(10 + 20_000),
     })
     assert.equal(cut.status, 0)
-    await sleep(100)
     const h = await send(u, { method: 'HEAD', headers: v9 })
-    assert.ok(Number(header(h, 'upload-offset')) >= 10)
+    assert.equal(header(h, 'upload-offset'), String(10 + 20_000), 'the stored prefix and the cut body are kept')
     assert.equal(header(h, 'upload-complete'), '?0')
+    assert.equal(await readFile(join(s.dir, idOf(u)), 'utf8'), `0123456789${'x'.repeat(20_000)}`)
   })
 })
 

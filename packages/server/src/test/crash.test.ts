@@ -54,7 +54,14 @@ interface Cut {
  * `cut.pause` ms and kills the server. Resolves with the number of bytes handed to the socket (an upper bound on what
  * the server can have received).
  */
-function streamUntilKilled(req: ReturnType<typeof request>, body: Buffer, cut: Cut, server: Serve): Promise<number> {
+function streamUntilKilled(
+  req: ReturnType<typeof request>,
+  body: Buffer,
+  cut: Cut,
+  server: Serve,
+  /** With a pause: resolves once the server stored `n` bytes of this request (so the kill cannot come too early). */
+  stored?: (n: number) => Promise<void>,
+): Promise<number> {
   return new Promise((resolve) => {
     let sent = 0
     req.on('error', () => {})
@@ -65,9 +72,8 @@ function streamUntilKilled(req: ReturnType<typeof request>, body: Buffer, cut: C
           req.write(body.subarray(sent, sent + cut.burst))
           sent += cut.burst
         }
-        void sleep(cut.pause)
-          .then(() => kill9(server))
-          .then(() => resolve(sent))
+        const ready = cut.pause > 0 && stored ? stored(sent).then(() => sleep(cut.pause)) : sleep(cut.pause)
+        void ready.then(() => kill9(server)).then(() => resolve(sent))
         return
       }
       const piece = body.subarray(sent, Math.min(sent + 64 * KiB, cut.at))
@@ -77,6 +83,23 @@ function streamUntilKilled(req: ReturnType<typeof request>, body: Buffer, cut: C
     req.flushHeaders()
     setTimeout(pump, 20)
   })
+}
+
+const idOf = (url: string) => new URL(url).pathname.split('/').pop() ?? ''
+
+/** Polls the store's data file until it holds `n` bytes (the server stored what it was sent). */
+async function sizeReaches(dir: string, id: () => string | undefined, n: number): Promise<void> {
+  for (;;) {
+    const name = id()
+    const size = name
+      ? await stat(join(dir, name)).then(
+          (st) => st.size,
+          () => -1,
+        )
+      : -1
+    if (size >= n) return
+    await sleep(5)
+  }
 }
 
 function relocate(location: string, base: string): string {
@@ -155,7 +178,8 @@ for (const v of [6, 9]) {
           agent: false,
           headers: { ...appendHeaders(v, offset, true), 'content-length': body.length },
         })
-        const sent = await streamUntilKilled(req, body, cut, srv)
+        const id = idOf(location)
+        const sent = await streamUntilKilled(req, body, cut, srv, (n) => sizeReaches(dir, () => id, offset + n))
         srv = await serve(dir)
         const s = await checkAfterCrash(dir, relocate(location, srv.url), v, file, offset, sent)
         // With a pause before the kill, every byte sent had reached the disk (the page cache outlives the process).
@@ -182,7 +206,9 @@ for (const v of [6, 9]) {
       req.on('information', (i) => {
         location ??= i.headers['location'] as string | undefined
       })
-      const sent = await streamUntilKilled(req, file, { at: MiB, pause: 300 }, srv)
+      const sent = await streamUntilKilled(req, file, { at: MiB, pause: 300 }, srv, (n) =>
+        sizeReaches(dir, () => (location ? idOf(location) : undefined), n),
+      )
       assert.ok(location, 'the announcing 104 arrived before the crash')
       const again = await serve(dir)
       const url = relocate(location, again.url)

@@ -4,7 +4,7 @@
  * client stream); on HTTPS/1.1 it is a raw interim response (`'information'`).
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import type { IncomingHttpHeaders } from 'node:http'
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { ConnectionOptions, TLSSocket } from 'node:tls'
+import { ensureDebianPackage } from './kit/apt.js'
 import { appendHeaders, header, send, startTestServer, type TestServer } from './kit/index.js'
 
 type Headers = Record<string, string | string[] | undefined>
@@ -101,6 +102,8 @@ async function flow(session: ClientHttp2Session, server: TestServer, v: number, 
   assert.ok(patched.status >= 200 && patched.status < 300, `PATCH answered ${patched.status}`)
   assert.equal(patched.headers['upload-complete'], '?1')
   assert.equal(patched.headers['upload-offset'], String(file.length))
+  // progressIntervalMs is 0 in the test server: every stored batch is reported, so at least one progress 104 came.
+  assert.ok(patched.interim.length >= 1, 'progress 104s during the append')
   for (const i of patched.interim) {
     assert.equal(i[':status'], 104)
     assert.equal(i['location'], undefined, 'no 104 during an append carries Location')
@@ -197,6 +200,8 @@ describe('TLS: ALPN h2 and http/1.1', () => {
     certDir = await mkdtemp(join(tmpdir(), 'rufh-cert-'))
     const key = join(certDir, 'key.pem')
     const cert = join(certDir, 'cert.pem')
+    // The test certificate is made by openssl, installed like every other package a test needs.
+    ensureDebianPackage('openssl', () => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0)
     execFileSync(
       'openssl',
       [
@@ -266,6 +271,7 @@ describe('TLS: ALPN h2 and http/1.1', () => {
     const patched = await httpsSend(location, 'PATCH', appendHeaders(9, first.length, true), rest)
     assert.ok(patched.status >= 200 && patched.status < 300, `PATCH answered ${patched.status}`)
     assert.equal(patched.headers['upload-complete'], '?1')
+    assert.ok(patched.interim.length >= 1, 'progress 104s during the append')
     for (const i of patched.interim) assert.equal(i.headers['location'], undefined)
     assert.ok((await readFile(join(server.dir, idOf(location)))).equals(file))
   })

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { Agent, type IncomingMessage, request } from 'node:http'
 import { connect } from 'node:http2'
 import { tmpdir } from 'node:os'
@@ -57,6 +57,10 @@ interface InFlight {
   stop: () => void
   /** The final response, or undefined if the connection failed first. */
   response: Promise<{ status: number; headers: IncomingMessage['headers'] } | undefined>
+  /** The upload URL from the announcing 104 (creations). */
+  location: () => string | undefined
+  /** Resolves once every piece written so far was handed to the socket. */
+  flushed: () => Promise<void>
 }
 
 /** Streams `body` (declared in full by Content-Length) in 32 KiB pieces every 5 ms until stopped. */
@@ -71,15 +75,39 @@ function streaming(url: string, method: string, headers: Record<string, string |
     })
     req.on('error', () => resolve(undefined))
   })
+  let location: string | undefined
+  req.on('information', (i) => {
+    location ??= i.headers['location'] as string | undefined
+  })
+  let writing: Promise<void> = Promise.resolve()
   const pump = (): void => {
     if (stopped || sent >= body.length || req.destroyed) return
     const piece = body.subarray(sent, sent + 32 * KiB)
     sent += piece.length
-    req.write(piece, () => setTimeout(pump, 5))
+    writing = new Promise((r) =>
+      req.write(piece, () => {
+        r()
+        setTimeout(pump, 5)
+      }),
+    )
   }
   req.flushHeaders()
   pump()
-  return { sent: () => sent, stop: () => (stopped = true), response }
+  return { sent: () => sent, stop: () => (stopped = true), response, location: () => location, flushed: () => writing }
+}
+
+/** Waits until the upload's data file holds `n` bytes: the server stored what was sent (the event, not a sleep). */
+async function storedInFile(dir: string, url: string, n: number): Promise<void> {
+  const file = join(dir, idOf(url))
+  for (;;) {
+    const size = await stat(file).then(
+      (st) => st.size,
+      () => -1,
+    )
+    if (size === n) return
+    assert.ok(size <= n, `stored ${size} > ${n} bytes sent`)
+    await sleep(5)
+  }
 }
 
 async function waitFor(cond: () => boolean): Promise<void> {
@@ -119,8 +147,9 @@ test('SIGTERM during a paused append: exit 0, the client is answered 503, every 
   const flight = streaming(location, 'PATCH', appendHeaders(v, 0, true), file)
   await waitFor(() => flight.sent() >= MiB)
   flight.stop()
-  await sleep(300)
+  await flight.flushed()
   const sent = flight.sent()
+  await storedInFile(dir, location, sent)
   const exit = await term(srv)
   assert.equal(exit.code, 0)
   assert.ok(exit.ms < EXIT_WITHIN_MS, `exit took ${exit.ms} ms`)
@@ -173,8 +202,11 @@ test('SIGTERM during a creation body: 503 carries Location, the upload resumes a
   const flight = streaming(srv.url, 'POST', { 'upload-draft-interop-version': v, 'upload-complete': '?1' }, file)
   await waitFor(() => flight.sent() >= 512 * KiB)
   flight.stop()
-  await sleep(300)
+  await flight.flushed()
   const sent = flight.sent()
+  const announced = flight.location()
+  assert.ok(announced, 'the announcing 104 arrived')
+  await storedInFile(dir, announced, sent)
   const exit = await term(srv)
   assert.equal(exit.code, 0)
   assert.ok(exit.ms < EXIT_WITHIN_MS, `exit took ${exit.ms} ms`)

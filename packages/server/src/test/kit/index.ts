@@ -40,33 +40,67 @@ export interface RequestOptions {
   method?: string
   headers?: Record<string, string | number>
   body?: string | Buffer
-  /** Send only this many bytes of the body, then destroy the connection. */
+  /**
+   * Send only this many bytes of the body, then destroy the connection as soon as `cutWhen` holds for the 1xx
+   * responses received so far (default: one has arrived). On the event, never on a timer: on a loaded machine a timer
+   * cuts before the 104 with the upload URL arrives.
+   */
   cutAfter?: number
+  cutWhen?: (interim: Interim[]) => boolean
 }
+
+/** `cutWhen`: a progress 104 says the server stored at least `offset` bytes (interop 5 on). */
+export const storedAtLeast =
+  (offset: number) =>
+  (interim: Interim[]): boolean =>
+    interim.some((i) => Number(i.headers['upload-offset']) >= offset)
+
+/** How long `send` waits for `cutWhen` before failing the test (a server that never answers must not hang it). */
+const CUT_WAIT_MS = 15_000
 
 /** One request over a fresh connection; resolves with the final response, or with `status: 0` when it was cut. */
 export function send(url: string, o: RequestOptions = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const interim: Interim[] = []
     const t0 = Date.now()
+    let timer: NodeJS.Timeout | undefined
     const req = httpRequest(url, { method: o.method ?? 'GET', headers: o.headers, agent: false }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), interim }),
-      )
+      res.on('end', () => {
+        clearTimeout(timer)
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), interim })
+      })
       res.on('error', reject)
     })
-    req.on('information', (i) => interim.push({ status: i.statusCode, headers: i.headers, at: Date.now() - t0 }))
+    let onInterim = (): void => {}
+    req.on('information', (i) => {
+      interim.push({ status: i.statusCode, headers: i.headers, at: Date.now() - t0 })
+      onInterim()
+    })
     if (o.cutAfter !== undefined) {
-      req.on('error', () => resolve({ status: 0, headers: {}, body: '', interim }))
+      const when = o.cutWhen ?? ((xs: Interim[]) => xs.length > 0)
+      const cut = (): void => {
+        clearTimeout(timer)
+        req.destroy()
+        resolve({ status: 0, headers: {}, body: '', interim })
+      }
+      timer = setTimeout(() => {
+        req.destroy()
+        reject(new Error(`send: the cut condition did not hold within ${CUT_WAIT_MS} ms (${interim.length} 1xx seen)`))
+      }, CUT_WAIT_MS)
+      req.on('error', () => {
+        clearTimeout(timer)
+        resolve({ status: 0, headers: {}, body: '', interim })
+      })
       const body = Buffer.from(o.body ?? '')
       req.flushHeaders()
       req.write(body.subarray(0, o.cutAfter), () => {
-        setTimeout(() => {
-          req.destroy()
-          resolve({ status: 0, headers: {}, body: '', interim })
-        }, 50)
+        if (when(interim)) cut()
+        else
+          onInterim = () => {
+            if (when(interim)) cut()
+          }
       })
       return
     }
