@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'ERR_MALFORMED_REQUEST'
   | 'ERR_REQUEST_TIMEOUT'
   | 'ERR_HEADERS_TOO_LARGE'
+  | 'ERR_EXPECTATION_FAILED'
   | 'ERR_INTERNAL'
 
 /** Default HTTP status per code; a codec may override it for its version. */
@@ -64,6 +65,7 @@ export const defaultStatus: Record<ErrorCode, number> = {
   ERR_MALFORMED_REQUEST: 400,
   ERR_REQUEST_TIMEOUT: 408,
   ERR_HEADERS_TOO_LARGE: 431,
+  ERR_EXPECTATION_FAILED: 417,
   ERR_INTERNAL: 500,
 }
 
@@ -294,6 +296,13 @@ export class RequestTimeoutError extends RufhError {
 export class HeadersTooLargeError extends RufhError {
   constructor() {
     super('ERR_HEADERS_TOO_LARGE', 'the request header fields are too large')
+  }
+}
+
+/** An `Expect` other than 100-continue (RFC 9110 §10.1.1): answered 417. */
+export class ExpectationFailedError extends RufhError {
+  constructor(expect: string) {
+    super('ERR_EXPECTATION_FAILED', `Expect: ${expect.slice(0, 80)} is not supported (only 100-continue)`)
   }
 }
 

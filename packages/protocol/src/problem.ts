@@ -31,6 +31,7 @@ const titles: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
   423: 'Locked',
   431: 'Request Header Fields Too Large',
   460: 'Checksum Mismatch',

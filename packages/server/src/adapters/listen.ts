@@ -24,7 +24,7 @@ import type { ServerOptions } from '../config.js'
 import { UploadHandler } from '../handler.js'
 import { ConnectionGuard, type ConnectionStats } from './guard.js'
 import { createNodeHandler } from './node.js'
-import { answerClientError } from './problems.js'
+import { answerClientError, answerConnect, answerExpectation } from './problems.js'
 
 export interface ListenOptions extends ServerOptions {
   /** Default 127.0.0.1. */
@@ -91,6 +91,7 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
     h2 = secure
     front = secure
     secure.on('secureConnection', (s: TLSSocket) => guard.track(s))
+    secure.on('checkExpectation', answerExpectation(core.config))
     secure.on('request', (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => {
       if (req.httpVersionMajor === 1) guard.request(req.socket as Socket, res)
     })
@@ -101,8 +102,11 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
     // heads by the connection guard.
     http1.requestTimeout = 0
     http1.on('clientError', answerClientError)
+    http1.on('checkExpectation', answerExpectation(core.config))
+    http1.on('connect', answerConnect)
     http1.on('request', (req: IncomingMessage, res: ServerResponse) => guard.request(req.socket, res))
     const h2c = createH2c({ settings: H2_SETTINGS }, handler)
+    h2c.on('checkExpectation', answerExpectation(core.config))
     h2 = h2c
     const target = { http1, h2c }
     front = createNet((socket) => {

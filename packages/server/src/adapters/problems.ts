@@ -3,11 +3,16 @@
  * an unreadable request target, and the answers Node's HTTP/1.1 parser would otherwise write itself (malformed or
  * oversized heads, heads that take too long), so that every error rufh writes is `application/problem+json`.
  */
+import type { ServerResponse } from 'node:http'
+import type { Http2ServerResponse } from 'node:http2'
 import type { Socket } from 'node:net'
 import {
+  defaultStatus,
+  ExpectationFailedError,
   type HeaderReader,
   HeadersTooLargeError,
   MalformedRequestError,
+  MethodNotAllowedError,
   newestCodec,
   type ProtocolCodec,
   problemBody,
@@ -22,6 +27,27 @@ import type { Config } from '../config.js'
 export function earlyFailure(cfg: Config, headers: HeaderReader, err: RufhError): Reply {
   const codec: ProtocolCodec = headers.get('tus-resumable') != null && cfg.tus ? cfg.tus : newestCodec
   return codec.failure(err, 'discovery', { limits: cfg.limits, now: Date.now() })
+}
+
+/**
+ * `checkExpectation` (HTTP/1.1 and HTTP/2): Node answers an unknown `Expect` with a bare 417; rufh answers it with
+ * a problem body, and closes (the body that may follow is not read).
+ */
+export function answerExpectation(cfg: Config) {
+  return (
+    req: { headers: Record<string, string | string[] | undefined> },
+    res: ServerResponse | Http2ServerResponse,
+  ) => {
+    const headers: HeaderReader = { get: (n) => [req.headers[n]].flat().join(', ') || undefined }
+    const reply = earlyFailure(cfg, headers, new ExpectationFailedError(String(req.headers['expect'] ?? '')))
+    const fields: Record<string, string> = {
+      ...reply.headers,
+      'content-length': String(Buffer.byteLength(reply.body ?? '')),
+    }
+    if (!('stream' in res)) fields['connection'] = 'close'
+    res.writeHead(reply.status, fields)
+    res.end(reply.body ?? '')
+  }
 }
 
 /** Node's parser error codes (`clientError`) and the error each one is. */
@@ -46,13 +72,25 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
   socket.end(rawProblem(parserError(err)))
 }
 
+/**
+ * CONNECT (`connect` on the HTTP/1.1 server): no tunnels here. Without a listener Node drops the connection without
+ * an answer; rufh answers 405 with a problem body and closes.
+ */
+export function answerConnect(_req: unknown, socket: Socket): void {
+  socket.on('error', () => {})
+  socket.end(
+    rawProblem(new MethodNotAllowedError('CONNECT', ['OPTIONS', 'POST', 'PUT', 'PATCH', 'HEAD', 'GET', 'DELETE'])),
+  )
+}
+
 /** A whole HTTP/1.1 error response, head and problem body, with `Connection: close`. */
 export function rawProblem(err: RufhError): string {
-  const status = err.code === 'ERR_REQUEST_TIMEOUT' ? 408 : err.code === 'ERR_HEADERS_TOO_LARGE' ? 431 : 400
+  const status = defaultStatus[err.code]
   const p = problemOf(err, status)
   const { contentType, body } = problemBody(p)
+  const allow = err instanceof MethodNotAllowedError ? `allow: ${err.allow.join(', ')}\r\n` : ''
   return (
     `HTTP/1.1 ${status} ${p.title}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-    `connection: close\r\n\r\n${body}`
+    `${allow}connection: close\r\n\r\n${body}`
   )
 }

@@ -68,6 +68,41 @@ describe('malformed input is a 4xx with a problem body', { timeout: LIMIT_MS }, 
     }
   }
 
+  // Found by the fuzz suite (seed 1 #13 and others): Node answered an unknown Expect with a bare 417.
+  test('Expect other than 100-continue → 417 problem (HTTP/1.1 and h2c)', async () => {
+    const r = await rawRequest(s.port, 'OPTIONS /files/ HTTP/1.1\r\nHost: x\r\nExpect: nonsense\r\n\r\n')
+    assert.equal(r.final?.status, 417)
+    assert.equal(problemOf(r.final).code, 'ERR_EXPECTATION_FAILED')
+    const session = h2connect(`http://127.0.0.1:${s.port}`)
+    try {
+      const stream = session.request({
+        ':method': 'OPTIONS',
+        ':path': '/files/',
+        expect: 'nonsense',
+        'tus-resumable': '1.0.0',
+      })
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      const h = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        stream.on('response', resolve)
+        stream.on('error', reject)
+      })
+      await new Promise((r) => stream.on('end', r))
+      assert.equal(h[':status'], 417)
+      assert.equal(h['tus-resumable'], '1.0.0')
+      const body = Buffer.concat(chunks).toString()
+      assert.equal(problemOf({ headers: { 'content-type': h['content-type'] }, body }).code, 'ERR_EXPECTATION_FAILED')
+    } finally {
+      session.close()
+    }
+  })
+  // Found by the fuzz suite (seed 9): Node dropped CONNECT requests without an answer.
+  test('CONNECT → 405 problem with Allow, not a silent close', async () => {
+    const r = await rawRequest(s.port, 'CONNECT /files/ HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert.equal(r.final?.status, 405)
+    assert.equal(problemOf(r.final).code, 'ERR_METHOD_NOT_ALLOWED')
+    assert.match(r.final.headers['allow'] ?? '', /PATCH/)
+  })
   test('a malformed head (answered by the HTTP/1.1 parser) → 400 problem', async () => {
     const r = await rawRequest(s.port, 'GARBAGE\r\n\r\n')
     assert.equal(r.final?.status, 400)

@@ -25,14 +25,20 @@ export const serveChildren = new Set<ChildProcess>()
 export function spawnServe(
   dir: string,
   extra: readonly string[] = [],
-  o: { /** `ulimit -n` for the child (a server under a file-descriptor limit). */ fdLimit?: number } = {},
+  o: {
+    /** `ulimit -n` for the child (a server under a file-descriptor limit). */
+    fdLimit?: number
+    /** Working directory of the child. */
+    cwd?: string
+  } = {},
 ): Promise<ServeProcess> {
   const args = [BIN, 'serve', '--port', '0', '--dir', dir, '--log-level', 'silent', ...extra]
   const child =
     o.fdLimit === undefined
-      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(o.cwd ? { cwd: o.cwd } : {}) })
       : spawn('/bin/sh', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, process.execPath, ...args], {
           stdio: ['ignore', 'pipe', 'pipe'],
+          ...(o.cwd ? { cwd: o.cwd } : {}),
         })
   serveChildren.add(child)
   const exited = new Promise<Exit>((resolve) =>
