@@ -199,7 +199,31 @@ const FIELDS: [string, (r: Rng, p: Pool, offset: number) => string][] = [
   ['Expect', (r) => r.pick(['100-continue', 'nonsense'])],
 ]
 
+/** A well-formed append or retrieval at the upload's offset, for tus or a draft version: the success paths. */
+function wellFormed(r: Rng, p: Pool): FuzzRequest {
+  const u = r.pick(p.uploads)
+  const body = r.bytes(r.int(2048))
+  const tus = r.chance(0.5)
+  const method = r.pick(['PATCH', 'PATCH', 'HEAD', 'GET'])
+  const headers: [string, string][] = [['Host', `127.0.0.1:${p.port}`]]
+  if (tus)
+    headers.push(
+      ['Tus-Resumable', '1.0.0'],
+      ['Upload-Offset', String(u.offset)],
+      ['Content-Type', 'application/offset+octet-stream'],
+    )
+  else
+    headers.push(
+      ['Upload-Draft-Interop-Version', '9'],
+      ['Upload-Offset', String(u.offset)],
+      ['Upload-Complete', r.pick(['?0', '?1'])],
+      ['Content-Type', 'application/partial-upload'],
+    )
+  return { method, target: u.path, headers, body: method === 'PATCH' ? body : Buffer.alloc(0), framing: 'length' }
+}
+
 export function fuzzRequest(r: Rng, p: Pool): FuzzRequest {
+  if (p.uploads.length && r.chance(0.15)) return wellFormed(r, p)
   const target = targets(r, p)
   const offset = p.uploads.find((u) => target.includes(u.path))?.offset ?? 0
   const headers: [string, string][] = hosts(r, p)
