@@ -85,7 +85,7 @@ const mutants: Mutant[] = [
       let n = 0
       return new (class extends DiskStore {
         override async get(id: string): Promise<UploadInfo> {
-          if (++n === 10) void server()?.close(0)
+          if (++n === 30) void server()?.close(0)
           return super.get(id)
         }
       })({ directory })
