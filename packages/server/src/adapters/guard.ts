@@ -50,7 +50,11 @@ export class ConnectionGuard {
   readonly stats: ConnectionStats = { open: 0, accepted: 0, refused: 0, timedOut: 0 }
   private readonly perAddress = new Map<string, number>()
 
-  constructor(options: ConnectionOptions = {}) {
+  constructor(
+    options: ConnectionOptions = {},
+    /** Told of every connection accepted, refused, timed out and closed (metrics). */
+    private readonly notify: (what: 'accepted' | 'refused' | 'timed-out' | 'closed') => void = () => {},
+  ) {
     this.options = { ...CONNECTION_DEFAULTS, ...stripUndefined(options) }
   }
 
@@ -60,14 +64,17 @@ export class ConnectionGuard {
     const mine = this.perAddress.get(address) ?? 0
     if (this.stats.open >= this.options.maxConnections || mine >= this.options.maxConnectionsPerAddress) {
       this.stats.refused++
+      this.notify('refused')
       socket.destroy()
       return false
     }
     this.stats.open++
     this.stats.accepted++
+    this.notify('accepted')
     this.perAddress.set(address, mine + 1)
     socket.once('close', () => {
       this.stats.open--
+      this.notify('closed')
       const n = (this.perAddress.get(address) ?? 1) - 1
       if (n <= 0) this.perAddress.delete(address)
       else this.perAddress.set(address, n)
@@ -129,6 +136,7 @@ export class ConnectionGuard {
   private expire(socket: Socket, conn: Conn): void {
     if (conn.busy > 0) return
     this.stats.timedOut++
+    this.notify('timed-out')
     if (conn.session) {
       conn.session.destroy()
       return
@@ -140,6 +148,7 @@ export class ConnectionGuard {
   idle(onExpire: () => void): NodeJS.Timeout {
     const t = setTimeout(() => {
       this.stats.timedOut++
+      this.notify('timed-out')
       onExpire()
     }, this.options.idleTimeoutMs)
     t.unref()

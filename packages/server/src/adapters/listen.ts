@@ -71,7 +71,7 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
         { core },
       )
     : uploads
-  const guard = new ConnectionGuard(options.connections)
+  const guard = new ConnectionGuard(options.connections, (what) => core.config.events.emit('connection', what))
   const sockets = new Set<Socket>()
   let front: NetServer | Http2SecureServer
   let http1: Http1Server | undefined

@@ -26,6 +26,8 @@ export interface UploadEventMap {
   transferEnded: [id: string, bytes: number]
   /** Bytes of a running transfer are stored up to `offset` (as often as the store reports; throttle in listeners). */
   received: [id: string, offset: number]
+  /** A connection was accepted, refused by a cap, closed for silence or a slow head, or closed (startServer only). */
+  connection: [what: 'accepted' | 'refused' | 'timed-out' | 'closed']
 }
 
 export type UploadEvent = keyof UploadEventMap

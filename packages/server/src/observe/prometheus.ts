@@ -28,6 +28,8 @@ export class ServerMetrics implements Metrics {
   readonly terminated: Counter
   readonly bytesReceived: Counter
   readonly transfers: Gauge
+  readonly connections: Counter<'outcome'>
+  readonly connectionsOpen: Gauge
 
   constructor(options: MetricsOptions = {}) {
     this.path = options.path ?? '/metrics'
@@ -54,6 +56,13 @@ export class ServerMetrics implements Metrics {
       registers,
     })
     this.transfers = new Gauge({ name: 'rufh_transfers_active', help: 'Request bodies being stored now', registers })
+    this.connections = new Counter({
+      name: 'rufh_connections_total',
+      help: 'Connections by outcome: accepted, refused (a cap), timed-out (silent or a slow head)',
+      labelNames: ['outcome'],
+      registers,
+    })
+    this.connectionsOpen = new Gauge({ name: 'rufh_connections_open', help: 'Connections open now', registers })
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry })
   }
 
@@ -68,6 +77,11 @@ export class ServerMetrics implements Metrics {
     events.on('finished', () => this.finished.inc())
     events.on('terminated', () => this.terminated.inc())
     events.on('transferStarted', () => this.transfers.inc())
+    events.on('connection', (what) => {
+      if (what === 'closed') this.connectionsOpen.dec()
+      else this.connections.inc({ outcome: what })
+      if (what === 'accepted') this.connectionsOpen.inc()
+    })
     events.on('transferEnded', (_id, bytes) => {
       this.transfers.dec()
       this.bytesReceived.inc(bytes)

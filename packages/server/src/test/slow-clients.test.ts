@@ -13,6 +13,7 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { ServerMetrics } from '../observe/prometheus.js'
 import { send, startTestServer } from './kit/index.js'
 import { parseReplies, problemOf } from './kit/raw.js'
 import { serveChildren, spawnServe } from './kit/serve.js'
@@ -188,6 +189,28 @@ describe('slow clients by the hundred', { timeout: LIMIT_MS }, () => {
       stream.end('b')
       assert.equal(await status, 201)
       busy.close()
+    } finally {
+      await s.close()
+    }
+  })
+})
+
+describe('connection metrics', { timeout: LIMIT_MS }, () => {
+  test('accepted, refused and timed-out connections are counted, and the open ones gauged', async () => {
+    const metrics = new ServerMetrics({ processMetrics: false })
+    const s = await startTestServer({ metrics, connections: { idleTimeoutMs: 300, maxConnectionsPerAddress: 2 } })
+    try {
+      const ps = await many(3, s.port, () => {})
+      await Promise.all(ps.map((p) => p.closed))
+      // The client sees its close before the server's socket emits its own.
+      while (s.connections.open > 0) await new Promise((r) => setImmediate(r))
+      const text = (await metrics.render()).body
+      const value = (name: string) =>
+        Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1])
+      assert.equal(value('rufh_connections_total{outcome="accepted"}'), 2)
+      assert.equal(value('rufh_connections_total{outcome="refused"}'), 1)
+      assert.equal(value('rufh_connections_total{outcome="timed-out"}'), 2)
+      assert.equal(value('rufh_connections_open'), 0)
     } finally {
       await s.close()
     }
