@@ -9,6 +9,7 @@ import { assertUsable } from '../rules/upload-rules.js'
 import { refuseUnsupportedVersion } from '../rules/versions.js'
 import { isReadable } from '../stores/store.js'
 import type { HandlerReply, UploadRequest } from '../types.js'
+import { needsSettling, settle } from './settle.js'
 
 const INLINE = new Set([
   'image/png',
@@ -30,7 +31,15 @@ export async function download(ctx: Ctx, req: UploadRequest, id: string, sel?: S
   // A GET naming a version we do not speak may be that version's offset retrieval: refused like one.
   if (sel) refuseUnsupportedVersion(sel)
   const { store } = ctx.cfg
-  const info = await store.get(id)
+  let info = await store.get(id)
+  if (needsSettling(info)) {
+    const lease = await ctx.cfg.locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
+    try {
+      info = await settle(ctx, await store.get(id), req)
+    } finally {
+      await lease.release()
+    }
+  }
   assertUsable(info)
   if (!info.complete) throw new NotReadyError('the upload is not complete yet')
   if (!isReadable(store)) throw new NotReadyError('this store cannot serve uploads')

@@ -4,6 +4,7 @@ import { type Ctx, responseContext, view } from '../context.js'
 import { assertUsable } from '../rules/upload-rules.js'
 import { refuseUnsupportedVersion } from '../rules/versions.js'
 import type { HandlerReply, UploadRequest } from '../types.js'
+import { settle } from './settle.js'
 
 export async function retrieve(ctx: Ctx, req: UploadRequest, sel: Selection, id: string): Promise<HandlerReply> {
   refuseUnsupportedVersion(sel)
@@ -12,7 +13,7 @@ export async function retrieve(ctx: Ctx, req: UploadRequest, sel: Selection, id:
   // append at that offset is accepted (draft-09 §4.4: reported offsets MUST be usable).
   const lease = await ctx.cfg.locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
   try {
-    const info = await ctx.cfg.store.get(id)
+    const info = await settle(ctx, await ctx.cfg.store.get(id), req)
     assertUsable(info)
     return sel.codec.retrieved(view(info), responseContext(ctx))
   } finally {

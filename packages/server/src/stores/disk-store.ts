@@ -281,13 +281,9 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   }
 }
 
-/**
- * The info with its offset, and completion derived from the data where the protocol defines it so (tus: offset =
- * length). The data is written before completion is recorded; a kill -9 in between must not leave the upload stuck.
- */
+/** The info with its offset: the data file's size, exactly the bytes the kernel holds. */
 function settled(meta: Meta, offset: number): UploadInfo {
-  const reached = meta.completesAtLength === true && meta.length !== undefined && offset === meta.length
-  return { ...meta, offset, complete: meta.complete || (reached && meta.invalid === undefined) }
+  return { ...meta, offset }
 }
 
 async function writeAll(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {

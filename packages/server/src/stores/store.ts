@@ -28,9 +28,8 @@ export interface UploadInfo {
   /** The principal that created the upload (authorization, auth/): by default only it may continue, read or cancel. */
   owner?: string | undefined
   /**
-   * tus: the upload is complete once its offset reaches its length. A store reports such an upload complete from its
-   * data, whether or not completion was recorded: a crash between storing the last byte and recording completion must
-   * not leave it stuck (offset = length, so a client sends nothing more, yet never downloadable).
+   * tus: the upload completes when its offset reaches its length. Kept by the store so that an upload left at its
+   * length by a crash before completion was recorded is completed when it is next read (procedures/settle.ts).
    */
   completesAtLength?: boolean
 }
