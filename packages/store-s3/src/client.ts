@@ -1,0 +1,29 @@
+/**
+ * The S3 client as the store needs it: AWS SDK v3 with the standard credential chain (`AWS_ACCESS_KEY_ID`,
+ * `AWS_SECRET_ACCESS_KEY`, profiles, instance roles, ...), and checksums only where the API requires them.
+ * Without that, SDK releases since 2025 send `aws-chunked` bodies with CRC trailers, which radosgw 16 and several
+ * other S3 implementations answer with 411.
+ */
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+
+export interface S3ClientOptions {
+  /** An S3-compatible endpoint (radosgw, MinIO, R2, ...); default: AWS for the region. */
+  endpoint?: string | undefined
+  /** Default: `AWS_REGION`, then `AWS_DEFAULT_REGION`, then `us-east-1`. */
+  region?: string | undefined
+  /** Bucket in the path (`https://host/bucket/key`) instead of the host name; most non-AWS endpoints want this. */
+  forcePathStyle?: boolean | undefined
+  /** Default: the SDK's standard chain. */
+  credentials?: S3ClientConfig['credentials']
+}
+
+export function createS3Client(o: S3ClientOptions = {}): S3Client {
+  return new S3Client({
+    region: o.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    forcePathStyle: o.forcePathStyle ?? false,
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  })
+}

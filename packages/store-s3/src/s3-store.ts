@@ -1,0 +1,206 @@
+/**
+ * `S3Store`: uploads in an S3 bucket (AWS S3, Ceph radosgw, and other S3 APIs), with every optional capability of
+ * the Store contract: listing (expiry), reading with ranges (downloads), truncation (tus checksums) and
+ * concatenation (server-side copy). Key layout: layout.ts; durability and memory: append.ts; completion: finish.ts.
+ *
+ * Calls per operation (rgw and AWS alike): `get` is one GET of the record. An append is one GET of the record, one
+ * GET of the tail if any, then per full part one `UploadPart` and one record PUT, and at the end one tail PUT and one
+ * record PUT (plus one DELETE of the tail the previous append left for undo). Completion is 2-3 calls and a DELETE.
+ */
+import {
+  AbortMultipartUploadCommand,
+  HeadBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3'
+import { CompletedUploadError, NotReadyError, OffsetMismatchError, UploadNotFoundError } from '@rufh/protocol'
+import {
+  type AppendOptions,
+  type ConcatenatingStore,
+  isUploadId,
+  type ListableStore,
+  type NewUpload,
+  type ReadableStore,
+  type TruncatableStore,
+  type UploadInfo,
+  type UploadPatch,
+} from '@rufh/server'
+import { appendBody } from './append.js'
+import { Bucket } from './bucket.js'
+import { concatenateObjects } from './concat.js'
+import { explain, S3StoreError } from './errors.js'
+import { finish } from './finish.js'
+import { Layout } from './layout.js'
+import { infoOf, newRecord, type UploadRecord } from './record.js'
+import { loadTail } from './tail.js'
+import { truncateRecord } from './truncate.js'
+
+export interface S3StoreOptions {
+  client: S3Client
+  bucket: string
+  /** Prepended to every key, e.g. `uploads/`. Default empty. */
+  prefix?: string
+  /**
+   * Size of every part but the last, in bytes. Memory per running append is at most twice this (one part being sent
+   * while the next one fills). An upload with a known length uses larger parts when it needs them to fit in
+   * `maxParts`; one of unknown length can hold at most `partSize * maxParts` bytes. Default 8 MiB (so 78 GiB).
+   */
+  partSize?: number
+  /** The service's smallest part but the last (5 MiB on AWS); only decides how concatenation copies. */
+  minPartSize?: number
+  /** The service's part-count limit. Default 10,000 (AWS, radosgw); some clones have less. */
+  maxParts?: number
+  /** Tails (bytes past the last full part) up to this size are kept inside the record. Default 16 KiB. */
+  inlineTail?: number
+}
+
+const MiB = 1024 * 1024
+
+export class S3Store implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore {
+  readonly bucket: Bucket
+  readonly partSize: number
+  readonly minPartSize: number
+  readonly maxParts: number
+  readonly inlineTail: number
+
+  constructor(o: S3StoreOptions) {
+    this.bucket = new Bucket(o.client, o.bucket, new Layout(o.prefix ?? ''))
+    this.partSize = o.partSize ?? 8 * MiB
+    this.minPartSize = o.minPartSize ?? 5 * MiB
+    this.maxParts = o.maxParts ?? 10_000
+    this.inlineTail = Math.min(o.inlineTail ?? 16 * 1024, this.partSize)
+    if (!Number.isSafeInteger(this.partSize) || this.partSize < 1 || this.partSize > 5 * 1024 * MiB)
+      throw new RangeError(`partSize must be between 1 byte and 5 GiB (got ${this.partSize})`)
+  }
+
+  /** Checks that the bucket exists and the credentials may use it; throws S3StoreError with a clear message. */
+  async check(): Promise<void> {
+    try {
+      await this.bucket.client.send(new HeadBucketCommand({ Bucket: this.bucket.name }))
+    } catch (e) {
+      throw explain(e, this.bucket.name)
+    }
+  }
+
+  private limits() {
+    return { maxParts: this.maxParts, inlineTail: this.inlineTail }
+  }
+
+  private record(id: string): Promise<UploadRecord> {
+    if (!isUploadId(id)) return Promise.reject(new UploadNotFoundError())
+    return this.bucket.getRecord(id)
+  }
+
+  /** Parts big enough for the whole upload to fit in `maxParts` of them, when its length is known. */
+  private partSizeFor(length: number | undefined): number {
+    if (length === undefined) return this.partSize
+    return Math.max(this.partSize, Math.ceil(length / this.maxParts / MiB) * MiB)
+  }
+
+  async create(init: NewUpload): Promise<UploadInfo> {
+    if (!isUploadId(init.id)) throw new S3StoreError('ERR_S3_BAD_ID', `'${init.id}' is not an upload ID`)
+    const rec = newRecord(init, this.partSizeFor(init.length))
+    await this.bucket.putRecord(rec)
+    return infoOf(rec)
+  }
+
+  async get(id: string): Promise<UploadInfo> {
+    return infoOf(await this.record(id))
+  }
+
+  async append(id: string, offset: number, body: AsyncIterable<Uint8Array>, options?: AppendOptions): Promise<number> {
+    const rec = await this.record(id)
+    const info = infoOf(rec)
+    if (info.offset !== offset) throw new OffsetMismatchError(info.offset, offset)
+    if (rec.complete) throw new CompletedUploadError(false)
+    return appendBody(this.bucket, rec, body, this.limits(), options)
+  }
+
+  async update(id: string, patch: UploadPatch): Promise<UploadInfo> {
+    let rec = await this.record(id)
+    if ('length' in patch && patch.length !== undefined) rec.length = patch.length
+    if ('invalid' in patch) rec.invalid = patch.invalid
+    if (patch.complete && !rec.complete) rec = await finish(this.bucket, rec)
+    else await this.bucket.putRecord(rec)
+    return infoOf(rec)
+  }
+
+  async truncate(id: string, offset: number): Promise<void> {
+    await truncateRecord(this.bucket, await this.record(id), offset, this.inlineTail)
+  }
+
+  async concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo> {
+    const sources = []
+    for (const p of partIds) {
+      const r = await this.record(p)
+      if (!r.complete) throw new NotReadyError(`upload ${p} is not complete`)
+      sources.push({ id: p, size: infoOf(r).offset })
+    }
+    const total = sources.reduce((n, s) => n + s.size, 0)
+    const rec = newRecord({ ...init, length: total }, this.partSizeFor(total))
+    const done = await concatenateObjects(this.bucket, rec, sources, this.minPartSize, this.limits())
+    return infoOf(done)
+  }
+
+  /**
+   * The record goes first: from then on the upload is not found, even if removing the rest is interrupted. Then every
+   * multipart upload on the object's key (also ones a crash left unrecorded) is aborted, and every object deleted.
+   */
+  async remove(id: string): Promise<void> {
+    if (!isUploadId(id)) return
+    const b = this.bucket
+    const key = b.layout.object(id)
+    await b.delete(b.layout.record(id))
+    b.forget(id)
+    let marker: { KeyMarker?: string; UploadIdMarker?: string } = {}
+    for (;;) {
+      const r = await b.client.send(new ListMultipartUploadsCommand({ Bucket: b.name, Prefix: key, ...marker }))
+      for (const u of r.Uploads ?? [])
+        if (u.Key === key && u.UploadId)
+          await b.client.send(new AbortMultipartUploadCommand({ Bucket: b.name, Key: key, UploadId: u.UploadId }))
+      if (!r.IsTruncated) break
+      marker = { KeyMarker: r.NextKeyMarker ?? '', UploadIdMarker: r.NextUploadIdMarker ?? '' }
+    }
+    for await (const k of this.keys(key)) await b.delete(k)
+  }
+
+  private async *keys(prefix: string): AsyncIterable<string> {
+    const b = this.bucket
+    let token: string | undefined
+    do {
+      const r = await b.client.send(
+        new ListObjectsV2Command({ Bucket: b.name, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+      )
+      for (const o of r.Contents ?? []) if (o.Key) yield o.Key
+      token = r.IsTruncated ? r.NextContinuationToken : undefined
+    } while (token)
+  }
+
+  async *list(): AsyncIterable<UploadInfo> {
+    for await (const key of this.keys(this.bucket.layout.prefix)) {
+      const id = this.bucket.layout.idOfRecord(key)
+      if (id === undefined || !isUploadId(id)) continue
+      try {
+        yield await this.get(id)
+      } catch (e) {
+        if (!(e instanceof UploadNotFoundError)) throw e
+      }
+    }
+  }
+
+  /** A complete upload is read from its object (with a Range); an incomplete one only while it has no full part. */
+  async *read(id: string, start = 0, end?: number): AsyncIterable<Uint8Array> {
+    const rec = await this.record(id)
+    const info = infoOf(rec)
+    const stop = Math.min(end ?? info.offset, info.offset)
+    if (stop <= start) return
+    if (rec.complete) {
+      yield* this.bucket.read(this.bucket.layout.object(id), start, stop)
+      return
+    }
+    if (rec.parts.length > 0 || !rec.tail) throw new NotReadyError('parts of an incomplete S3 upload cannot be read')
+    if (rec.tail.key) yield* this.bucket.read(rec.tail.key, start, stop)
+    else yield (await loadTail(this.bucket, rec.tail, stop)).subarray(start)
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Test fixture (not shipped): a throwaway Ceph (one monitor, one memstore OSD, no manager, auth off) with radosgw on
+ * free loopback ports in a temporary folder, as `/work/shared/scripts/ceph-rgw-up.sh` does by hand. Installs Debian's
+ * radosgw, ceph-mon and ceph-osd when they are missing. Limits are lowered so that tests cross part boundaries with
+ * small bodies: parts may be as small as `MIN_PART_SIZE`, and an upload may have at most `PART_LIMIT` parts.
+ */
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
+import { ensureDebianPackage } from '../../../server/dist/test/kit/apt.js'
+import { createS3Client } from '../client.js'
+
+const run = promisify(execFile)
+// The SDK is pinned to a release for Node 20 (env.md): its notice about later releases is noise in test output.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
+
+/** radosgw refuses to complete a multipart upload whose parts (but the last) are smaller than this. */
+export const MIN_PART_SIZE = 1024
+/** radosgw's `rgw_multipart_part_upload_limit` here (10,000 by default, as on AWS). */
+export const PART_LIMIT = 100
+export const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' }
+
+export interface Rgw {
+  endpoint: string
+  client(): S3Client
+  /** A new, empty bucket. */
+  bucket(): Promise<string>
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1')
+  await new Promise((r) => s.once('listening', r))
+  const { port } = s.address() as { port: number }
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+function ensureCeph(): void {
+  const works = (bin: string) => () => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0
+  ensureDebianPackage('ceph-mon', works('ceph-mon'))
+  ensureDebianPackage('ceph-osd', works('ceph-osd'))
+  ensureDebianPackage('radosgw', works('radosgw'))
+}
+
+async function until(what: string, deadlineMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + deadlineMs
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`radosgw fixture: ${what} did not happen within ${deadlineMs} ms`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+async function ok(p: Promise<unknown>): Promise<boolean> {
+  try {
+    await p
+    return true
+  } catch {
+    return false
+  }
+}
+
+export async function startRgw(): Promise<Rgw> {
+  ensureCeph()
+  const d = await mkdtemp(join(tmpdir(), 'rufh-rgw-'))
+  for (const sub of ['mon', 'osd0', 'rgw', 'run', 'log']) await mkdir(join(d, sub))
+  const monPort = await freePort()
+  const rgwPort = await freePort()
+  const fsid = crypto.randomUUID()
+  const conf = join(d, 'ceph.conf')
+  await writeFile(
+    conf,
+    `[global]
+fsid = ${fsid}
+mon host = v1:127.0.0.1:${monPort}
+public addr = 127.0.0.1
+cluster addr = 127.0.0.1
+ms bind msgr2 = false
+auth cluster required = none
+auth service required = none
+auth client required = none
+auth allow insecure global id reclaim = true
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+osd crush chooseleaf type = 0
+run dir = ${d}/run
+admin socket = ${d}/run/$name.asok
+log file = ${d}/log/$name.log
+pid file = ${d}/run/$name.pid
+[mon.a]
+mon data = ${d}/mon
+[osd.0]
+osd data = ${d}/osd0
+osd objectstore = memstore
+memstore device bytes = 2147483648
+osd max object size = 134217728
+[client.rgw.a]
+rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
+rgw data = ${d}/rgw
+rgw dns name = 127.0.0.1
+rgw multipart min part size = ${MIN_PART_SIZE}
+rgw multipart part upload limit = ${PART_LIMIT}
+`,
+  )
+  const c = ['-c', conf]
+  const daemons: ChildProcess[] = []
+  // Foreground daemons (-f) are children of this process: they die with it, never outlive a crashed test run.
+  const daemon = (bin: string, args: string[]) => {
+    const p = spawn(bin, [...c, '-f', ...args], { stdio: 'ignore' })
+    daemons.push(p)
+    return p
+  }
+  const stop = async () => {
+    for (const p of daemons.reverse()) {
+      if (p.exitCode !== null || p.signalCode !== null) continue
+      const exited = new Promise((r) => p.once('exit', r))
+      // Memstore: nothing to flush, so no graceful stop is needed.
+      p.kill('SIGKILL')
+      await exited
+    }
+    await rm(d, { recursive: true, force: true })
+  }
+  try {
+    await run('monmaptool', ['--create', '--addv', 'a', `[v1:127.0.0.1:${monPort}]`, '--fsid', fsid, join(d, 'monmap')])
+    await run('ceph-mon', [...c, '--mkfs', '-i', 'a', '--monmap', join(d, 'monmap')])
+    daemon('ceph-mon', ['-i', 'a'])
+    await until('the monitor answering', 30_000, () => ok(run('ceph', [...c, '--connect-timeout', '2', '-s'])))
+    const osdUuid = crypto.randomUUID()
+    await run('ceph', [...c, 'osd', 'new', osdUuid])
+    await run('ceph-osd', [...c, '-i', '0', '--mkfs', '--osd-uuid', osdUuid])
+    daemon('ceph-osd', ['-i', '0'])
+    await until('the OSD coming up', 60_000, async () => {
+      const r = await run('ceph', [...c, 'osd', 'stat']).catch(() => ({ stdout: '' }))
+      return r.stdout.includes('1 up')
+    })
+    daemon('radosgw', ['-n', 'client.rgw.a'])
+    const endpoint = `http://127.0.0.1:${rgwPort}`
+    await until('radosgw answering', 60_000, () => ok(fetch(endpoint)))
+    await run('radosgw-admin', [
+      ...c,
+      'user',
+      'create',
+      '--uid',
+      'test',
+      '--display-name',
+      'test',
+      '--access-key',
+      CREDENTIALS.accessKeyId,
+      '--secret',
+      CREDENTIALS.secretAccessKey,
+    ])
+    let n = 0
+    const client = () =>
+      createS3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS })
+    const admin = client()
+    return {
+      endpoint,
+      client,
+      async bucket() {
+        const name = `b${++n}-${process.pid}`
+        await admin.send(new CreateBucketCommand({ Bucket: name }))
+        return name
+      },
+      stop: async () => {
+        admin.destroy()
+        await stop()
+      },
+    }
+  } catch (e) {
+    const log = await readFile(join(d, 'log', 'client.rgw.a.log'), 'utf8').catch(() => '')
+    await stop()
+    throw new Error(`radosgw fixture failed: ${(e as Error).message}\n${log.slice(-2000)}`)
+  }
+}
