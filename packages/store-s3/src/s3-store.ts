@@ -92,10 +92,10 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
     return this.bucket.getRecord(id)
   }
 
-  /** Parts big enough for the whole upload to fit in `maxParts` of them, when its length is known. */
+  /** A multiple of `partSize` big enough for the whole upload to fit in `maxParts` parts, when its length is known. */
   private partSizeFor(length: number | undefined): number {
     if (length === undefined) return this.partSize
-    return Math.max(this.partSize, Math.ceil(length / this.maxParts / MiB) * MiB)
+    return Math.max(1, Math.ceil(length / this.maxParts / this.partSize)) * this.partSize
   }
 
   async create(init: NewUpload): Promise<UploadInfo> {

@@ -1,5 +1,12 @@
-/** The store contract (every optional capability) on a real radosgw, with parts small enough to cross often. */
-import { after, before, describe } from 'node:test'
+/**
+ * The store contract (every optional capability) on a real radosgw, with parts small enough to cross often; then
+ * thousands of 1-byte appends within the part limit, and a few large appends.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3'
+import { newUploadId } from '@rufh/server'
 import { storeContract } from '@rufh/server/store-contract'
 import { S3Store } from '../s3-store.js'
 import { MIN_PART_SIZE, PART_LIMIT, type Rgw, startRgw } from './rgw.js'
@@ -36,4 +43,53 @@ describe('S3Store on radosgw', { timeout: 300_000 }, () => {
       // With 1 KiB parts, 100 parts hold 100 KiB: smaller odd sizes.
       partSize === MIN_PART_SIZE ? { sizes: [1, 7, 1000, 1023, 1025, 4096 + 3, 2, 12_345, 30_001] } : {},
     )
+})
+
+async function* slices(b: Buffer, size: number): AsyncIterable<Uint8Array> {
+  for (let i = 0; i < b.byteLength; i += size) yield b.subarray(i, i + size)
+}
+
+async function readAll(s: S3Store, id: string): Promise<Buffer> {
+  const out: Uint8Array[] = []
+  for await (const c of s.read(id)) out.push(c)
+  return Buffer.concat(out)
+}
+
+describe('S3Store appends on radosgw', { timeout: 300_000 }, () => {
+  test('2,000 appends of 1 byte use 1 part of radosgw’s 100, and complete exactly', async () => {
+    const client = rgw.client()
+    const s = new S3Store({ client, bucket, prefix: 'one-byte/', partSize: MIN_PART_SIZE, maxParts: PART_LIMIT })
+    const id = newUploadId()
+    await s.create({ id, length: undefined, expiresAt: undefined, metadata: {} })
+    const data = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7) & 255))
+    for (let i = 0; i < data.byteLength; i++)
+      assert.equal(await s.append(id, i, slices(data.subarray(i, i + 1), 1)), i + 1)
+    // What S3 holds, not what the store says: one 1 KiB part so far (the rest is the tail).
+    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'one-byte/' }))
+    const upload = uploads.Uploads?.[0]
+    const parts = await client.send(
+      new ListPartsCommand({ Bucket: bucket, Key: upload?.Key, UploadId: upload?.UploadId }),
+    )
+    assert.deepEqual(
+      parts.Parts?.map((p) => [p.PartNumber, p.Size]),
+      [[1, MIN_PART_SIZE]],
+    )
+    await s.update(id, { complete: true })
+    assert.ok((await readAll(s, id)).equals(data))
+    client.destroy()
+  })
+
+  test('a few large appends of odd sizes (10 MiB in 1 MiB parts, 64 KiB chunks) keep every byte', async () => {
+    const client = rgw.client()
+    const s = new S3Store({ client, bucket, prefix: 'large/', partSize: 1024 * 1024, maxParts: PART_LIMIT })
+    const sizes = [3 * 2 ** 20 + 1, 5 * 2 ** 20 - 7, 2 * 2 ** 20 + 13]
+    const data = randomBytes(sizes.reduce((n, x) => n + x, 0))
+    const id = newUploadId()
+    await s.create({ id, length: data.byteLength, expiresAt: undefined, metadata: {} })
+    let at = 0
+    for (const n of sizes) at = await s.append(id, at, slices(data.subarray(at, at + n), 64 * 1024))
+    await s.update(id, { complete: true })
+    assert.ok((await readAll(s, id)).equals(data))
+    client.destroy()
+  })
 })

@@ -32,12 +32,23 @@ export interface Rgw {
   stop(): Promise<void>
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768-60999). The daemons bind their ports seconds after they are
+ * chosen; in the ephemeral range, another test's `listen(0)` (or an outgoing connection) could take the port first.
+ */
 async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1')
-  await new Promise((r) => s.once('listening', r))
-  const { port } = s.address() as { port: number }
-  await new Promise((r) => s.close(r))
-  return port
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000)
+    const s = createServer()
+    const free = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false))
+      s.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (free) {
+      await new Promise((r) => s.close(r))
+      return port
+    }
+  }
 }
 
 function ensureCeph(): void {
@@ -128,9 +139,17 @@ rgw multipart part upload limit = ${PART_LIMIT}
   )
   const c = ['-c', conf]
   const daemons: ChildProcess[] = []
+  const exits: string[] = []
   // Foreground daemons (-f) are children of this process: they die with it, never outlive a crashed test run.
   const daemon = (bin: string, args: string[]) => {
-    const p = spawn(bin, [...c, '-f', ...args], { stdio: 'ignore' })
+    const p = spawn(bin, [...c, '-f', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let err = ''
+    p.stderr?.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-2000)
+    })
+    p.once('exit', (code, signal) => {
+      exits.push(`${bin} exited (${code ?? signal}): ${err}`)
+    })
     daemons.push(p)
     return p
   }
@@ -159,7 +178,10 @@ rgw multipart part upload limit = ${PART_LIMIT}
     })
     daemon('radosgw', ['-n', 'client.rgw.a'])
     const endpoint = `http://127.0.0.1:${rgwPort}`
-    await until('radosgw answering', 60_000, () => ok(fetch(endpoint)))
+    // radosgw's own answer (an S3 error or bucket list in XML), not some other server's on the same port.
+    const isRgw = async () => /ListAllMyBucketsResult|<Error>/.test(await (await fetch(endpoint)).text())
+    await until('radosgw answering', 60_000, () => isRgw().catch(() => false))
+    if (exits.length) throw new Error(exits.join('\n'))
     await run('radosgw-admin', [
       ...c,
       'user',
@@ -191,7 +213,7 @@ rgw multipart part upload limit = ${PART_LIMIT}
       },
     }
   } catch (e) {
-    let logs = ''
+    let logs = exits.join('\n')
     for (const name of ['mon.a', 'osd.0', 'client.rgw.a']) {
       const log = await readFile(join(d, 'log', `${name}.log`), 'utf8').catch(() => '')
       logs += `--- ${name}.log\n${log.slice(-1500)}\n`
