@@ -35,6 +35,7 @@ export interface UploadRecord {
   expiresAt: number | undefined
   metadata: Record<string, string>
   concat: Concat | undefined
+  owner: string | undefined
   /** Every part but the last is exactly this size (fixed per upload: some S3 clones, e.g. R2, require equal parts). */
   partSize: number
   /** The S3 multipart upload's ID, once the first part was sent. */
@@ -67,6 +68,7 @@ export function infoOf(r: UploadRecord): UploadInfo {
     expiresAt: r.expiresAt,
     metadata: r.metadata,
     concat: r.concat,
+    owner: r.owner,
   }
 }
 
@@ -84,6 +86,7 @@ export function parseRecord(text: string, id: string): UploadRecord {
     expiresAt: raw.expiresAt ?? undefined,
     metadata: raw.metadata ?? {},
     concat: raw.concat ?? undefined,
+    owner: raw.owner ?? undefined,
     partSize: raw.partSize,
     multipart: raw.multipart ?? undefined,
     parts: raw.parts ?? [],
@@ -105,6 +108,7 @@ export function newRecord(init: NewUpload, partSize: number): UploadRecord {
     expiresAt: init.expiresAt,
     metadata: init.metadata,
     concat: init.concat,
+    owner: init.owner,
     partSize,
     multipart: undefined,
     parts: [],

@@ -1,4 +1,4 @@
-/** `rufh serve`: the upload server on the embedded disk store. */
+/** `rufh serve`: the upload server on the embedded disk store, or on S3 (serve-s3.ts). */
 import { readFileSync } from 'node:fs'
 import type { Limits } from '@rufh/protocol'
 import {
@@ -25,8 +25,9 @@ import {
   usageFailed,
 } from '../args.js'
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionOptions } from './serve-connections.js'
+import { S3_OPTIONS, S3_USAGE, type S3Setup, s3StoreOf } from './serve-s3.js'
 
-export const summary = 'serve resumable uploads (interop 3-10) into a folder'
+export const summary = 'serve resumable uploads (interop 3-10) into a folder or an S3 bucket'
 
 const SYNOPSIS = 'rufh serve [options]'
 
@@ -64,6 +65,7 @@ const USAGE = `usage: ${SYNOPSIS}
   --ui                      serve an upload page at / (pick or drop files, progress, pause/resume/cancel,
                             resume after a reload, download links)
 ${CONNECTION_USAGE}
+${S3_USAGE}
 
 ${SIZE_RULE}.
 ${DURATION_RULE}.
@@ -77,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   let authorize: Authorize | undefined
   let hookEvents: HookEvent[] | undefined
   let connections: ReturnType<typeof connectionOptions>
+  let s3: S3Setup | undefined
   const str = (k: string) => values[k] as string | undefined
   try {
     values = parseFlags({
@@ -108,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
         ui: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
         ...CONNECTION_FLAGS,
+        ...S3_OPTIONS,
       },
     }).values
     if (values.help) {
@@ -132,6 +136,7 @@ export async function run(argv: string[]): Promise<number> {
     // Authorization and deciding hooks (issue 16).
     hookEvents = hookEventsOf(str('hooks-events'))
     authorize = authorizerOf(str('auth-url'), str('jwt-secret-file'))
+    s3 = s3StoreOf(values)
     if (values.ui === true && str('base-path')!.replace(/^\/+|\/+$/g, '') === '')
       throw new UsageError('--ui serves the page at /, so --base-path must be another path')
   } catch (e) {
@@ -153,9 +158,20 @@ export async function run(argv: string[]): Promise<number> {
     const { createUiHandler } = await import('@rufh/ui')
     routes = createUiHandler({ endpoint: str('base-path')! })
   }
+  if (s3) {
+    try {
+      await s3.check()
+    } catch (e) {
+      s3.close()
+      await locker?.close()
+      process.stderr.write(`rufh serve: ${(e as Error).message}\n`)
+      return 1
+    }
+  }
   let server: Awaited<ReturnType<typeof startServer>>
   try {
     server = await startServer({
+      ...(s3 ? { store: s3.store } : {}),
       host: str('host')!,
       port,
       directory: str('dir')!,
@@ -178,7 +194,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`rufh serve: cannot listen: ${(e as Error).message}\n`)
     return 1
   }
-  process.stdout.write(`rufh serving ${server.url} -> ${str('dir')}\n`)
+  process.stdout.write(`rufh serving ${server.url} -> ${s3?.describe ?? str('dir')}\n`)
   if (routes) process.stdout.write(`rufh upload page at ${new URL('/', server.url).href}\n`)
   logger.info(
     {
@@ -199,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
       server
         .close()
         .then(() => locker?.close())
+        .then(() => s3?.close())
         .then(
           () => resolve(0),
           () => resolve(1),

@@ -4,12 +4,15 @@
  * from the bucket (objects deleted, multipart upload aborted).
  */
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { appendHeaders, header, send, startTestServer, type TestServer } from '../../../server/dist/test/kit/index.js'
 import { S3Store } from '../s3-store.js'
-import { MIN_PART_SIZE, PART_LIMIT, type Rgw, startRgw } from './rgw.js'
+import { CREDENTIALS, MIN_PART_SIZE, PART_LIMIT, type Rgw, startRgw } from './rgw.js'
+
+const BIN = new URL('../../../cli/dist/bin.js', import.meta.url).pathname
 
 let rgw: Rgw
 let bucket: string
@@ -173,5 +176,67 @@ describe('rufh on S3Store (radosgw), over HTTP', { timeout: 180_000 }, () => {
     assert.deepEqual(await keys('expiry/'), [])
     assert.deepEqual((await uploads()).Uploads ?? [], [])
     assert.equal((await send(header(c, 'location') as string, { method: 'HEAD', headers: T })).status, 404)
+  })
+
+  test('rufh serve --s3-bucket: serves from the bucket; a missing bucket or refused credentials stop it at start', async () => {
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    }
+    const serveCli = (args: string[], extraEnv: Record<string, string> = {}) => {
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          'serve',
+          '--port',
+          '0',
+          '--log-level',
+          'silent',
+          '--s3-endpoint',
+          rgw.endpoint,
+          '--s3-path-style',
+          ...args,
+        ],
+        {
+          env: { ...env, ...extraEnv },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString()
+      })
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString()
+      })
+      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+      return { child, exit, out: () => out, err: () => err }
+    }
+    const missing = serveCli(['--s3-bucket', 'no-such-bucket'])
+    assert.equal(await missing.exit, 1)
+    assert.match(missing.err(), /bucket 'no-such-bucket' does not exist/)
+    const refused = serveCli(['--s3-bucket', bucket], { AWS_SECRET_ACCESS_KEY: 'wrong' })
+    assert.equal(await refused.exit, 1)
+    assert.match(refused.err(), /refused the credentials/)
+
+    const good = serveCli(['--s3-bucket', bucket, '--s3-prefix', 'cli/'])
+    for (let i = 0; i < 100 && !good.out().includes('rufh serving'); i++) await new Promise((r) => setTimeout(r, 100))
+    const url = /rufh serving (\S+)/.exec(good.out())?.[1]
+    assert.ok(url, good.err())
+    const data = body(5000, 9)
+    const c = await send(url, {
+      method: 'POST',
+      headers: { 'upload-draft-interop-version': '10', 'upload-complete': '?1' },
+      body: data,
+    })
+    assert.equal(c.status, 201, c.body)
+    const id = (header(c, 'location') as string).split('/').at(-1) as string
+    assert.deepEqual(await keys('cli/'), [id, `${id}.info`])
+    assert.ok(Buffer.from(await (await fetch(header(c, 'location') as string)).arrayBuffer()).equals(data))
+    good.child.kill('SIGTERM')
+    assert.equal(await good.exit, 0)
   })
 })

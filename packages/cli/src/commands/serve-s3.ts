@@ -1,0 +1,69 @@
+/**
+ * `rufh serve --s3-bucket B ...`: uploads in an S3 bucket instead of a folder. Credentials come from the AWS SDK's
+ * standard chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`, instance roles). The bucket is checked
+ * before the server listens, so a missing bucket or refused credentials stop it at start with a clear message.
+ * Self-contained (options, usage, store) so that `serve.ts` only spreads it in.
+ */
+import type { Store } from '@rufh/server'
+import { createS3Client, S3Store } from '@rufh/store-s3'
+import { parseSize, parseUrl, UsageError } from '../args.js'
+
+export const S3_OPTIONS = {
+  's3-bucket': { type: 'string' },
+  's3-endpoint': { type: 'string' },
+  's3-region': { type: 'string' },
+  's3-prefix': { type: 'string' },
+  's3-part-size': { type: 'string' },
+  's3-path-style': { type: 'boolean', default: false },
+} as const
+
+export const S3_USAGE = `  --s3-bucket BUCKET        store uploads in this S3 bucket instead of --dir (credentials: AWS_ACCESS_KEY_ID /
+                            AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role; see docs/storage.md)
+  --s3-endpoint URL         an S3-compatible endpoint (Ceph radosgw, MinIO, R2, ...); default AWS
+  --s3-region REGION        default AWS_REGION, else us-east-1
+  --s3-prefix PREFIX        put every key under PREFIX (e.g. uploads/)
+  --s3-part-size SIZE       part size (default 8MiB; memory per running append is at most twice this)
+  --s3-path-style           bucket in the URL path, not the host name (most non-AWS endpoints)`
+
+type Values = Record<string, string | boolean | string[] | undefined>
+
+export interface S3Setup {
+  store: Store
+  describe: string
+  check(): Promise<void>
+  close(): void
+}
+
+/** Validates the S3 options (UsageError); undefined without `--s3-bucket`. */
+export function s3StoreOf(values: Values): S3Setup | undefined {
+  const str = (k: string) => values[k] as string | undefined
+  const bucket = str('s3-bucket')
+  if (bucket === undefined) {
+    for (const k of Object.keys(S3_OPTIONS))
+      if (k !== 's3-path-style' && str(k) !== undefined) throw new UsageError(`--${k} needs --s3-bucket`)
+    return undefined
+  }
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new UsageError(`--s3-bucket: '${bucket}' is not a bucket name`)
+  const endpoint = str('s3-endpoint')
+  if (endpoint !== undefined) parseUrl(endpoint, '--s3-endpoint')
+  const part = str('s3-part-size')
+  const partSize = part !== undefined ? parseSize(part, '--s3-part-size') : undefined
+  if (partSize !== undefined && (partSize < 5 * 2 ** 20 || partSize > 5 * 2 ** 30))
+    throw new UsageError('--s3-part-size must be between 5MiB and 5GiB (S3 part limits)')
+  // The SDK is pinned to a release that supports Node 20: its notice about later releases is not for operators.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
+  const client = createS3Client({
+    endpoint,
+    region: str('s3-region'),
+    forcePathStyle: values['s3-path-style'] === true,
+  })
+  const prefix = str('s3-prefix') ?? ''
+  const store = new S3Store({ client, bucket, prefix, ...(partSize ? { partSize } : {}) })
+  return {
+    store,
+    describe: `s3://${bucket}/${prefix}`,
+    check: () => store.check(),
+    close: () => client.destroy(),
+  }
+}
