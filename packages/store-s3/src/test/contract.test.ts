@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3'
+import { LimitError } from '@rufh/protocol'
 import { newUploadId } from '@rufh/server'
 import { storeContract } from '@rufh/server/store-contract'
 import { S3Store } from '../s3-store.js'
@@ -90,6 +91,16 @@ describe('S3Store appends on radosgw', { timeout: 300_000 }, () => {
     for (const n of sizes) at = await s.append(id, at, slices(data.subarray(at, at + n), 64 * 1024))
     await s.update(id, { complete: true })
     assert.ok((await readAll(s, id)).equals(data))
+    client.destroy()
+  })
+
+  test('an upload of unknown length that would need more parts than allowed is refused (413) at the offset stored', async () => {
+    const client = rgw.client()
+    const s = new S3Store({ client, bucket, prefix: 'too-many/', partSize: MIN_PART_SIZE, maxParts: 3 })
+    const id = newUploadId()
+    await s.create({ id, length: undefined, expiresAt: undefined, metadata: {} })
+    await assert.rejects(s.append(id, 0, slices(randomBytes(5000), 500)), LimitError)
+    assert.equal((await s.get(id)).offset, 3 * MIN_PART_SIZE)
     client.destroy()
   })
 })
