@@ -36,6 +36,8 @@ export interface UploadRecord {
   metadata: Record<string, string>
   concat: Concat | undefined
   owner: string | undefined
+  /** tus: complete once the offset reaches the length (kept so a crash's leftover can be completed when read). */
+  completesAtLength?: true
   /** Every part but the last is exactly this size (fixed per upload: some S3 clones, e.g. R2, require equal parts). */
   partSize: number
   /** The S3 multipart upload's ID, once the first part was sent. */
@@ -69,6 +71,7 @@ export function infoOf(r: UploadRecord): UploadInfo {
     metadata: r.metadata,
     concat: r.concat,
     owner: r.owner,
+    ...(r.completesAtLength ? { completesAtLength: true } : {}),
   }
 }
 
@@ -87,6 +90,7 @@ export function parseRecord(text: string, id: string): UploadRecord {
     metadata: raw.metadata ?? {},
     concat: raw.concat ?? undefined,
     owner: raw.owner ?? undefined,
+    ...(raw.completesAtLength === true ? { completesAtLength: true as const } : {}),
     partSize: raw.partSize,
     multipart: raw.multipart ?? undefined,
     parts: raw.parts ?? [],
@@ -109,6 +113,7 @@ export function newRecord(init: NewUpload, partSize: number): UploadRecord {
     metadata: init.metadata,
     concat: init.concat,
     owner: init.owner,
+    ...(init.completesAtLength ? { completesAtLength: true as const } : {}),
     partSize,
     multipart: undefined,
     parts: [],

@@ -47,22 +47,25 @@ export function storeContract(name: string, make: MakeStore, options: ContractOp
       assert.equal((await s.get(u.id)).owner, 'alice')
       assert.equal((await fresh(s)).owner, undefined)
     })
-    each('completesAtLength is kept (so an upload left at its length by a crash can be completed when read)', async (s) => {
-      const tus = await s.create({
-        id: newUploadId(),
-        length: 4,
-        expiresAt: undefined,
-        metadata: {},
-        completesAtLength: true,
-      })
-      await s.append(tus.id, 0, chunks('1234'))
-      const got = await s.get(tus.id)
-      assert.equal(got.completesAtLength, true)
-      assert.equal(got.offset, 4)
-      assert.equal(got.complete, false, 'completion is recorded by the server, not guessed by the store')
-      const draft = await fresh(s, 4)
-      assert.equal((await s.get(draft.id)).completesAtLength, undefined)
-    })
+    each(
+      'completesAtLength is kept (so an upload left at its length by a crash can be completed when read)',
+      async (s) => {
+        const tus = await s.create({
+          id: newUploadId(),
+          length: 4,
+          expiresAt: undefined,
+          metadata: {},
+          completesAtLength: true,
+        })
+        await s.append(tus.id, 0, chunks('1234'))
+        const got = await s.get(tus.id)
+        assert.equal(got.completesAtLength, true)
+        assert.equal(got.offset, 4)
+        assert.equal(got.complete, false, 'completion is recorded by the server, not guessed by the store')
+        const draft = await fresh(s, 4)
+        assert.equal((await s.get(draft.id)).completesAtLength, undefined)
+      },
+    )
     each('append streams at the offset and returns the new offset', async (s) => {
       const u = await fresh(s)
       assert.equal(await s.append(u.id, 0, chunks('hello', ' ')), 6)
