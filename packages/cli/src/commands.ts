@@ -4,7 +4,7 @@ export interface Command {
   run(argv: string[]): Promise<number>
 }
 
-export const commandNames = ['serve', 'upload', 'conformance', 'load', 'netsim'] as const
+export const commandNames = ['serve', 'gateway', 'upload', 'conformance', 'load', 'netsim'] as const
 
 export async function loadCommand(name: string): Promise<Command | undefined> {
   if (!(commandNames as readonly string[]).includes(name)) return undefined

@@ -8,8 +8,8 @@
  * delivered (a crash while forwarding) are delivered at start (`recover`).
  */
 import { UploadLockedError } from '@rufh/protocol'
+import type { Logger } from '@rufh/server'
 import { isListable, type Locker, type ReadableStore } from '@rufh/server'
-import type { Logger } from 'pino'
 import { GatewayError } from './errors.js'
 import { type ForwardOptions, forward } from './forward.js'
 import { backendFields } from './head.js'

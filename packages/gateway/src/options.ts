@@ -1,8 +1,7 @@
 /** The gateway's options, and their defaults. */
 import { join } from 'node:path'
 import type { Limits } from '@rufh/protocol'
-import type { CorsOptions, Locker, Store } from '@rufh/server'
-import type { Logger } from 'pino'
+import type { CorsOptions, Locker, Logger, Store } from '@rufh/server'
 import type { Journal } from './journal.js'
 
 export type GatewayMode = 'spool' | 'stream'
