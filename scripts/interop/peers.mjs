@@ -4,7 +4,7 @@
  * the server's GET returns the same bytes, and the servers as child processes.
  */
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -57,11 +57,30 @@ export const tuspy = async (endpoint, data) => {
   }
 }
 
+/** The server's GET of the upload must return the uploaded bytes. */
+export async function byGet(url, data) {
+  const got = await fetch(url)
+  const body = Buffer.from(await got.arrayBuffer())
+  if (!got.ok) return { ok: false, text: `✗ upload done, GET ${got.status}` }
+  return body.equals(data)
+    ? { ok: true, text: '✓' }
+    : { ok: false, text: `✗ bytes differ (${body.length} of ${data.length})` }
+}
+
+/** Behind `rufh gateway`: the plain backend must have received the bytes in exactly one complete request. */
+export const byBackend = (backend) => async (_url, data) => {
+  const digest = createHash('sha256').update(data).digest('hex')
+  const got = backend.received.filter((r) => r.sha256 === digest && r.complete).length
+  return got === 1
+    ? { ok: true, text: '✓' }
+    : { ok: false, text: `✗ the backend got ${got} complete requests with these bytes` }
+}
+
 /**
- * One upload of `size` random bytes with `run`, then a GET of the upload: `{ ok, text }`, where `text` is `✓` or
- * what went wrong, shortened (`✗ ...`).
+ * One upload of `size` random bytes with `run`, then `verify` (default: a GET of the upload): `{ ok, text }`, where
+ * `text` is `✓` or what went wrong, shortened (`✗ ...`).
  */
-export async function uploadAndVerify(run, endpoint, size) {
+export async function uploadAndVerify(run, endpoint, size, verify = byGet) {
   const data = randomBytes(size)
   try {
     let timer
@@ -72,12 +91,7 @@ export async function uploadAndVerify(run, endpoint, size) {
       }),
     ]).finally(() => clearTimeout(timer))
     if (!url) return { ok: false, text: '✗ no upload resource' }
-    const got = await fetch(url)
-    const body = Buffer.from(await got.arrayBuffer())
-    if (!got.ok) return { ok: false, text: `✗ upload done, GET ${got.status}` }
-    return body.equals(data)
-      ? { ok: true, text: '✓' }
-      : { ok: false, text: `✗ bytes differ (${body.length} of ${data.length})` }
+    return await verify(url, data)
   } catch (e) {
     const text = String(e?.message ?? e).replace(/\s+/g, ' ')
     // tus-js-client's messages are long: keep the status it reports.
@@ -98,4 +112,25 @@ export function startRufhServe(dir, extra = []) {
 /** @tus/server + FileStore (root devDependencies) on a free port. */
 export function startTusNodeServer(dir) {
   return startServer([join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dir], /^tus serving (\S+)/m)
+}
+
+/** `rufh gateway` on a free port in front of `backend` (a URL), in `mode` (spool or stream), state in `dir`. */
+export function startRufhGateway(dir, backend, mode) {
+  return startServer(
+    [
+      join(root, 'packages/cli/dist/bin.js'),
+      'gateway',
+      '--backend',
+      backend,
+      '--mode',
+      mode,
+      '--port',
+      '0',
+      '--dir',
+      dir,
+      '--log-level',
+      'warn',
+    ],
+    /^rufh gateway (\S+) ->/m,
+  )
 }
