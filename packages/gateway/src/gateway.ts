@@ -5,6 +5,7 @@
  * path to the upload path, and, after a 2xx that left the upload complete, replaces the answer with the backend's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Field, readInteger } from '@rufh/protocol'
 import {
   createNodeHandler,
   DiskStore,
@@ -53,17 +54,17 @@ class GatewayCore extends UploadHandler {
     const own = req.url.pathname.startsWith(base)
     // A creation on any path: the core's creation resource is the upload path; the backend gets the original path.
     const routed = own ? req : { ...req, url: new URL(base, req.url.origin) }
+    const method = methodOf(req)
+    if (own && method === 'GET' && !this.isRetrieval(req)) {
+      // A GET of a delivered upload is the backend's kept answer: how a client of any version recovers a lost one.
+      const kept = await this.delivery.delivered(req.url.pathname.slice(base.length)).catch(() => undefined)
+      if (kept) return relayed(kept)
+    }
     const reply = await super.handle(routed, interim)
     if (reply.status < 200 || reply.status > 299) return reply
     const id = own ? req.url.pathname.slice(base.length) : idFromLocation(reply.headers['location'], base)
     if (!id) return reply
-    const method = methodOf(req)
     try {
-      if (method === 'GET' && reply.stream) {
-        // A download of a delivered upload is the backend's kept answer: how any client recovers a lost response.
-        const kept = await this.delivery.delivered(id)
-        return kept ? relayed(kept) : reply
-      }
       const info = await this.store.get(id)
       if (!info.complete || info.concat?.kind === 'partial') return reply
       if (READ_ONLY.has(method)) {
@@ -76,6 +77,13 @@ class GatewayCore extends UploadHandler {
       if (e instanceof GatewayError) return problemReply(e, protocolFields(reply))
       throw e
     }
+  }
+
+  /** A GET that retrieves the offset (a version whose codec retrieves with GET, named by the request). */
+  private isRetrieval(req: UploadRequest): boolean {
+    const v = readInteger(req.headers.get(Field.interopVersion))
+    const codec = this.config.codecs.find((c) => c.interop === v)
+    return codec?.retrievalMethods.includes('GET') === true
   }
 }
 

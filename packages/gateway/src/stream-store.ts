@@ -192,6 +192,7 @@ export class StreamDelivery implements Delivery {
     return this.store.response(id)
   }
   async delivered(id: string): Promise<BackendResponse | undefined> {
+    if (!(await this.store.get(id).catch(() => undefined))?.complete) return undefined
     return this.store.response(id).catch(() => undefined)
   }
   kick(): void {}

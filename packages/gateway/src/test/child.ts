@@ -37,7 +37,7 @@ export async function spawnGateway(args: string[]): Promise<ChildGateway> {
     proc,
     output: () => out,
     kill9: async () => {
-      if (proc.exitCode !== null) return
+      if (proc.exitCode !== null || proc.signalCode !== null) return
       const exited = new Promise((r) => proc.once('exit', r))
       proc.kill('SIGKILL')
       await exited

@@ -56,7 +56,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('resumable(app) under Express', () => {
+describe('resumable(app) under Express', { timeout: 120_000 }, () => {
   for (const interop of [3, 6, 8, 10, 'tus'] as const) {
     test(`@rufh/client interop ${interop}: the route runs once, its answer is the final response`, async () => {
       const data = randomBytes(MiB + 11)

@@ -49,7 +49,7 @@ async function create(gw: TestGateway, path = '/upload'): Promise<string> {
   return String(r.headers['location'])
 }
 
-describe('spool: backend trouble', () => {
+describe('spool: backend trouble', { timeout: 120_000 }, () => {
   test('backend down during completion: 502 problem, upload kept; the client retry delivers once it is up', async () => {
     const port = await freePort()
     const { gw } = await setup({ port })
@@ -111,7 +111,7 @@ describe('spool: backend trouble', () => {
   })
 })
 
-describe('spool: clients', () => {
+describe('spool: clients', { timeout: 120_000 }, () => {
   test('a creation cut mid-body resumes from the offset; the backend sees the whole body once', async () => {
     const { gw, backend } = await setup()
     const data = randomBytes(2 * 1024 * 1024)

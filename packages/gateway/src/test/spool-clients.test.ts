@@ -49,7 +49,7 @@ function assertBackendSaw(before: number, data: Buffer, path: string, uploadUrl:
   if (uploadUrl) assert.ok(uploadUrl.endsWith(`/.uploads/${key.slice(1, -1)}`), `${key} names ${uploadUrl}`)
 }
 
-describe('@rufh/client through the spool gateway', () => {
+describe('@rufh/client through the spool gateway', { timeout: 120_000 }, () => {
   for (const interop of [3, 4, 5, 6, 7, 8, 9, 10, 'tus'] as const) {
     test(`interop ${interop}: one backend request, the backend's answer`, async () => {
       const data = randomBytes(3 * MiB + 17)
@@ -72,7 +72,7 @@ describe('@rufh/client through the spool gateway', () => {
   }
 })
 
-describe('tus-js-client through the spool gateway', () => {
+describe('tus-js-client through the spool gateway', { timeout: 120_000 }, () => {
   for (const protocol of ['tus-v1', 'ietf-draft-03', 'ietf-draft-05'] as const) {
     test(`${protocol}: chunks, one backend request`, async () => {
       const data = randomBytes(2 * MiB + 5)
