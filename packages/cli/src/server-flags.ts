@@ -3,8 +3,11 @@
  * with the shared parser helpers (args.ts) and the same rules and messages as `rufh serve`.
  */
 import { readFileSync } from 'node:fs'
-import type { Limits } from '@rufh/protocol'
+import type { GatewayOptions } from '@rufh/gateway'
 import { parseInteger, parseSeconds, parseSize, parseUrl, UsageError } from './args.js'
+
+/** The protocol's limits (named through a shipped dependency: @rufh/protocol is only a dev dependency here). */
+type Limits = NonNullable<GatewayOptions['limits']>
 
 export function serverFlags(dir: string) {
   return {
