@@ -29,7 +29,13 @@ export function serverFlags(dir: string) {
   } as const
 }
 
-export function serverFlagsUsage(dir: string, what: string): string {
+/** The help lines of the shared flags; `tls` and `redis` say what those flags mean for the command. */
+export function serverFlagsUsage(dir: string, what: string, o: { tls?: string; redis?: string } = {}): string {
+  const tls = o.tls ?? 'serve HTTPS'
+  const redis =
+    o.redis ??
+    `share locks with other processes on the same folder through Redis
+                            (redis://host:port[/db])`
   return `  --host HOST               address to listen on (default 127.0.0.1)
   --port PORT               port (default 1080; 0 = any free port)
   --dir DIR                 folder for ${what} (default ${dir})
@@ -39,13 +45,12 @@ export function serverFlagsUsage(dir: string, what: string): string {
   --min-append-size SIZE    smallest non-final append
   --max-age DURATION        lifetime of an incomplete upload (whole seconds); expired ones are removed
   --cors-origin ORIGIN      allow a browser origin (repeatable; '*' for any)
-  --tls-cert FILE           serve HTTPS with this certificate...
+  --tls-cert FILE           ${tls} with this certificate...
   --tls-key FILE            ...and this key
   --trust-proxy             build Location from Forwarded / X-Forwarded-* (only behind a trusted proxy)
   --fsync                   flush to stable storage before acknowledging (power-loss safety; slower)
   --log-level LEVEL         trace|debug|info|warn|error|silent (default info)
-  --redis URL               share locks with other processes on the same folder through Redis
-                            (redis://host:port[/db])`
+  --redis URL               ${redis}`
 }
 
 export interface ServerSettings {
@@ -92,7 +97,8 @@ export function readServerFlags(values: Record<string, string | boolean | (strin
   return settings
 }
 
-function readFlagFile(file: string, what: string): Buffer {
+/** A file named by a flag; a file that cannot be read is a usage error. */
+export function readFlagFile(file: string, what: string): Buffer {
   try {
     return readFileSync(file)
   } catch (e) {

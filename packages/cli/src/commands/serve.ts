@@ -1,6 +1,4 @@
 /** `rufh serve`: the upload server on the embedded disk store, or on S3 (serve-s3.ts). */
-import { readFileSync } from 'node:fs'
-import type { Limits } from '@rufh/protocol'
 import {
   type Authorize,
   type HookEvent,
@@ -13,17 +11,8 @@ import { jwtAuthorizer } from '@rufh/server/jwt'
 import { ServerMetrics } from '@rufh/server/prometheus'
 import { RedisLocker } from '@rufh/server/redis'
 import { pino } from 'pino'
-import {
-  DURATION_RULE,
-  parseFlags,
-  parseInteger,
-  parseSeconds,
-  parseSize,
-  parseUrl,
-  SIZE_RULE,
-  UsageError,
-  usageFailed,
-} from '../args.js'
+import { DURATION_RULE, parseFlags, parseUrl, SIZE_RULE, UsageError, usageFailed } from '../args.js'
+import { readFlagFile, readServerFlags, type ServerSettings, serverFlags, serverFlagsUsage } from '../server-flags.js'
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionOptions } from './serve-connections.js'
 import { S3_OPTIONS, S3_USAGE, type S3Setup, s3StoreOf } from './serve-s3.js'
 
@@ -33,25 +22,14 @@ const SYNOPSIS = 'rufh serve [options]'
 
 const USAGE = `usage: ${SYNOPSIS}
 
-  --host HOST               address to listen on (default 127.0.0.1)
-  --port PORT               port (default 1080; 0 = any free port)
-  --dir DIR                 folder for uploads (default ./uploads)
+${serverFlagsUsage('./uploads', 'uploads', {
+  tls: 'serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN)',
+  redis: `share upload locks with other rufh servers through Redis (redis://host:port[/db]),
+                            for several servers on one shared store`,
+})}
   --base-path PATH          upload-creation path (default /files/)
-  --max-size SIZE           largest upload (e.g. 10GiB)
-  --min-size SIZE           smallest upload offered resumability
-  --max-append-size SIZE    largest request body of one append
-  --min-append-size SIZE    smallest non-final append
-  --max-age DURATION        lifetime of an incomplete upload (whole seconds); expired ones are removed
-  --cors-origin ORIGIN      allow a browser origin (repeatable; '*' for any)
-  --tls-cert FILE           serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this certificate...
-  --tls-key FILE            ...and this key
-  --trust-proxy             build Location from Forwarded / X-Forwarded-* (only behind a trusted proxy)
-  --fsync                   flush to stable storage before acknowledging (power-loss safety; slower)
-  --log-level LEVEL         trace|debug|info|warn|error|silent (default info)
   --metrics                 serve Prometheus metrics (requests, uploads, bytes, process) at GET /metrics
   --metrics-path PATH       where to serve them (default /metrics; implies --metrics)
-  --redis URL               share upload locks with other rufh servers through Redis (redis://host:port[/db]),
-                            for several servers on one shared store
   --hooks-url URL           POST each upload event (pre-create, post-create, post-finish, post-terminate) as JSON
                             to URL; a pre-create answered with a non-2xx status refuses the upload with that status
   --hooks-events LIST       which events --hooks-url gets, comma-separated, of pre-create, pre-finish,
@@ -73,9 +51,7 @@ Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
 
 export async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | string[] | undefined>
-  let limits: Limits
-  let port: number
-  let tls: { cert: Buffer; key: Buffer } | undefined
+  let shared: ServerSettings
   let authorize: Authorize | undefined
   let hookEvents: HookEvent[] | undefined
   let connections: ReturnType<typeof connectionOptions>
@@ -85,24 +61,10 @@ export async function run(argv: string[]): Promise<number> {
     values = parseFlags({
       args: argv,
       options: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '1080' },
-        dir: { type: 'string', default: './uploads' },
+        ...serverFlags('./uploads'),
         'base-path': { type: 'string', default: '/files/' },
-        'max-size': { type: 'string' },
-        'min-size': { type: 'string' },
-        'max-append-size': { type: 'string' },
-        'min-append-size': { type: 'string' },
-        'max-age': { type: 'string' },
-        'cors-origin': { type: 'string', multiple: true },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'trust-proxy': { type: 'boolean', default: false },
-        fsync: { type: 'boolean', default: false },
-        'log-level': { type: 'string', default: 'info' },
         metrics: { type: 'boolean', default: false },
         'metrics-path': { type: 'string' },
-        redis: { type: 'string' },
         'hooks-url': { type: 'string' },
         'hooks-events': { type: 'string' },
         'auth-url': { type: 'string' },
@@ -119,19 +81,9 @@ export async function run(argv: string[]): Promise<number> {
       return 0
     }
     connections = connectionOptions(str)
-    limits = {}
-    if (str('max-size')) limits.maxSize = parseSize(str('max-size')!, '--max-size')
-    if (str('min-size')) limits.minSize = parseSize(str('min-size')!, '--min-size')
-    if (str('max-append-size')) limits.maxAppendSize = parseSize(str('max-append-size')!, '--max-append-size')
-    if (str('min-append-size')) limits.minAppendSize = parseSize(str('min-append-size')!, '--min-append-size')
-    if (str('max-age')) limits.maxAge = parseSeconds(str('max-age')!, '--max-age', 1)
-    port = parseInteger(str('port')!, '--port', { max: 65535 })
-    if (!!str('tls-cert') !== !!str('tls-key')) throw new UsageError('--tls-cert and --tls-key go together')
-    if (str('tls-cert'))
-      tls = { cert: readFlagFile(str('tls-cert')!, '--tls-cert'), key: readFlagFile(str('tls-key')!, '--tls-key') }
+    shared = readServerFlags(values)
     const m = str('metrics-path')
     if (m !== undefined && !m.startsWith('/')) throw new UsageError(`--metrics-path must start with '/' (got '${m}')`)
-    if (str('redis') !== undefined) parseUrl(str('redis')!, '--redis', ['redis', 'rediss'])
     if (str('hooks-url') !== undefined) parseUrl(str('hooks-url')!, '--hooks-url')
     // Authorization and deciding hooks (issue 16).
     hookEvents = hookEventsOf(str('hooks-events'))
@@ -142,14 +94,14 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     return usageFailed('serve', SYNOPSIS, e)
   }
-  const origins = values['cors-origin'] as string[] | undefined
-  const logger = pino({ level: str('log-level') ?? 'info' })
+  const { limits, port, tls, cors } = shared
+  const logger = pino({ level: shared.logLevel })
   const metricsPath = str('metrics-path')
   const metrics =
     values.metrics === true || metricsPath !== undefined
       ? new ServerMetrics(metricsPath !== undefined ? { path: metricsPath } : {})
       : undefined
-  const redisUrl = str('redis')
+  const redisUrl = shared.redis
   const hooksUrl = str('hooks-url')
   const locker = redisUrl ? new RedisLocker({ url: redisUrl }) : undefined
   // --ui: the page at `/` answers before the upload handler; @rufh/ui is loaded only when asked for.
@@ -172,16 +124,16 @@ export async function run(argv: string[]): Promise<number> {
   try {
     server = await startServer({
       ...(s3 ? { store: s3.store } : {}),
-      host: str('host')!,
+      host: shared.host,
       port,
-      directory: str('dir')!,
+      directory: shared.dir,
       basePath: str('base-path')!,
       limits,
-      fsync: values.fsync === true,
-      trustProxy: values['trust-proxy'] === true,
+      fsync: shared.fsync,
+      trustProxy: shared.trustProxy,
       logger,
       connections,
-      ...(origins?.length ? { cors: { origins: origins.includes('*') ? '*' : origins } } : {}),
+      ...(cors ? { cors } : {}),
       ...(tls ? { tls } : {}),
       ...(metrics ? { metrics } : {}),
       ...(locker ? { locker } : {}),
@@ -259,13 +211,4 @@ function authorizerOf(url: string | undefined, secretFile: string | undefined): 
     .replace(/\r?\n$/, '')
   if (Buffer.byteLength(secret) < 32) throw new UsageError('--jwt-secret-file: the secret must be at least 32 bytes')
   return jwtAuthorizer({ secret })
-}
-
-/** A file named by a flag (certificate, key, secret); one that cannot be read is a usage error. */
-function readFlagFile(file: string, what: string): Buffer {
-  try {
-    return readFileSync(file)
-  } catch (e) {
-    throw new UsageError(`${what}: cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-  }
 }
