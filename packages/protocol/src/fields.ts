@@ -18,6 +18,8 @@ export const Field = {
 /** A read-only view of request headers: WHATWG `Headers`, or anything with the same `get`. */
 export interface HeaderReader {
   get(name: string): string | null | undefined
+  /** The request's field names (lower case), where the runtime can list them (hook and authorization endpoints). */
+  names?(): Iterable<string>
 }
 
 /** Response header fields as plain data: lower-case names, string values. */

@@ -17,7 +17,7 @@ export function createFetchHandler(handlerOrOptions: UploadHandler | ServerOptio
     const upload: UploadRequest = {
       method: request.method,
       url: new URL(request.url),
-      headers: request.headers,
+      headers: { get: (name) => request.headers.get(name), names: () => request.headers.keys() },
       body: request.body ? iterate(request.body) : undefined,
       signal: request.signal,
     }

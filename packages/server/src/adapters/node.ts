@@ -48,6 +48,8 @@ async function serve(core: UploadHandler, req: NodeRequest, res: NodeResponse): 
       const v = req.headers[name]
       return Array.isArray(v) ? v.join(', ') : v
     },
+    // HTTP/2 pseudo-header fields (`:path`, ...) are not fields of the request.
+    names: () => Object.keys(req.headers).filter((n) => !n.startsWith(':')),
   }
   const origin = requestOrigin(req, core.config.trustProxy)
   // RFC 9112 §3.2: a request without a valid Host (h2: :authority) is answered 400 — with a problem body like any other.

@@ -6,7 +6,7 @@
 import { HookFailedError } from '@rufh/protocol'
 import type { UploadRequest } from '../types.js'
 
-/** Request fields sent to hook and authorization endpoints (a `HeaderReader` cannot list its fields). */
+/** Request fields sent to hook and authorization endpoints when the runtime cannot list the request's fields. */
 export const FORWARDED_FIELDS = [
   'authorization',
   'cookie',
@@ -42,7 +42,9 @@ export interface RequestJson {
 
 export function requestJson(req: UploadRequest, extra: readonly string[] = []): RequestJson {
   const headers: Record<string, string> = {}
-  for (const name of [...FORWARDED_FIELDS, ...extra.map((n) => n.toLowerCase())]) {
+  const listed = req.headers.names?.()
+  const names = listed ? [...listed].map((n) => n.toLowerCase()) : [...FORWARDED_FIELDS]
+  for (const name of [...names, ...extra.map((n) => n.toLowerCase())]) {
     const v = req.headers.get(name)
     if (v != null) headers[name] = v
   }

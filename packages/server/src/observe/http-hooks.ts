@@ -1,6 +1,6 @@
 /**
  * Hooks over HTTP (`rufh serve --hooks-url URL`): one JSON POST per event,
- * `{ "type", "upload", "request"? }` (`request`: method, URL and the forwarded fields, for the `pre-*` events).
+ * `{ "type", "upload", "request"? }` (`request`: method, URL and the request's fields, for the `pre-*` events).
  *
  * - A 2xx answer allows; its JSON may carry what the event may set: pre-create `{ "id", "metadata" }`, pre-finish
  *   `{ "response": { "status", "headers", "body" } }`.
@@ -23,7 +23,7 @@ export interface HttpHooksOptions {
   receiveIntervalMs?: number
   /** The events to send. Default: pre-create, post-create, post-finish, post-terminate. */
   events?: readonly HookEvent[]
-  /** Request fields to send besides the built-in list (hook-http.ts `FORWARDED_FIELDS`). */
+  /** Request fields to send besides the built-in list, where a runtime cannot list them (`FORWARDED_FIELDS`). */
   headers?: readonly string[]
 }
 

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { createFetchHandler } from '../adapters/fetch.js'
 import type { ListenOptions } from '../adapters/listen.js'
 import { httpAuthorizer } from '../auth/http-authorizer.js'
 import { DIALECTS, type Dialect } from './kit/dialects.js'
@@ -152,6 +153,25 @@ describe('authorization', { timeout: 60_000 }, () => {
       assert.deepEqual(await readdir(s.dir), [])
     })
   }
+
+  it('the endpoint gets every request field (node:http and the fetch handler), not a fixed list', async () => {
+    const e = await endpoint()
+    const s = await serve({ authorize: httpAuthorizer(e.url) })
+    const r = await send(s.url, {
+      method: 'POST',
+      headers: { ...as('alice'), 'x-tenant': 'acme', 'upload-draft-interop-version': 8, 'upload-complete': '?1' },
+      body: 'hi',
+    })
+    assert.equal(r.status, 201, r.body)
+    assert.equal(e.asked.at(-1)?.headers['x-tenant'], 'acme')
+    assert.equal(e.asked.at(-1)?.headers['authorization'], 'Bearer ok-alice')
+    const fetchHandler = createFetchHandler({ directory: s.dir, authorize: httpAuthorizer(e.url) })
+    const f = await fetchHandler(
+      new Request(`${s.url}`, { method: 'OPTIONS', headers: { ...as('bob'), 'x-tenant': 'globex' } }),
+    )
+    assert.equal(f.status, 204)
+    assert.equal(e.asked.at(-1)?.headers['x-tenant'], 'globex')
+  })
 
   it('the owner survives a restart (the disk store keeps it); with ownerOnly off, any allowed principal goes on', async () => {
     const e = await endpoint()
