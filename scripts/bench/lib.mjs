@@ -74,10 +74,15 @@ export async function sha256File(path) {
  * @param {string[]} args
  * @param {RegExp} ready
  * @param {string} [cwd]
+ * @param {Record<string, string>} [env] added to this process's environment
  * @returns {Promise<{ pid: number, url: string, stop: () => Promise<void> }>}
  */
-export async function startServer(args, ready, cwd) {
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function startServer(args, ready, cwd, env) {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: env ? { ...process.env, ...env } : process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.add(child)
   child.once('exit', () => children.delete(child))
   let out = ''
@@ -147,4 +152,28 @@ export function markdownTable(rows) {
   const widths = rows[0].map((_, i) => Math.max(3, ...rows.map((r) => r[i].length)))
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
   return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s). */
+export function cpuOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces) start at state; utime and stime are fields 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(f[11]) + Number(f[12])
+  return { user: Number(f[11]) / 100, system: Number(f[12]) / 100, total: ticks / 100 }
+}
+
+/** The soft limit on open files of this process (children inherit it). */
+export function openFilesLimit() {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
+  return m?.[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m?.[1] ?? 1024)
+}
+
+/** TcpExt counters of the kernel (whole machine): ListenOverflows and ListenDrops count refused connection attempts. */
+export function tcpExt() {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n')
+  const i = lines.findIndex((l) => l.startsWith('TcpExt:'))
+  const names = lines[i].split(' ').slice(1)
+  const values = lines[i + 1].split(' ').slice(1).map(Number)
+  return Object.fromEntries(names.map((n, j) => [n, values[j]]))
 }

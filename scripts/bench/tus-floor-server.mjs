@@ -1,6 +1,7 @@
 /**
  * The memory floor for the `tus` suite: a minimal node:http server that speaks just enough tus 1.0 for `rufh load`
- * (creation, HEAD, PATCH piped to the file, GET for verification) and nothing else: no checks beyond the offset, no
+ * (creation, HEAD, PATCH piped to the file, GET for verification) and, for the held suite, IETF draft optimistic
+ * creation (a POST with `Upload-Draft-Interop-Version` whose body is piped to the file, the URL in a 104), and nothing else: no checks beyond the offset, no
  * metadata, no logging, no locking. Whatever RSS it reaches under the load is what Node's HTTP stack and V8's garbage
  * collector cost by themselves, so no server built on node:http can be expected to go much below it.
  *
@@ -28,6 +29,15 @@ async function handle(req, res) {
   const file = id && join(dir, id)
   if (req.method === 'OPTIONS') {
     res.writeHead(204, { ...TUS, 'tus-version': '1.0.0', 'tus-extension': 'creation' }).end()
+  } else if (req.method === 'POST' && req.headers['upload-draft-interop-version']) {
+    // IETF draft optimistic creation (the held suite's interop 8): the whole body in the POST, the URL in a 104.
+    const name = String(++n)
+    const location = `http://${req.headers.host}/files/${name}`
+    lengths.set(name, Number(req.headers['content-length']))
+    res._writeRaw(`HTTP/1.1 104 Upload Resumption Supported\r\nlocation: ${location}\r\n\r\n`, 'latin1')
+    await pipeline(req, createWriteStream(join(dir, name))).catch(() => {})
+    const { size } = await stat(join(dir, name))
+    res.writeHead(201, { location, 'upload-offset': String(size), 'upload-complete': '?1' }).end()
   } else if (req.method === 'POST') {
     const name = String(++n)
     lengths.set(name, Number(req.headers['upload-length']))

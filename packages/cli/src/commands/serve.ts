@@ -11,7 +11,7 @@ import { jwtAuthorizer } from '@rufh/server/jwt'
 import { ServerMetrics } from '@rufh/server/prometheus'
 import { RedisLocker } from '@rufh/server/redis'
 import { pino } from 'pino'
-import { DURATION_RULE, parseFlags, parseUrl, SIZE_RULE, UsageError, usageFailed } from '../args.js'
+import { DURATION_RULE, parseFlags, parseInteger, parseUrl, SIZE_RULE, UsageError, usageFailed } from '../args.js'
 import { readFlagFile, readServerFlags, type ServerSettings, serverFlags, serverFlagsUsage } from '../server-flags.js'
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionOptions } from './serve-connections.js'
 import { S3_OPTIONS, S3_USAGE, type S3Setup, s3StoreOf } from './serve-s3.js'
@@ -27,6 +27,7 @@ ${serverFlagsUsage('./uploads', 'uploads', {
   redis: `share upload locks with other rufh servers through Redis (redis://host:port[/db]),
                             for several servers on one shared store`,
 })}
+  --backlog N               pending connections the kernel queues (default 4096, capped by net.core.somaxconn)
   --base-path PATH          upload-creation path (default /files/)
   --metrics                 serve Prometheus metrics (requests, uploads, bytes, process) at GET /metrics
   --metrics-path PATH       where to serve them (default /metrics; implies --metrics)
@@ -52,6 +53,7 @@ Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).`
 export async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | string[] | undefined>
   let shared: ServerSettings
+  let backlog: number | undefined
   let authorize: Authorize | undefined
   let hookEvents: HookEvent[] | undefined
   let connections: ReturnType<typeof connectionOptions>
@@ -62,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
       args: argv,
       options: {
         ...serverFlags('./uploads'),
+        backlog: { type: 'string' },
         'base-path': { type: 'string', default: '/files/' },
         metrics: { type: 'boolean', default: false },
         'metrics-path': { type: 'string' },
@@ -82,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     connections = connectionOptions(str)
     shared = readServerFlags(values)
+    if (str('backlog') !== undefined) backlog = parseInteger(str('backlog')!, '--backlog', { min: 1 })
     const m = str('metrics-path')
     if (m !== undefined && !m.startsWith('/')) throw new UsageError(`--metrics-path must start with '/' (got '${m}')`)
     if (str('hooks-url') !== undefined) parseUrl(str('hooks-url')!, '--hooks-url')
@@ -126,6 +130,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(s3 ? { store: s3.store } : {}),
       host: shared.host,
       port,
+      ...(backlog !== undefined ? { backlog } : {}),
       directory: shared.dir,
       basePath: str('base-path')!,
       limits,

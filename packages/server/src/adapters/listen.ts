@@ -37,6 +37,12 @@ export interface ListenOptions extends ServerOptions {
    * when it answered the request, false to leave it to the upload handler.
    */
   routes?: (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => boolean
+  /**
+   * Pending connections the kernel queues before it drops new attempts (listen(2) backlog; capped by
+   * net.core.somaxconn). Default 4096: Node's 511 drops attempts when thousands of clients connect within a second
+   * (docs/benchmarks.md, accept suite); a dropped SYN is retried by the client only after 1 s, then 3 s.
+   */
+  backlog?: number
 }
 
 export interface RunningServer {
@@ -50,6 +56,7 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>
 }
 
+export const DEFAULT_BACKLOG = 4096
 const PREFACE = Buffer.from('PRI * HTTP/2.0')
 /**
  * HTTP/2 flow control: with the default 64 KiB windows an upload stream stalls once per window round trip (peers
@@ -146,7 +153,7 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
 
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject)
-    front.listen(options.port ?? 1080, host, () => {
+    front.listen({ port: options.port ?? 1080, host, backlog: options.backlog ?? DEFAULT_BACKLOG }, () => {
       front.off('error', reject)
       resolve()
     })
