@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
  * One upload by one client, in its own process (so the parent can sample this process's RSS alone):
- * `node scripts/bench/client-upload.mjs rufh|tus-js-client FILE URL`.
+ * `node scripts/bench/client-upload.mjs rufh|rufh-h2|tus-js-client FILE URL`.
  *
  * Loads the client, prints `ready`, waits for a line on stdin, uploads FILE to the creation URL, then prints one JSON
  * line `{ bytes, seconds, url, interop }` (seconds from the start of the upload call to its completion; module loading is not
  * counted) and stays alive until stdin ends, so that the parent can read /proc/PID/status after the upload.
  *
  * - `rufh`: `@rufh/client` (packages/client/dist) from the file path with its defaults (`interop: 'auto'`, newest
- *   version the server speaks; optimistic creation; `chunkSize` ∞ for files).
+ *   version the server speaks; optimistic creation; `chunkSize` ∞ for files). `rufh-h2`: the same over
+  `NodeHttp2Transport` (h2c with prior knowledge).
  * - `tus-js-client`: tus-js-client with `protocol: 'ietf-draft-05'` from `fs.createReadStream(FILE)` with
  *   `uploadSize`, other options default (`chunkSize: Infinity`).
  */
@@ -23,10 +24,12 @@ if (!client || !file || !endpoint) {
 const size = statSync(file).size
 
 let uploadOnce
-if (client === 'rufh') {
-  const { upload } = await import('../../packages/client/dist/index.js')
+if (client === 'rufh' || client === 'rufh-h2') {
+  const { upload, NodeHttp2Transport } = await import('../../packages/client/dist/index.js')
+  const transport = client === 'rufh-h2' ? new NodeHttp2Transport() : undefined
   uploadOnce = async () => {
-    const result = await upload(file, { endpoint })
+    const result = await upload(file, { endpoint, ...(transport ? { transport } : {}) })
+    transport?.close()
     return { bytes: result.size, url: result.url, interop: result.interop }
   }
 } else if (client === 'tus-js-client') {
@@ -43,7 +46,7 @@ if (client === 'rufh') {
       up.start()
     })
 } else {
-  process.stderr.write(`unknown client '${client}' (rufh, tus-js-client)\n`)
+  process.stderr.write(`unknown client '${client}' (rufh, rufh-h2, tus-js-client)\n`)
   process.exit(2)
 }
 

@@ -54,8 +54,21 @@ async function probe(pid, file) {
   throw new Error(`no memory probe answer from ${pid}`)
 }
 
-/** One measurement: a fresh server, N held uploads, verified. */
-export async function measure({ root, tmp, key, protocol, n, snapshot }) {
+/**
+ * One measurement: a fresh server, N held uploads, verified. `key`: rufh, tus or floor. The last three options only
+ * for the bounded version in `npm test` (packages/load/src/held.test.ts).
+ */
+export async function measure({
+  root,
+  tmp,
+  key,
+  protocol,
+  n,
+  snapshot,
+  chunks = CHUNKS,
+  intervalMs = INTERVAL_MS,
+  rampMs = RAMP_MS,
+}) {
   const dir = join(tmp, `held-${key}`)
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
@@ -79,7 +92,7 @@ export async function measure({ root, tmp, key, protocol, n, snapshot }) {
       plateau = resolve
     })
     const probed = held.then(async () => {
-      await sleep((CHUNKS * INTERVAL_MS) / 2 - RAMP_MS / 2)
+      await sleep(Math.max(0, (chunks * intervalMs) / 2 - rampMs / 2))
       return probe(server.pid, probeFile)
     })
     const r = await runHeld({
@@ -88,9 +101,9 @@ export async function measure({ root, tmp, key, protocol, n, snapshot }) {
       interop: 8,
       uploads: n,
       chunkSize: CHUNK,
-      chunks: CHUNKS,
-      intervalMs: INTERVAL_MS,
-      rampMs: RAMP_MS,
+      chunks,
+      intervalMs,
+      rampMs,
       timeoutMs: 300_000,
       onHeld: () => plateau(),
     })
