@@ -8,8 +8,6 @@ import {
   startServer,
 } from '@rufh/server'
 import { jwtAuthorizer } from '@rufh/server/jwt'
-import { ServerMetrics } from '@rufh/server/prometheus'
-import { RedisLocker } from '@rufh/server/redis'
 import { pino } from 'pino'
 import { DURATION_RULE, parseFlags, parseInteger, parseUrl, SIZE_RULE, UsageError, usageFailed } from '../args.js'
 import { readFlagFile, readServerFlags, type ServerSettings, serverFlags, serverFlagsUsage } from '../server-flags.js'
@@ -103,11 +101,12 @@ export async function run(argv: string[]): Promise<number> {
   const metricsPath = str('metrics-path')
   const metrics =
     values.metrics === true || metricsPath !== undefined
-      ? new ServerMetrics(metricsPath !== undefined ? { path: metricsPath } : {})
+      ? new (await import('@rufh/server/prometheus')).ServerMetrics(metricsPath !== undefined ? { path: metricsPath } : {})
       : undefined
   const redisUrl = shared.redis
   const hooksUrl = str('hooks-url')
-  const locker = redisUrl ? new RedisLocker({ url: redisUrl }) : undefined
+  // prom-client and ioredis load only when asked for: a server without them holds ~12 MiB less (docs/benchmarks.md).
+  const locker = redisUrl ? new (await import('@rufh/server/redis')).RedisLocker({ url: redisUrl }) : undefined
   // --ui: the page at `/` answers before the upload handler; @rufh/ui is loaded only when asked for.
   let routes: ListenOptions['routes']
   if (values.ui === true) {

@@ -9,8 +9,11 @@
  *
  * A hand-written iterator rather than an async generator: this sits on the path of every body chunk, and a
  * generator adds a promise and a suspended frame per chunk (which also keeps the last chunk alive while the next
- * one is awaited).
+ * one is awaited). For the same reason a Node Readable (the request) is pulled through `ReadableSource`, not through
+ * Node's async iterator (readable-source.ts).
  */
+import { isNodeReadable, ReadableSource } from './readable-source.js'
+
 export type StopReason = 'client' | 'preempted' | 'shutdown' | 'idle' | 'limit'
 
 export interface BodyReaderOptions {
@@ -34,7 +37,8 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   ended = false
   error: unknown
 
-  private readonly source: AsyncIterator<Uint8Array>
+  /** Made on the first read: attaching to a Node stream starts reading from the socket. */
+  private source: AsyncIterator<Uint8Array> | undefined
   private readonly listeners: [AbortSignal, () => void][]
   private settle: ((r: Read) => void) | undefined
   private started = false
@@ -43,10 +47,9 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   private idle: NodeJS.Timeout | undefined
 
   constructor(
-    source: AsyncIterable<Uint8Array>,
+    private readonly body: AsyncIterable<Uint8Array>,
     private readonly options: BodyReaderOptions,
   ) {
-    this.source = source[Symbol.asyncIterator]()
     const wake = (reason: StopReason) => () => this.settle?.(reason)
     this.listeners = [
       [options.client, wake('client')],
@@ -71,7 +74,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
         read = await new Promise<Read>((resolve, reject) => {
           this.settle = resolve
           // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
-          this.source.next().then(resolve, reject)
+          ;(this.source as AsyncIterator<Uint8Array>).next().then(resolve, reject)
         })
       } catch (e) {
         this.error = e
@@ -106,6 +109,8 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   /** Arms the stop signals on the first read, so that a reader nobody reads holds nothing. */
   private start(): void {
     this.started = true
+    const { body } = this
+    this.source = isNodeReadable(body) ? new ReadableSource(body) : body[Symbol.asyncIterator]()
     for (const [signal, fn] of this.listeners) signal.addEventListener('abort', fn)
     // One idle timer per body, re-armed lazily from the time of the last chunk (not one timer per chunk).
     const { idleMs } = this.options
