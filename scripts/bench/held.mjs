@@ -46,7 +46,7 @@ const READY = { rufh: /^rufh serving (\S+)/m, tus: /^tus serving (\S+)/m, floor:
 async function probe(pid, file) {
   await rm(file, { force: true })
   process.kill(pid, 'SIGUSR2')
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     await sleep(25)
     const text = await readFile(file, 'utf8').catch(() => '')
     if (text.endsWith('done\n')) return JSON.parse(text.split('\n')[0])
@@ -95,6 +95,7 @@ export async function measure({
       await sleep(Math.max(0, (chunks * intervalMs) / 2 - rampMs / 2))
       return probe(server.pid, probeFile)
     })
+    probed.catch(() => {})
     const r = await runHeld({
       url: server.url,
       protocol,

@@ -101,7 +101,9 @@ export async function run(argv: string[]): Promise<number> {
   const metricsPath = str('metrics-path')
   const metrics =
     values.metrics === true || metricsPath !== undefined
-      ? new (await import('@rufh/server/prometheus')).ServerMetrics(metricsPath !== undefined ? { path: metricsPath } : {})
+      ? new (await import('@rufh/server/prometheus')).ServerMetrics(
+          metricsPath !== undefined ? { path: metricsPath } : {},
+        )
       : undefined
   const redisUrl = shared.redis
   const hooksUrl = str('hooks-url')

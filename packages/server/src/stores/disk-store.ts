@@ -151,13 +151,24 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
         },
       )
     }
-    for await (const chunk of body) {
-      if (failure !== undefined) break
-      if (chunk.byteLength === 0) continue
-      queue.push(chunk)
-      queued += chunk.byteLength
-      kick()
-      if (queued >= this.highWaterMark) await writing
+    // Each chunk is taken by its own short-lived async call: a `for await` loop here would keep the last chunk in
+    // this frame while it waits for the next one, i.e. one buffer per held upload (issue 17, docs/benchmarks.md).
+    const source = iteratorOf(body)
+    const take = async (): Promise<boolean> => {
+      const r = await source.next()
+      if (r.done) return false
+      if (r.value.byteLength > 0) {
+        queue.push(r.value)
+        queued += r.value.byteLength
+        kick()
+      }
+      return true
+    }
+    try {
+      while (failure === undefined && (await take())) if (queued >= this.highWaterMark) await writing
+    } finally {
+      // Like `for await`: a consumer that stops early (a write failed) tells the source.
+      if (failure !== undefined) await source.return?.()
     }
     while (writing || (queue.length > 0 && failure === undefined)) {
       kick()
@@ -304,4 +315,11 @@ async function writeAll(fh: FileHandle, buffers: Uint8Array[], position: number)
     }
     bufs = rest
   }
+}
+
+/** What `for await` iterates: an async iterable, or (callers in tests and plain arrays) a sync one. */
+function iteratorOf(body: AsyncIterable<Uint8Array>): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
+  const sync = (body as unknown as Partial<Iterable<Uint8Array>>)[Symbol.iterator]
+  if (typeof body[Symbol.asyncIterator] !== 'function' && typeof sync === 'function') return sync.call(body)
+  return body[Symbol.asyncIterator]()
 }
