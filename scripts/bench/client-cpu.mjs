@@ -19,7 +19,7 @@ export const description =
   'on 127.0.0.1. `@rufh/client`: `upload(path, { endpoint })` with its defaults (HTTP/1.1, optimistic creation), and ' +
   'the same with `transport: new NodeHttp2Transport()` (h2c). tus-js-client 4.3.1: `protocol: "ietf-draft-05"` from ' +
   '`fs.createReadStream(path)`. curl 7.88: `curl -sS -X POST -H "Upload-Draft-Interop-Version: 8" -H ' +
-  '"Upload-Complete: ?1" -T FILE URL` (one optimistic creation, like @rufh/client). Node clients: CPU and time from ' +
+  '"Upload-Complete: ?1" -T FILE http://127.0.0.1:PORT/files` (one optimistic creation, like @rufh/client). Node clients: CPU and time from ' +
   'the upload call to its completion (module loading excluded); curl: its whole process.'
 
 const CLIENTS = [
@@ -77,7 +77,9 @@ async function curlClient(file, url) {
     'curl -sS -o /dev/null -X POST -H "Upload-Draft-Interop-Version: 8" -H "Upload-Complete: ?1" ' +
     '-H "Content-Type: application/octet-stream" -T "$1" "$2" || exit 1; cat /proc/$$/stat'
   const t0 = process.hrtime.bigint()
-  const child = spawn('sh', ['-c', script, 'sh', file, url], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // `curl -T FILE URL/` would append the file's name to a URL ending in '/': the target without its slash.
+  const target = url.replace(/\/$/, '')
+  const child = spawn('sh', ['-c', script, 'sh', file, target], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   let out = ''
   let err = ''
