@@ -9,7 +9,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runLoad } from '../../packages/load/dist/index.js'
-import { MiB, median, sampleRss, startServer } from './lib.mjs'
+import { cpuOf, MiB, median, sampleRss, startServer } from './lib.mjs'
 
 export const title = 'tus 1.0: 100 concurrent 8 MiB uploads, `rufh serve` vs @tus/server'
 
@@ -45,6 +45,7 @@ export async function run(ctx) {
       for (const key of ['tus', 'rufh', 'floor']) {
         const s = servers[key]
         const sampler = sampleRss(s.pid)
+        const cpu0 = cpuOf(s.pid).total
         const r = await runLoad({
           url: s.url,
           protocol: 'tus-v1',
@@ -54,16 +55,19 @@ export async function run(ctx) {
           verify: { kind: 'get' },
         })
         const mem = sampler.stop()
+        // Server CPU over the run, verification GETs included (they read every byte back once).
+        const cpu = cpuOf(s.pid).total - cpu0
         if (!r.ok || r.uploads.verified !== USERS)
           failures.push(`${names[key]} run ${i + 1}: ${r.uploads.verified}/${USERS} verified`)
-        res[key] ??= { goodput: [], creation: [], patch: [], rss: [] }
+        res[key] ??= { goodput: [], creation: [], patch: [], rss: [], cpu: [] }
+        res[key].cpu.push(cpu / ((USERS * UPLOAD) / (1024 * MiB)))
         res[key].goodput.push(r.throughput.goodputBytesPerSecond / 1e6)
         res[key].creation.push(r.latency.creation.p99)
         res[key].patch.push(r.latency.completion.p99)
         res[key].rss.push(Math.max(mem.peak, mem.reset ? mem.hwm : 0) / MiB)
         log(
           `${names[key].padEnd(30)} run ${i + 1}: ${(r.throughput.goodputBytesPerSecond / 1e6).toFixed(1)} MB/s, ` +
-            `peak RSS ${(mem.peak / MiB).toFixed(0)} MiB, ${r.uploads.verified}/${USERS} verified`,
+            `peak RSS ${(mem.peak / MiB).toFixed(0)} MiB, server CPU ${cpu.toFixed(2)} s, ${r.uploads.verified}/${USERS} verified`,
         )
         await empty(dirs[key])
       }
@@ -72,7 +76,17 @@ export async function run(ctx) {
     await Promise.all(Object.values(servers).map((s) => s.stop()))
   }
   const m = (k, f) => median(res[k][f])
-  const rows = [['server', 'goodput MB/s (median)', 'min–max', 'p99 creation ms', 'p99 PATCH ms', 'peak RSS MiB']]
+  const rows = [
+    [
+      'server',
+      'goodput MB/s (median)',
+      'min–max',
+      'p99 creation ms',
+      'p99 PATCH ms',
+      'peak RSS MiB',
+      'server CPU s / GiB',
+    ],
+  ]
   for (const k of ['rufh', 'tus', 'floor']) {
     const g = res[k].goodput
     rows.push([
@@ -82,6 +96,7 @@ export async function run(ctx) {
       m(k, 'creation').toFixed(1),
       m(k, 'patch').toFixed(1),
       m(k, 'rss').toFixed(0),
+      m(k, 'cpu').toFixed(2),
     ])
   }
   rows.push([
@@ -91,6 +106,7 @@ export async function run(ctx) {
     `${(m('rufh', 'creation') / m('tus', 'creation')).toFixed(2)}× (target ≤ 1×)`,
     `${(m('rufh', 'patch') / m('tus', 'patch')).toFixed(2)}× (target ≤ 1×)`,
     `${(m('rufh', 'rss') / m('tus', 'rss')).toFixed(2)}× (target ≤ 0.5×)`,
+    `${(m('rufh', 'cpu') / m('tus', 'cpu')).toFixed(2)}×`,
   ])
   rows.push([
     'floor / @tus/server',
@@ -99,12 +115,15 @@ export async function run(ctx) {
     `${(m('floor', 'creation') / m('tus', 'creation')).toFixed(2)}×`,
     `${(m('floor', 'patch') / m('tus', 'patch')).toFixed(2)}×`,
     `${(m('floor', 'rss') / m('tus', 'rss')).toFixed(2)}×`,
+    `${(m('floor', 'cpu') / m('tus', 'cpu')).toFixed(2)}×`,
   ])
   const notes = [
     `${runs} runs per server, alternating; each run: ${USERS} users × 1 upload of ${UPLOAD / MiB} MiB (careful creation, then one PATCH), seed = run number.`,
     'The floor server speaks only the tus subset the load generator uses and checks nothing but the offset; it is not a competitor but the RSS any node:http server reaches under this load (body chunks copied by the HTTP parser, freed by V8 only at its next GC).',
     'Goodput = verified payload bytes / wall time of the load phase (verification by GET is not timed). Peak RSS = the largest of VmRSS samples (50 ms) and VmHWM over the run, per server process.',
     "Client and both servers share the machine's 2 cores; compare within one run of the suite only.",
+    'Server CPU = utime + stime of the server process (/proc) over the run including the verification GETs, per GiB of payload received.',
+    `Goodput per run (MB/s): ${['rufh', 'tus', 'floor'].map((k) => `${k} ${res[k].goodput.map((g) => g.toFixed(0)).join(', ')}`).join('; ')}; rufh / @tus/server per run: ${res.rufh.goodput.map((g, i) => (g / res.tus.goodput[i]).toFixed(2)).join(', ')} (target ≥ 1.5× in every run).`,
     failures.length ? `**Failures**: ${failures.join('; ')}` : 'Every upload completed and verified.',
   ]
   return { rows, notes }
