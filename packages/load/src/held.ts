@@ -2,9 +2,11 @@
  * Held uploads (issue 17): many slow uploads open at once, each trickling `chunkSize` bytes every `intervalMs`, the
  * way phones on mobile links upload. What it measures is the server's cost per open upload, not its throughput.
  *
- * - tus 1.0: `POST` with `Upload-Length`, then one `PATCH` on the same keep-alive connection whose body trickles.
- * - IETF draft (interop `interop`, default 8): one optimistic creation `POST` (`Upload-Complete: ?1`) whose body
- *   trickles; the upload URL arrives in a 104 (or, from servers that send none, in the final response).
+ * - tus 1.0: a creation `POST` with the length, then one append `PATCH` on the same keep-alive connection whose body
+ *   trickles.
+ * - IETF draft (interop `interop`, default 8): one optimistic creation `POST` (complete) whose body trickles; the
+ *   upload URL arrives in a 104 (or, from servers that send none, in the final response).
+ * The fields of each request come from the protocol's codec (`speakerFor`), as everywhere in the load tester.
  *
  * One timer drives every upload (a wheel of `intervalMs / TICK_MS` slots), so the client stays cheap next to the
  * server it measures. Each chunk carries its upload index and chunk number in its first 8 bytes, so a server that
@@ -12,6 +14,7 @@
  */
 import { createHash } from 'node:crypto'
 import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:http'
+import { speakerFor } from './codec.js'
 
 export interface HeldOptions {
   /** The creation URL (e.g. `http://127.0.0.1:1080/files/`). */
@@ -44,6 +47,8 @@ export interface HeldUpload {
 }
 
 export interface HeldResult {
+  protocol: HeldOptions['protocol']
+  interop: number | undefined
   uploads: HeldUpload[]
   /** Uploads whose final response said success (2xx) with every byte sent. */
   completed: number
@@ -57,7 +62,6 @@ export interface HeldResult {
 }
 
 const TICK_MS = 10
-const TUS = { 'tus-resumable': '1.0.0' }
 
 /** The bytes of chunk `k` of upload `i`: one shared pattern, stamped with (i, k). */
 function chunkOf(pattern: Buffer, i: number, k: number): Buffer {
@@ -89,6 +93,7 @@ export async function runHeld(o: HeldOptions): Promise<HeldResult> {
   const length = chunkSize * chunks
   const pattern = patternOf(chunkSize)
   const base = new URL(o.url)
+  const { codec, creationBodyFields } = speakerFor(o.protocol, o.protocol === 'ietf' ? (o.interop ?? 8) : undefined)
   const slots: Set<Live>[] = Array.from({ length: Math.max(1, Math.round(intervalMs / TICK_MS)) }, () => new Set())
   const uploads: HeldUpload[] = []
   const alive = new Set<Live>()
@@ -153,7 +158,7 @@ export async function runHeld(o: HeldOptions): Promise<HeldResult> {
           const post = request(base, {
             method: 'POST',
             agent,
-            headers: { ...TUS, 'upload-length': length, 'content-length': 0 },
+            headers: { ...codec.creationFields({ complete: false, length }), 'content-length': 0 },
           })
           post.once('response', (res) => {
             res.resume()
@@ -165,7 +170,7 @@ export async function runHeld(o: HeldOptions): Promise<HeldResult> {
             }
             u.location = new URL(loc, base).href
             res.once('end', () => {
-              const headers = { ...TUS, 'upload-offset': 0, 'content-type': 'application/offset+octet-stream' }
+              const headers = codec.appendFields({ offset: 0, complete: true })
               stream(live, new URL(u.location as string), headers, 'PATCH')
             })
           })
@@ -173,9 +178,9 @@ export async function runHeld(o: HeldOptions): Promise<HeldResult> {
           post.end()
         } else {
           const headers = {
-            'upload-draft-interop-version': o.interop ?? 8,
-            'upload-complete': '?1',
             'content-type': 'application/octet-stream',
+            ...codec.creationFields({ complete: true, length }),
+            ...creationBodyFields,
           }
           stream(live, base, headers, 'POST')
         }
@@ -223,11 +228,23 @@ export async function runHeld(o: HeldOptions): Promise<HeldResult> {
     clearInterval(wheel)
   }
   const completed = uploads.filter((u) => !u.error && u.sent === length && u.status >= 200 && u.status < 300).length
-  return { uploads, completed, openMs, wallMs: performance.now() - t0, length, chunkSize, chunks }
+  const interop = o.protocol === 'ietf' ? (o.interop ?? 8) : undefined
+  return {
+    protocol: o.protocol,
+    interop,
+    uploads,
+    completed,
+    openMs,
+    wallMs: performance.now() - t0,
+    length,
+    chunkSize,
+    chunks,
+  }
 }
 
 /** GETs every upload (at most `concurrency` at once) and compares its length and sha256; returns failures. */
 export async function verifyHeld(r: HeldResult, concurrency = 16): Promise<string[]> {
+  const headers = speakerFor(r.protocol, r.interop).codec.requestFields()
   const pattern = patternOf(r.chunkSize)
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
   const failures: string[] = []
@@ -242,7 +259,7 @@ export async function verifyHeld(r: HeldResult, concurrency = 16): Promise<strin
     const got = createHash('sha256')
     let n = 0
     const status = await new Promise<number>((resolve, reject) => {
-      request(u.location as string, { agent, headers: TUS }, (res) => {
+      request(u.location as string, { agent, headers }, (res) => {
         res.on('data', (c: Buffer) => {
           got.update(c)
           n += c.length
