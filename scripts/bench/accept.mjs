@@ -84,6 +84,8 @@ export async function run(ctx) {
               dir,
               '--log-level',
               'warn',
+              '--max-connections-per-address',
+              '100000',
               ...(t.backlog ? ['--backlog', t.backlog] : []),
             ]
       const server = await startServer(args, t.key === 'floor' ? /^floor serving (\S+)/m : /^rufh serving (\S+)/m)

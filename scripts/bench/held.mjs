@@ -36,7 +36,18 @@ const SERVERS = {
 
 function args(root, key, dir) {
   if (key === 'rufh')
-    return [join(root, 'packages/cli/dist/bin.js'), 'serve', '--port', '0', '--dir', dir, '--log-level', 'warn']
+    return [
+      join(root, 'packages/cli/dist/bin.js'),
+      'serve',
+      '--port',
+      '0',
+      '--dir',
+      dir,
+      '--log-level',
+      'warn',
+      '--max-connections-per-address',
+      '100000',
+    ]
   if (key === 'tus') return [join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dir]
   return [join(root, 'scripts/bench/tus-floor-server.mjs'), dir]
 }

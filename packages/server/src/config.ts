@@ -66,9 +66,9 @@ export interface ConnectionOptions {
    * Default 30 s.
    */
   headTimeoutMs?: number
-  /** Open connections, all clients together; more are closed at once. Default 4096. */
+  /** Open connections, all clients together; more are closed at once. Default 16384. */
   maxConnections?: number
-  /** Open connections from one client address. Default 256. */
+  /** Open connections from one client address. Default 1024 (carrier NAT puts many clients on one). */
   maxConnectionsPerAddress?: number
 }
 

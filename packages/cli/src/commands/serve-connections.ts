@@ -7,9 +7,9 @@ type ConnectionOptions = NonNullable<ServerOptions['connections']>
 export const CONNECTION_USAGE = `  --idle-timeout DURATION   close a connection that sends no byte for this long (default 10s)
   --head-timeout DURATION   a connection with no request in progress must send a complete request head within
                             this (default 30s; a moving body is never cut by it)
-  --max-connections N       open connections in all (default 4096)
+  --max-connections N       open connections in all (default 16384)
   --max-connections-per-address N
-                            open connections from one client address (default 256)`
+                            open connections from one client address (default 1024)`
 
 export const CONNECTION_FLAGS = {
   'idle-timeout': { type: 'string' },

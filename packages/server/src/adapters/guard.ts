@@ -17,8 +17,9 @@ import { rawProblem } from './problems.js'
 export const CONNECTION_DEFAULTS: Required<ConnectionOptions> = {
   idleTimeoutMs: 10_000,
   headTimeoutMs: 30_000,
-  maxConnections: 4096,
-  maxConnectionsPerAddress: 256,
+  maxConnections: 16_384,
+  // Generous: many phones share one address behind carrier NAT; lower it where clients have addresses of their own.
+  maxConnectionsPerAddress: 1024,
 }
 
 /** What happened to connections so far (for metrics and tests). */

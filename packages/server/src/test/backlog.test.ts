@@ -58,7 +58,7 @@ test('startServer listens with a backlog of 4096 by default, and with the one as
 test('rufh serve --backlog N listens with N; a burst of 1,000 connections is served', {
   timeout: LIMIT_MS,
 }, async () => {
-  const s = await spawnServe(await tempDir(), ['--backlog', '2000'])
+  const s = await spawnServe(await tempDir(), ['--backlog', '2000', '--max-connections-per-address', '2000'])
   const url = new URL(s.url)
   assert.equal(backlogOf(Number(url.port)), Math.min(2000, somaxconn))
   // Every connection opened at once (no pooling): each gets its OPTIONS answered.
