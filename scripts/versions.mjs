@@ -1,7 +1,8 @@
 /**
  * The version support table (docs/versions.md), filled by running things: draft revisions -01..-15 with their
  * interop versions as columns (packages/protocol/src/drafts.ts) and tus 1.0.0; servers and clients as rows.
- * Servers are measured with `rufh conformance` (the built CLI, one run per server; ✓ only with zero MUST failures,
+ * Servers (`rufh serve`, `rufh gateway` in spool mode in front of a plain backend, @tus/server) are measured with
+ * `rufh conformance` (the built CLI, one run per server and round of revisions; ✓ only with zero MUST failures,
  * a check that could not be carried out counting as one); clients by one upload of random bytes to `rufh serve` in
  * the version, checked with GET. Every cell links to its evidence in the same file. Also rewrites the conformance
  * block of README.md (between `<!-- versions:conformance -->` markers) from the same run.
@@ -17,10 +18,23 @@ import { promisify } from 'node:util'
 import { draftRevisions } from '../packages/protocol/dist/index.js'
 import { ensureDebianPackage, pythonHasModule } from '../packages/server/dist/test/kit/apt.js'
 import { markdownTable } from './bench/lib.mjs'
-import { ours, root, startRufhServe, startTusNodeServer, tusJs, tuspy, uploadAndVerify } from './interop/peers.mjs'
+import { startPlainBackend } from './bench/plain-backend.mjs'
+import {
+  ours,
+  root,
+  startRufhGateway,
+  startRufhServe,
+  startTusNodeServer,
+  tusJs,
+  tuspy,
+  uploadAndVerify,
+} from './interop/peers.mjs'
 
 const SIZE = 256 * 1024
-/** The limits `rufh serve` runs with (as the conformance suite in `npm test`): every limit check applies. */
+/**
+ * The limits `rufh serve` and `rufh gateway` run with (as the conformance suite in `npm test`): every limit check
+ * applies.
+ */
 const LIMITS = ['--max-size', '1MiB', '--max-append-size', '4096', '--min-append-size', '4', '--max-age', '3600']
 const BIN = join(root, 'packages/cli/dist/bin.js')
 const check = process.argv.includes('--check')
@@ -129,8 +143,12 @@ async function serverRow(name, slug, url, { ietf }) {
     const s = summarize(v)
     summaries.set('tus', s.counts)
     row.push(cite(s.ok ? '✓' : '✗', `${slug}-tus`, `${name}, tus 1.0.0`, `${cmd(run)}: ${s.text}`))
-  } else
-    row.push(cite('✗', `${slug}-tus`, `${name}, tus 1.0.0`, `${cmd(run)}: ${run.message ?? 'tus 1.0.0 not detected'}`))
+  } else {
+    // Why detection failed, as the report says (e.g. `OPTIONS has no Tus-Version`).
+    const why = run.report?.detection?.find((d) => d.protocol === 'tus')?.detail
+    const text = run.message ?? `tus 1.0.0 not detected${why ? ` (${why})` : ''}`
+    row.push(cite('✗', `${slug}-tus`, `${name}, tus 1.0.0`, `${cmd(run)}: ${text}`))
+  }
   return { row, summaries }
 }
 
@@ -202,8 +220,12 @@ async function clientRow(c, url) {
 }
 
 ensureDebianPackage('python3-tuspy', () => pythonHasModule('tusclient'))
-const dirs = await Promise.all([1, 2, 3].map(() => mkdtemp(join(tmpdir(), 'rufh-versions-'))))
+const dirs = await Promise.all([1, 2, 3, 4].map(() => mkdtemp(join(tmpdir(), 'rufh-versions-'))))
 const rufh = await startRufhServe(dirs[0], LIMITS)
+// The gateway as the interop matrix runs it (spool mode, a backend that answers every request 201), with the limits
+// `rufh serve` has: the same checks apply to both.
+const backend = await startPlainBackend()
+const gateway = await startRufhGateway(dirs[3], backend.url, 'spool', LIMITS)
 // Clients upload to `rufh serve` as a user starts it (no limits): a client that sends the file in one request
 // is not refused for a limit that has nothing to do with the version.
 const plain = await startRufhServe(dirs[1])
@@ -214,12 +236,14 @@ try {
   const r = await serverRow('server: `rufh serve`', 'rufh-serve', rufh.url, { ietf: true })
   rufhSummaries = r.summaries
   rows.push(r.row)
+  rows.push((await serverRow('server: `rufh gateway` (spool)', 'rufh-gateway', gateway.url, { ietf: true })).row)
   rows.push(
     (await serverRow('server: @tus/server 2.4.5 + FileStore', 'tus-server', tusServer.url, { ietf: false })).row,
   )
   for (const c of clients) rows.push(await clientRow(c, plain.url))
 } finally {
-  await Promise.all([rufh.stop(), plain.stop(), tusServer.stop()])
+  await Promise.all([rufh.stop(), gateway.stop(), plain.stop(), tusServer.stop()])
+  await backend.close()
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })))
 }
 
@@ -234,9 +258,11 @@ const doc = [
   'version -14 and -15 use, hence `?`), and tus 1.0.0. **Servers** are measured with `rufh conformance` (`--draft`',
   'takes one revision per interop version, so the revisions go in rounds): ✓ only with zero MUST failures (a check',
   `that could not be carried out counts as one). \`rufh serve\` runs with \`${LIMITS.join(' ')}\`;`,
-  `@tus/server speaks tus only. **Clients** upload ${SIZE} random bytes to \`rufh serve\` (no limits) in each`,
+  '`rufh gateway` runs with the same limits in spool mode, in front of a plain node:http backend that answers every',
+  'request 201 (scripts/bench/plain-backend.mjs); @tus/server speaks tus only.',
+  `**Clients** upload ${SIZE} random bytes to \`rufh serve\` (no limits) in each`,
   'version they speak; ✓ when its GET returns the same bytes. — : the peer has no mode for that',
-  'version (nothing to run). `rufh gateway` is not in the table: it has not been built yet.',
+  'version (nothing to run).',
   '',
   markdownTable(rows),
   '',

@@ -114,8 +114,11 @@ export function startTusNodeServer(dir) {
   return startServer([join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dir], /^tus serving (\S+)/m)
 }
 
-/** `rufh gateway` on a free port in front of `backend` (a URL), in `mode` (spool or stream), state in `dir`. */
-export function startRufhGateway(dir, backend, mode) {
+/**
+ * `rufh gateway` on a free port in front of `backend` (a URL), in `mode` (spool or stream), state in `dir`, with
+ * extra options (limits).
+ */
+export function startRufhGateway(dir, backend, mode, extra = []) {
   return startServer(
     [
       join(root, 'packages/cli/dist/bin.js'),
@@ -130,6 +133,7 @@ export function startRufhGateway(dir, backend, mode) {
       dir,
       '--log-level',
       'warn',
+      ...extra,
     ],
     /^rufh gateway (\S+) ->/m,
   )
