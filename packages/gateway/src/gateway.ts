@@ -62,6 +62,8 @@ class GatewayCore extends UploadHandler {
     }
     const reply = await super.handle(routed, interim)
     if (reply.status < 200 || reply.status > 299) return reply
+    // A cancellation removed the upload and a discovery names none: there is nothing to deliver or look up.
+    if (method === 'DELETE' || method === 'OPTIONS') return reply
     const id = own ? req.url.pathname.slice(base.length) : idFromLocation(reply.headers['location'], base)
     if (!id) return reply
     try {

@@ -167,4 +167,12 @@ describe('spool: clients', { timeout: 120_000 }, () => {
     assert.equal(missing.status, 404)
     assert.equal(backend!.received.length, 0)
   })
+  test('DELETE of an incomplete upload answers 204 and removes it; nothing reaches the backend', async () => {
+    const { gw, backend } = await setup()
+    const url = await create(gw)
+    const del = await send(url, { method: 'DELETE', headers: v10 })
+    assert.equal(del.status, 204, String(del.body))
+    assert.equal((await send(url, { method: 'HEAD', headers: v10 })).status, 404)
+    assert.equal(backend!.received.length, 0)
+  })
 })
