@@ -134,10 +134,16 @@ export function createGateway(options: GatewayOptions): GatewayHandler {
   const fn = (req: IncomingMessage, res: ServerResponse): void => {
     const head = headOf(req)
     if (!isResumable(head.path, head.method, req.headers, r.uploadPath, core.config.codecs)) {
-      proxy(r.backend, head, req, res, r.forward.timeoutMs).catch((err: unknown) => {
-        options.logger?.error({ err }, 'proxy failed')
-        res.destroy()
-      })
+      // Creation works on any path, so an OPTIONS anywhere is also discovery (draft-05 §4.1.4 ff.: the target's
+      // OPTIONS MUST carry Upload-Limit; tus clients send OPTIONS without Tus-Resumable): the backend answers it, and
+      // the gateway adds its protocol fields to that answer.
+      const discovery = head.method === 'OPTIONS' ? discoveryFields(core, req) : Promise.resolve({})
+      discovery
+        .then((extra) => proxy(r.backend, head, req, res, r.forward.timeoutMs, extra))
+        .catch((err: unknown) => {
+          options.logger?.error({ err }, 'proxy failed')
+          res.destroy()
+        })
       return
     }
     requestScope.run({ head }, () => upload(req, res))
@@ -185,4 +191,23 @@ function streamParts(r: Resolved, o: GatewayOptions) {
     logger: o.logger,
   })
   return { store, delivery: new StreamDelivery(store) }
+}
+
+/** The protocol fields the gateway's own discovery answer carries (Upload-Limit, Accept-Patch, Tus-*). */
+async function discoveryFields(core: UploadHandler, req: IncomingMessage): Promise<Record<string, string>> {
+  const reply = await core.handle({
+    method: 'OPTIONS',
+    url: new URL(core.config.basePath, 'http://gateway'),
+    headers: { get: (name) => one(req.headers[name.toLowerCase()]) },
+    body: undefined,
+    signal: new AbortController().signal,
+  })
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(reply.headers))
+    if (k.startsWith('upload-') || k.startsWith('tus-') || k === 'accept-patch') out[k] = v
+  return out
+}
+
+function one(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v
 }

@@ -14,6 +14,8 @@ export async function proxy(
   req: IncomingMessage,
   res: ServerResponse,
   timeoutMs: number,
+  /** Fields added to the backend's answer (the gateway's discovery fields on an OPTIONS). */
+  extra: Record<string, string> = {},
 ): Promise<void> {
   const { req: out, response } = openBackend(
     backend,
@@ -38,7 +40,7 @@ export async function proxy(
     return
   }
   const headers = withoutHopByHop(answer.headers as Record<string, string | string[]>)
-  res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers)
+  res.writeHead(answer.statusCode ?? 502, answer.statusMessage, { ...headers, ...extra })
   try {
     await pipeline(answer, res)
   } catch {

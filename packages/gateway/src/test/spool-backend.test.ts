@@ -151,6 +151,12 @@ describe('spool: clients', { timeout: 120_000 }, () => {
     const seen2 = JSON.parse(unknown.body) as { headers: Record<string, string> }
     assert.equal(seen2.headers['upload-draft-interop-version'], '99', 'unchanged')
     assert.equal(backend!.received.length, 2)
+    // An OPTIONS without a protocol field (tus clients send none) is the backend's, with the gateway's discovery fields.
+    const options = await send(`${gw.url}/api/items`, { method: 'OPTIONS' })
+    assert.equal(options.status, 201, 'the backend answered')
+    assert.equal(backend!.received.length, 3)
+    assert.match(String(options.headers['upload-limit']), /min-size=0|max-size/)
+    assert.equal(options.headers['tus-version'], '1.0.0')
   })
 
   test('bad input gets what rufh serve gives it', async () => {
