@@ -13,6 +13,7 @@ import {
   usageFailed,
 } from '../args.js'
 import { readServerFlags, type ServerSettings, serverFlags, serverFlagsUsage } from '../server-flags.js'
+import { untilSignal } from '../until-signal.js'
 
 export const summary = 'resumable uploads (interop 3-10, tus) in front of a plain HTTP backend'
 
@@ -99,20 +100,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.stdout.write(`rufh gateway ${gw.url} -> ${backend} (${mode})\n`)
   logger.info({ url: gw.url, backend, mode, dir: flags.dir, limits: flags.limits }, 'listening')
-  return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = (signal: string) => {
-      if (stopping) return
-      stopping = true
-      logger.info({ signal }, 'shutting down')
-      gw.close()
-        .then(() => locker?.close())
-        .then(
-          () => resolve(0),
-          () => resolve(1),
-        )
-    }
-    process.once('SIGINT', () => stop('SIGINT'))
-    process.once('SIGTERM', () => stop('SIGTERM'))
+  return untilSignal(logger, async () => {
+    await gw.close()
+    await locker?.close()
   })
 }

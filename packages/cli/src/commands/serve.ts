@@ -11,6 +11,7 @@ import { jwtAuthorizer } from '@rufh/server/jwt'
 import { pino } from 'pino'
 import { DURATION_RULE, parseFlags, parseInteger, parseUrl, SIZE_RULE, UsageError, usageFailed } from '../args.js'
 import { readFlagFile, readServerFlags, type ServerSettings, serverFlags, serverFlagsUsage } from '../server-flags.js'
+import { untilSignal } from '../until-signal.js'
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionOptions } from './serve-connections.js'
 import { S3_OPTIONS, S3_USAGE, type S3Setup, s3StoreOf } from './serve-s3.js'
 
@@ -164,23 +165,10 @@ export async function run(argv: string[]): Promise<number> {
     },
     'listening',
   )
-  return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = (signal: string) => {
-      if (stopping) return
-      stopping = true
-      logger.info({ signal }, 'shutting down')
-      server
-        .close()
-        .then(() => locker?.close())
-        .then(() => s3?.close())
-        .then(
-          () => resolve(0),
-          () => resolve(1),
-        )
-    }
-    process.once('SIGINT', () => stop('SIGINT'))
-    process.once('SIGTERM', () => stop('SIGTERM'))
+  return untilSignal(logger, async () => {
+    await server.close()
+    await locker?.close()
+    s3?.close()
   })
 }
 
