@@ -3,7 +3,9 @@
  * shrink after 413, back off after 429/5xx/no response, stop on other 4xx. Pure: no I/O, no clock.
  */
 import { type ResponseInfo, supportedVersionsOf as supportedFrom } from '@rufh/protocol'
-import { httpError, type Problem } from '../errors.js'
+import { httpError, type Problem, parseProblem, type UploadError } from '../errors.js'
+import { parseRetryAfter } from './retry.js'
+import type { TransportResponse } from './types.js'
 
 export type Procedure = 'discovery' | 'creation' | 'retrieval' | 'append' | 'cancellation'
 
@@ -80,4 +82,25 @@ export function refusedAsComplete(status: number, problem: Problem | undefined):
   return (
     problem?.code === 'ERR_UPLOAD_COMPLETED' || httpError('PATCH', '', status, problem).code === 'ERR_UPLOAD_COMPLETED'
   )
+}
+
+/** What a non-2xx final response says: its problem body, the error to report, and what it means for the upload. */
+export function readFailure(
+  procedure: Procedure,
+  res: TransportResponse,
+  info: ResponseInfo,
+  at: { method: string; target: string; now: number; targetSemantics: boolean },
+): { problem: Problem | undefined; err: UploadError; verdict: Verdict } {
+  const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
+  const err = httpError(at.method, at.target, res.status, problem)
+  const retryAfter = parseRetryAfter(res.headers.get('retry-after'), at.now)
+  const verdict = classify({
+    procedure,
+    status: res.status,
+    info,
+    problem,
+    retryAfter,
+    targetSemantics: at.targetSemantics,
+  })
+  return { problem, err, verdict }
 }

@@ -5,10 +5,9 @@
  */
 import { type HeaderReader, type ProtocolCodec, type ResponseInfo, supportedVersionsOf } from '@rufh/protocol'
 import { httpError, LimitExceededError, parseProblem, UploadError } from '../errors.js'
-import { classify, type Procedure, refusedAsComplete } from './classify.js'
+import { type Procedure, readFailure, refusedAsComplete } from './classify.js'
 import { exchange, resolveUrl, Transient } from './exchange.js'
 import type { Progress, UploadOptions, UploadResult } from './options.js'
-import { parseRetryAfter } from './retry.js'
 import { Sizing } from './sizing.js'
 import type { Body, Source, StoredUpload, Transport, TransportResponse } from './types.js'
 import { VersionChoice } from './version-choice.js'
@@ -349,17 +348,8 @@ export class Session {
     const method =
       procedure === 'append' ? 'PATCH' : procedure === 'retrieval' ? 'HEAD' : (this.options.method ?? 'POST')
     const target = procedure === 'creation' ? this.endpoint : this.url!
-    const problem = parseProblem(res.headers.get('content-type') ?? undefined, res.body)
-    const err = httpError(method, target, res.status, problem)
-    const retryAfter = parseRetryAfter(res.headers.get('retry-after'), this.hooks.now())
-    const v = classify({
-      procedure,
-      status: res.status,
-      info,
-      problem,
-      retryAfter,
-      targetSemantics: this.codec.targetSemantics,
-    })
+    const at = { method, target, now: this.hooks.now(), targetSemantics: this.codec.targetSemantics }
+    const { problem, err, verdict: v } = readFailure(procedure, res, info, at)
     if (info.limits) this.sizing.learn(info.limits)
     // An empty creation refused for `min-size`: the server wants small files in one complete request (draft-12
     // §4.1.4, §4.2.1), which the next creation sends.
@@ -385,15 +375,7 @@ export class Session {
         this.restart()
         return this.retryFree(err)
       case 'version':
-        if (
-          this.url === undefined &&
-          !this.choice.confirmed &&
-          this.choice.tusCandidate()?.advertisedBy(res.headers) &&
-          this.choice.toTus()
-        )
-          return this.retryFree(err)
-        if (this.url === undefined && !this.choice.confirmed && this.choice.stepDown(v.supported))
-          return this.retryFree(err)
+        if (this.url === undefined && this.choice.afterRefusal(res.headers, v.supported)) return this.retryFree(err)
         throw err
       case 'final':
         throw httpError(method, target, res.status, problem, 'ERR_REJECTED')

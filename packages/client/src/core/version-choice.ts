@@ -5,7 +5,7 @@
  * version down each time no upload resource comes back. A rufh server's refusal lists its versions, and an endpoint's
  * answer is remembered (`StateStore.setVersion`), so later uploads skip the guessing.
  */
-import type { ProtocolCodec } from '@rufh/protocol'
+import type { HeaderReader, ProtocolCodec } from '@rufh/protocol'
 import type { CreationMode, UploadOptions } from './options.js'
 import { candidateCodecs, interopOf, isDraft } from './versions.js'
 
@@ -123,6 +123,16 @@ export class VersionChoice {
     this.candidates = next
     this.switchTo(next[0]!, supported)
     return true
+  }
+
+  /**
+   * A creation refused as a version problem, before the version was confirmed: tus when the refusal shows a tus
+   * server, else the next version down. False when there is nothing else to try.
+   */
+  afterRefusal(h: HeaderReader, supported: number[] | undefined): boolean {
+    if (this.confirmed) return false
+    if (this.tusCandidate()?.advertisedBy(h) && this.toTus()) return true
+    return this.stepDown(supported)
   }
 
   private switchTo(codec: ProtocolCodec, supported: number[] | undefined): void {

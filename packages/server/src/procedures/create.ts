@@ -51,7 +51,8 @@ export async function create(
       if (invalidates(t.failure, codec)) await store.update(id, { invalid: t.failure.message })
       throw new TransferFailure(t.failure, location)
     }
-    info = await store.get(id)
+    // We hold the lease: the store's answer to the append is the offset (no need to read the upload again).
+    info = { ...info, offset: t.offset }
     // tus: an upload is complete when its offset reaches its length (which may be 0 at creation).
     if (c.completesAtLength && info.length !== undefined && info.offset === info.length && !c.complete) {
       await events.preFinish(info, req)
