@@ -8,7 +8,6 @@
  * The backend request lives in this process: upload URLs must route to the node that created them (sticky routing),
  * and a restart loses every upload in progress (their clients get 404 and start again).
  */
-import { once } from 'node:events'
 import type { ClientRequest } from 'node:http'
 import { OffsetMismatchError, UploadNotFoundError } from '@rufh/protocol'
 import type { AppendOptions, Logger, NewUpload, Store, UploadInfo, UploadPatch } from '@rufh/server'
@@ -99,7 +98,7 @@ export class StreamStore implements Store {
     try {
       for await (const chunk of body) {
         if (e.closed !== undefined || e.req.destroyed) break
-        if (!e.req.write(chunk)) await Promise.race([once(e.req, 'drain'), once(e.req, 'close')])
+        if (!e.req.write(chunk)) await drainedOrClosed(e.req)
         if (e.req.destroyed) break
         e.info.offset += chunk.length
         options?.onProgress?.(e.info.offset)
@@ -202,4 +201,20 @@ export class StreamDelivery implements Delivery {
   async close(): Promise<void> {
     this.store.closeAll()
   }
+}
+
+/**
+ * Waits for the backend request to take more ('drain') or to end ('close'), leaving no listener behind: racing two
+ * `once()` promises left the loser's listener on the request at every wait, thousands over one large upload.
+ */
+function drainedOrClosed(req: ClientRequest): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      req.off('drain', done)
+      req.off('close', done)
+      resolve()
+    }
+    req.on('drain', done)
+    req.on('close', done)
+  })
 }
