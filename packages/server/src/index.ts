@@ -3,7 +3,15 @@
 // The errors an authorizer or hook throws to deny, so that apps need not import @rufh/protocol for them.
 export { ForbiddenError, RefusedError, UnauthorizedError } from '@rufh/protocol'
 export { createFetchHandler, type FetchHandler } from './adapters/fetch.js'
-export { type ListenOptions, type RunningServer, startServer } from './adapters/listen.js'
+export {
+  type ListenOptions,
+  listenNode,
+  type NodeEndpoint,
+  type NodeListener,
+  type NodeListenOptions,
+  type RunningServer,
+  startServer,
+} from './adapters/listen.js'
 export { createNodeHandler, type NodeHandler } from './adapters/node.js'
 export {
   type AuthContext,

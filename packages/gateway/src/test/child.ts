@@ -12,9 +12,10 @@ export interface ChildGateway {
   kill9(): Promise<void>
 }
 
-export async function spawnGateway(args: string[]): Promise<ChildGateway> {
+export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildGateway> {
   const proc = spawn(process.execPath, [BIN, 'gateway', '--port', '0', '--log-level', 'info', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   })
   let out = ''
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()))
@@ -22,7 +23,7 @@ export async function spawnGateway(args: string[]): Promise<ChildGateway> {
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000)
     const check = () => {
-      const m = /rufh gateway (http:\/\/[^ ]+) ->/.exec(out)
+      const m = /rufh gateway (https?:\/\/[^ ]+) ->/.exec(out)
       if (m?.[1]) {
         clearTimeout(t)
         proc.stdout?.off('data', check)

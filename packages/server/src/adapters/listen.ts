@@ -66,7 +66,6 @@ const H2_SETTINGS = { initialWindowSize: 8 * 1024 * 1024 }
 const H2_CONNECTION_WINDOW = 32 * 1024 * 1024
 
 export async function startServer(options: ListenOptions = {}): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1'
   const core = new UploadHandler(options)
   const uploads = createNodeHandler(core)
   const routes = options.routes
@@ -78,6 +77,35 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
         { core },
       )
     : uploads
+  const l = await listenNode({ core, handler }, options)
+  return { ...l, url: `${l.url}${core.config.basePath}`, core }
+}
+
+/** A node:http/node:http2 request handler and the core whose config (limits, events) and close it answers with. */
+export interface NodeEndpoint {
+  core: UploadHandler
+  handler: (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void
+  /** Ends running transfers before the connections close. Default `core.close()`. */
+  close?: () => Promise<void>
+}
+
+export type NodeListenOptions = Pick<ListenOptions, 'host' | 'port' | 'tls' | 'backlog' | 'connections'>
+
+export interface NodeListener {
+  /** `http://host:port` (or https). */
+  url: string
+  port: number
+  connections: ConnectionStats
+  close(graceMs?: number): Promise<void>
+}
+
+/**
+ * The listener of `startServer` for any handler (`rufh gateway` uses it too): HTTP/1.1 and h2c on one port, or TLS
+ * with HTTP/2 and HTTP/1.1 by ALPN, with the connection guard and a graceful close.
+ */
+export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOptions = {}): Promise<NodeListener> {
+  const host = options.host ?? '127.0.0.1'
+  const { core, handler } = endpoint
   const guard = new ConnectionGuard(options.connections, (what) => core.config.events.emit('connection', what))
   const sockets = new Set<Socket>()
   let front: NetServer | Http2SecureServer
@@ -163,14 +191,13 @@ export async function startServer(options: ListenOptions = {}): Promise<RunningS
   const scheme = options.tls ? 'https' : 'http'
   const hostPart = host.includes(':') ? `[${host}]` : host
   return {
-    url: `${scheme}://${hostPart}:${port}${core.config.basePath}`,
+    url: `${scheme}://${hostPart}:${port}`,
     port,
-    core,
     connections: guard.stats,
     async close(graceMs = 5_000) {
       const closed = new Promise<void>((r) => front.close(() => r()))
       // Running transfers stop, persist what they received, and are answered (503).
-      await core.close()
+      await (endpoint.close ?? (() => core.close()))()
       await new Promise<void>((r) => setImmediate(r))
       // Then every connection ends: HTTP/2 sessions with GOAWAY, HTTP/1.1 connections after their pending output.
       // (The HTTP/1.1 server never listens itself, so Node's own idle-connection tracking does not see them.)
