@@ -5,6 +5,7 @@
  * path to the upload path, and, after a 2xx that left the upload complete, replaces the answer with the backend's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { Field, readInteger } from '@rufh/protocol'
 import {
   createNodeHandler,
@@ -19,6 +20,7 @@ import {
 } from '@rufh/server'
 import { capturingStore } from './capture-store.js'
 import { isResumable } from './classify.js'
+import { CompanionJournal, hasCompanions } from './companion-journal.js'
 import { requestScope } from './context.js'
 import { type Delivery, SpoolDelivery } from './delivery.js'
 import { GatewayError, problemReply } from './errors.js'
@@ -29,7 +31,11 @@ import { proxy } from './proxy.js'
 import { relayed } from './relay.js'
 import { StreamDelivery, StreamStore } from './stream-store.js'
 
-export type GatewayHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+type NodeRequest = IncomingMessage | Http2ServerRequest
+type NodeResponse = ServerResponse | Http2ServerResponse
+
+/** A node:http or node:http2 (compatibility API) request handler. */
+export type GatewayHandler = ((req: NodeRequest, res: NodeResponse) => void) & {
   core: UploadHandler
   delivery: Delivery
   /** Resolves once uploads a previous process left undelivered have been handed to delivery (spool mode). */
@@ -131,13 +137,13 @@ export function createGateway(options: GatewayOptions): GatewayHandler {
     store,
   )
   const upload = createNodeHandler(core)
-  const fn = (req: IncomingMessage, res: ServerResponse): void => {
+  const fn = (req: NodeRequest, res: NodeResponse): void => {
     const head = headOf(req)
     if (!isResumable(head.path, head.method, req.headers, r.uploadPath, core.config.codecs)) {
       // Creation works on any path, so an OPTIONS anywhere is also discovery (draft-05 §4.1.4 ff.: the target's
       // OPTIONS MUST carry Upload-Limit; tus clients send OPTIONS without Tus-Resumable): the backend answers it, and
-      // the gateway adds its protocol fields to that answer.
-      const discovery = head.method === 'OPTIONS' ? discoveryFields(core, req) : Promise.resolve({})
+      // the gateway adds its protocol fields to that answer, or answers itself when the backend has no OPTIONS there.
+      const discovery = head.method === 'OPTIONS' ? discoveryFields(core, req) : Promise.resolve(undefined)
       discovery
         .then((extra) => proxy(r.backend, head, req, res, r.forward.timeoutMs, extra))
         .catch((err: unknown) => {
@@ -168,7 +174,9 @@ export function createGateway(options: GatewayOptions): GatewayHandler {
 function spoolParts(r: Resolved, o: GatewayOptions, locker: GatewayOptions['locker'] & object) {
   const inner = o.store ?? new DiskStore({ directory: storeDir(r.directory), fsync: o.fsync ?? false })
   if (!isReadable(inner)) throw new TypeError('spool mode needs a store that can read back its bytes (ReadableStore)')
-  const journal = o.journal ?? new DiskJournal(journalDir(r.directory))
+  // A store that keeps objects with each upload (S3) keeps the journal too: every gateway on it then shares it.
+  const journal =
+    o.journal ?? (hasCompanions(inner) ? new CompanionJournal(inner) : new DiskJournal(journalDir(r.directory)))
   const store = capturingStore(inner, journal)
   const delivery = new SpoolDelivery({
     backend: r.backend,
@@ -194,7 +202,7 @@ function streamParts(r: Resolved, o: GatewayOptions) {
 }
 
 /** The protocol fields the gateway's own discovery answer carries (Upload-Limit, Accept-Patch, Tus-*). */
-async function discoveryFields(core: UploadHandler, req: IncomingMessage): Promise<Record<string, string>> {
+async function discoveryFields(core: UploadHandler, req: NodeRequest): Promise<Record<string, string>> {
   const reply = await core.handle({
     method: 'OPTIONS',
     url: new URL(core.config.basePath, 'http://gateway'),

@@ -1,4 +1,5 @@
 export { isResumable } from './classify.js'
+export { CompanionJournal, type CompanionStore, hasCompanions } from './companion-journal.js'
 export { type Delivery, SpoolDelivery } from './delivery.js'
 export { GatewayError, type GatewayErrorCode } from './errors.js'
 export { createGateway, type GatewayHandler } from './gateway.js'

@@ -15,7 +15,10 @@ export interface GatewayOptions {
   directory?: string
   /** Spool mode: where upload bytes are kept (must be readable). Default: a DiskStore in `directory/uploads`. */
   store?: Store
-  /** Spool mode: where request heads and backend answers are kept. Default: a DiskJournal in `directory/journal`. */
+  /**
+   * Spool mode: where request heads and backend answers are kept. Default: with the uploads when the store keeps
+   * objects next to them (`CompanionStore`, e.g. S3Store), else a DiskJournal in `directory/journal`.
+   */
   journal?: Journal
   /** Shared with other gateways on the same store (e.g. a RedisLocker). Default: in-process. */
   locker?: Locker

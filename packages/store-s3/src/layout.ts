@@ -7,6 +7,8 @@
  *                    the first full part is sent); completion turns it into a plain object (GET, Range, HEAD).
  * - `P I.tail.N`     the bytes past the last full part (fewer than one part), one plain object per generation N,
  *                    written under a new name before the record points to it and deleted only once no record does.
+ * - `P I.c.NAME`     a companion object a user of the store keeps with the upload (the gateway's journal), deleted
+ *                    with it.
  *
  * Every key of one upload starts with `P I`, and no ID is a prefix of another, so one listing finds them all.
  */
@@ -24,6 +26,10 @@ export class Layout {
 
   tail(id: string, generation: number): string {
     return `${this.prefix}${id}.tail.${generation}`
+  }
+
+  companion(id: string, name: string): string {
+    return `${this.prefix}${id}.c.${name}`
   }
 
   /** The ID of a record key, or undefined for any other key. */

@@ -27,7 +27,7 @@ import {
   type UploadPatch,
 } from '@rufh/server'
 import { appendBody } from './append.js'
-import { Bucket } from './bucket.js'
+import { Bucket, isNotFound } from './bucket.js'
 import { concatenateObjects } from './concat.js'
 import { explain, S3StoreError } from './errors.js'
 import { finish } from './finish.js'
@@ -163,6 +163,34 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
       marker = { KeyMarker: r.NextKeyMarker ?? '', UploadIdMarker: r.NextUploadIdMarker ?? '' }
     }
     for await (const k of this.keys(key)) await b.delete(k)
+  }
+
+  /**
+   * Companion objects: small objects kept with an upload by a user of the store (the gateway's journal: the creation
+   * request and the backend's answer), so that every node on the bucket sees them; `remove` deletes them with the
+   * upload (they share its key prefix).
+   */
+  async putCompanion(id: string, name: string, bytes: Uint8Array): Promise<void> {
+    await this.bucket.putBytes(this.companionKey(id, name), bytes, 'application/octet-stream')
+  }
+
+  async getCompanion(id: string, name: string): Promise<Buffer | undefined> {
+    try {
+      return await this.bucket.getBytes(this.companionKey(id, name))
+    } catch (e) {
+      if (isNotFound(e)) return undefined
+      throw e
+    }
+  }
+
+  async removeCompanion(id: string, name: string): Promise<void> {
+    await this.bucket.delete(this.companionKey(id, name))
+  }
+
+  private companionKey(id: string, name: string): string {
+    if (!isUploadId(id)) throw new S3StoreError('ERR_S3_BAD_ID', `'${id}' is not an upload ID`)
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) throw new RangeError(`not a companion name: '${name}'`)
+    return this.bucket.layout.companion(id, name)
   }
 
   private async *keys(prefix: string): AsyncIterable<string> {

@@ -3,17 +3,20 @@ import { startGateway } from '@rufh/gateway'
 import { RedisLocker } from '@rufh/server/redis'
 import { pino } from 'pino'
 import {
+  DURATION_RULE,
   parseChoice,
   parseFlags,
   parseInteger,
   parseSeconds,
   parseSize,
   parseUrl,
+  SIZE_RULE,
   UsageError,
   usageFailed,
 } from '../args.js'
 import { readServerFlags, type ServerSettings, serverFlags, serverFlagsUsage } from '../server-flags.js'
 import { untilSignal } from '../until-signal.js'
+import { S3_OPTIONS, S3_USAGE, type S3Setup, s3StoreOf } from './serve-s3.js'
 
 export const summary = 'resumable uploads (interop 3-10, tus) in front of a plain HTTP backend'
 
@@ -29,9 +32,18 @@ const USAGE = `usage: ${SYNOPSIS}
                             (default 60)
   --forward-retries N       spool mode: extra attempts when the backend is down or answers 5xx (default 5)
   --response-limit SIZE     largest backend response body relayed and kept (default 1MiB)
-${serverFlagsUsage('./gateway', 'stored uploads and backend answers')}
+${serverFlagsUsage('./gateway', 'stored uploads and backend answers', {
+  tls: 'serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN)',
+})}
+  S3 (spool mode): the journal of each upload (its request head, the backend's answer) is kept in the bucket
+  with it, so that gateways on one bucket and one --redis act as one.
+${S3_USAGE}
 
-Requests without a protocol field (or with an interop version it does not speak) go to the backend unchanged.`
+Requests without a protocol field (or with an interop version it does not speak) go to the backend unchanged.
+Without TLS the port speaks HTTP/1.1 and h2c (HTTP/2 with prior knowledge).
+
+${SIZE_RULE}.
+${DURATION_RULE}.`
 
 export async function run(argv: string[]): Promise<number> {
   let flags: ServerSettings
@@ -41,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   let forwardRetries: number
   let responseLimit: number
   let uploadPath: string
+  let s3: S3Setup | undefined
   try {
     const { values } = parseFlags({
       args: argv,
@@ -53,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
         'forward-retries': { type: 'string', default: '5' },
         'response-limit': { type: 'string', default: '1MiB' },
         help: { type: 'boolean', short: 'h' },
+        ...S3_OPTIONS,
       },
     })
     if (values.help) {
@@ -68,8 +82,20 @@ export async function run(argv: string[]): Promise<number> {
     responseLimit = parseSize(values['response-limit'], '--response-limit')
     uploadPath = values['upload-path']
     if (!uploadPath.startsWith('/')) throw new UsageError(`--upload-path must start with '/' (got '${uploadPath}')`)
+    if (mode === 'stream' && values['s3-bucket'] !== undefined)
+      throw new UsageError('--s3-bucket is for spool mode (stream mode stores no bytes)')
+    s3 = s3StoreOf(values)
   } catch (e) {
     return usageFailed('gateway', SYNOPSIS, e)
+  }
+  if (s3) {
+    try {
+      await s3.check()
+    } catch (e) {
+      s3.close()
+      process.stderr.write(`rufh gateway: ${(e as Error).message}\n`)
+      return 1
+    }
   }
   const logger = pino({ level: flags.logLevel })
   const locker = flags.redis ? new RedisLocker({ url: flags.redis }) : undefined
@@ -89,19 +115,23 @@ export async function run(argv: string[]): Promise<number> {
       forwardRetries,
       responseLimit,
       logger,
+      ...(s3 ? { store: s3.store } : {}),
       ...(flags.cors ? { cors: flags.cors } : {}),
       ...(flags.tls ? { tls: flags.tls } : {}),
       ...(locker ? { locker } : {}),
     })
   } catch (e) {
     await locker?.close()
+    s3?.close()
     process.stderr.write(`rufh gateway: cannot start: ${(e as Error).message}\n`)
     return 1
   }
-  process.stdout.write(`rufh gateway ${gw.url} -> ${backend} (${mode})\n`)
-  logger.info({ url: gw.url, backend, mode, dir: flags.dir, limits: flags.limits }, 'listening')
+  const storage = s3?.describe ?? flags.dir
+  process.stdout.write(`rufh gateway ${gw.url} -> ${backend} (${mode}${mode === 'spool' ? `, ${storage}` : ''})\n`)
+  logger.info({ url: gw.url, backend, mode, storage, limits: flags.limits }, 'listening')
   return untilSignal(logger, async () => {
     await gw.close()
     await locker?.close()
+    s3?.close()
   })
 }
