@@ -222,7 +222,8 @@ async function clientRow(c, url) {
 ensureDebianPackage('python3-tuspy', () => pythonHasModule('tusclient'))
 const dirs = await Promise.all([1, 2, 3, 4].map(() => mkdtemp(join(tmpdir(), 'rufh-versions-'))))
 const rufh = await startRufhServe(dirs[0], LIMITS)
-// The gateway as the interop matrix runs it (spool mode, a backend that answers every request 201), with the limits
+// The gateway as the interop matrix runs it (spool mode, a backend that answers every request 201 but OPTIONS, which
+// it does not handle: 405, so the gateway answers discovery itself), with the limits
 // `rufh serve` has: the same checks apply to both.
 const backend = await startPlainBackend()
 const gateway = await startRufhGateway(dirs[3], backend.url, 'spool', LIMITS)
@@ -259,7 +260,8 @@ const doc = [
   'takes one revision per interop version, so the revisions go in rounds): ✓ only with zero MUST failures (a check',
   `that could not be carried out counts as one). \`rufh serve\` runs with \`${LIMITS.join(' ')}\`;`,
   '`rufh gateway` runs with the same limits in spool mode, in front of a plain node:http backend that answers every',
-  'request 201 (scripts/bench/plain-backend.mjs); @tus/server speaks tus only.',
+  'request 201 but OPTIONS (405, so the gateway answers discovery; scripts/bench/plain-backend.mjs); @tus/server',
+  'speaks tus only.',
   `**Clients** upload ${SIZE} random bytes to \`rufh serve\` (no limits) in each`,
   'version they speak; ✓ when its GET returns the same bytes. — : the peer has no mode for that',
   'version (nothing to run).',

@@ -1,6 +1,7 @@
 /**
  * A plain HTTP backend for the gateway's matrix column and benchmark: reads each request body, hashes it, and answers
- * 201 with `{ sha256, size }`. Run directly (`node plain-backend.mjs [port]`), it prints `backend serving URL`.
+ * 201 with `{ sha256, size }`. Like most plain apps it has no OPTIONS handler: an OPTIONS gets 405 with `Allow`
+ * (the gateway then answers discovery itself). Run directly (`node plain-backend.mjs [port]`), it prints `backend serving URL`.
  */
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -9,6 +10,11 @@ import { fileURLToPath } from 'node:url'
 export async function startPlainBackend(port = 0) {
   const received = []
   const server = createServer(async (req, res) => {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(405, { allow: 'GET, HEAD, POST, PUT, PATCH', 'content-length': 0 })
+      res.end()
+      return
+    }
     const hash = createHash('sha256')
     const r = { method: req.method, path: req.url, key: req.headers['idempotency-key'], size: 0, complete: false }
     received.push(r)

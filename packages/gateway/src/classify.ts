@@ -1,6 +1,6 @@
 /**
  * Which requests are resumable uploads for the gateway. Everything else (no protocol field, or an interop version it
- * does not speak) goes to the backend unchanged: unlike NIOResumableUpload, which answers 400 to any version but 3, 5
+ * does not speak; any `Tus-Resumable` is tus's, answered 412 when it is not 1.0.0) goes to the backend unchanged: unlike NIOResumableUpload, which answers 400 to any version but 3, 5
  * and 6, an unknown version is the backend's business.
  */
 import { type Codec, codecs, Field, readInteger } from '@rufh/protocol'
@@ -29,8 +29,8 @@ export function isResumable(
     const v = readInteger(interop)
     return v !== undefined && available.some((c) => c.interop === v)
   }
-  const tus = one(headers['tus-resumable'])
-  if (tus !== undefined) return tus.trim() === '1.0.0'
+  // tus 1.0 §Tus-Resumable: a version the server does not speak MUST get 412 with Tus-Version, which the core answers.
+  if (headers['tus-resumable'] !== undefined) return true
   if (method === 'OPTIONS' && headers['origin'] !== undefined) {
     const asked = one(headers['access-control-request-headers'])
     return asked !== undefined && PREFLIGHT.test(asked)

@@ -10,6 +10,7 @@ import { rufh } from './run.js'
 
 const SYNOPSIS: Record<string, string> = {
   serve: 'rufh serve [options]',
+  gateway: 'rufh gateway --backend URL [options]',
   upload: 'rufh upload FILE... URL [options]',
   conformance: 'rufh conformance URL [options]',
   load: 'rufh load URL [options]',
@@ -28,6 +29,26 @@ const cases: [string, string[], RegExp][] = [
   ['serve', ['--tls-cert', '/nonexistent.pem', '--tls-key', '/nonexistent.key'], /^--tls-cert: cannot read/],
   ['serve', ['--redis', 'http://h'], /^--redis takes a redis:\/\/ or rediss:\/\/ URL/],
   ['serve', ['--hooks-url', 'ftp://h'], /^--hooks-url takes an http:\/\/ or https:\/\/ URL/],
+  ['gateway', [], /^--backend URL is required$/],
+  ['gateway', ['--backend', 'ftp://x'], /^--backend takes an http:\/\/ or https:\/\/ URL \(got 'ftp:\/\/x'\)$/],
+  ['gateway', ['--backend', U, '--mode', 'fast'], /^--mode must be spool or stream \(got 'fast'\)$/],
+  ['gateway', ['--backend', U, '--idle-timeout', '0'], /^--idle-timeout must be at least 1 s$/],
+  ['gateway', ['--backend', U, '--idle-timeout', 'soon'], /^invalid --idle-timeout 'soon'/],
+  ['gateway', ['--backend', U, '--forward-retries=-1'], /^invalid --forward-retries '-1': expected a whole number$/],
+  ['gateway', ['--backend', U, '--response-limit', '5q'], /^invalid --response-limit '5q'/],
+  ['gateway', ['--backend', U, '--upload-path', 'up'], /^--upload-path must start with '\/' \(got 'up'\)$/],
+  ['gateway', ['--backend', U, '--max-size', '5q'], /^invalid --max-size '5q'/],
+  ['gateway', ['--backend', U, '--port', '70000'], /^--port must be at most 65535$/],
+  ['gateway', ['--backend', U, '--tls-cert', '/nonexistent.pem'], /^--tls-cert and --tls-key go together$/],
+  ['gateway', ['--backend', U, '--redis', 'http://h'], /^--redis takes a redis:\/\/ or rediss:\/\/ URL/],
+  ['gateway', ['--backend', U, '--s3-prefix', 'a/'], /^--s3-prefix needs --s3-bucket$/],
+  ['gateway', ['--backend', U, '--s3-endpoint', 'http://h'], /^--s3-endpoint needs --s3-bucket$/],
+  ['gateway', ['--backend', U, '--s3-bucket', 'Bad_Name'], /^--s3-bucket: 'Bad_Name' is not a bucket name$/],
+  ['gateway', ['--backend', U, '--s3-bucket', 'bkt', '--s3-endpoint', 'ftp://x'], /^--s3-endpoint takes an http:\/\//],
+  ['gateway', ['--backend', U, '--s3-bucket', 'bkt', '--s3-part-size', '1MiB'], /^--s3-part-size must be between 5MiB/],
+  ['gateway', ['--backend', U, '--s3-bucket', 'bkt', '--s3-part-size', '5q'], /^invalid --s3-part-size '5q'/],
+  ['gateway', ['--backend', U, '--mode', 'stream', '--s3-bucket', 'bkt'], /^--s3-bucket is for spool mode/],
+  ['gateway', ['--backend', U, '--bogus'], /^Unknown option '--bogus'/],
   ['upload', [], /^expected at least one FILE and a URL$/],
   ['upload', ['f', 'ftp://x/'], /takes an http:\/\/ or https:\/\/ URL \(got 'ftp:\/\/x\/'\)$/],
   ['upload', ['f', U, '--chunk-size', '512q'], /^invalid --chunk-size '512q'/],
@@ -99,9 +120,10 @@ describe('usage errors: one shape, exit 2, in every command', { timeout: 120_000
       assert.ok(r.stdout.startsWith(`usage: ${SYNOPSIS[c]}\n`), r.stdout)
       const sizes = / SIZE\b/.test(r.stdout)
       const durations = / DURATION\b/.test(r.stdout)
-      assert.equal(sizes, c === 'serve' || c === 'upload' || c === 'load', `${c} takes sizes?`)
+      assert.equal(sizes, c === 'serve' || c === 'gateway' || c === 'upload' || c === 'load', `${c} takes sizes?`)
       if (sizes) assert.match(r.stdout, /k, K, KiB = 1024 bytes; KB, kB = 1000/)
-      assert.equal(durations, c === 'serve' || c === 'conformance' || c === 'load', `${c} takes durations?`)
+      const takesDurations = ['serve', 'gateway', 'conformance', 'load'].includes(c)
+      assert.equal(durations, takesDurations, `${c} takes durations?`)
       if (durations) assert.match(r.stdout, /DURATION is seconds, or a number with a unit: 500ms, 30s/)
     }
   })

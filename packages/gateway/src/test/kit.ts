@@ -29,6 +29,8 @@ export interface Backend {
   status: number
   /** Delay before answering, ms. */
   delayMs: number
+  /** When set, OPTIONS is answered with this status and `Allow` (a plain app without OPTIONS: 404, 405, 501). */
+  optionsStatus?: number
   /** Called with each chunk (e.g. to slow reading). */
   onChunk?: (chunk: Buffer, r: Received) => Promise<void> | void
   /** Resolves when a request has arrived (its head). */
@@ -67,6 +69,11 @@ export async function startBackend(port = 0): Promise<Backend> {
       sha256: '',
       complete: false,
       firstChunkAt: -1,
+    }
+    if (req.method === 'OPTIONS' && backend.optionsStatus !== undefined) {
+      res.writeHead(backend.optionsStatus, { allow: 'GET, POST, PUT', 'content-type': 'text/plain' })
+      res.end('no OPTIONS here')
+      return
     }
     received.push(r)
     for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve()

@@ -159,6 +159,26 @@ describe('spool: clients', { timeout: 120_000 }, () => {
     assert.equal(options.headers['tus-version'], '1.0.0')
   })
 
+  test('an OPTIONS the backend has no answer for (404, 405, 501) is answered by the gateway: 204 discovery', async () => {
+    const { gw, backend } = await setup()
+    try {
+      for (const status of [404, 405, 501]) {
+        backend!.optionsStatus = status
+        const r = await send(`${gw.url}/api/items`, { method: 'OPTIONS' })
+        assert.equal(r.status, 204, `backend ${status}`)
+        assert.equal(r.headers['tus-version'], '1.0.0')
+        assert.match(String(r.headers['tus-extension']), /creation/)
+        assert.match(String(r.headers['upload-limit']), /min-size=0|max-size/)
+        assert.equal(r.body, '', 'not the backend body')
+      }
+      // A refusal or an answer of the backend's own is still the backend's.
+      backend!.optionsStatus = 403
+      assert.equal((await send(`${gw.url}/api/items`, { method: 'OPTIONS' })).status, 403)
+    } finally {
+      delete backend!.optionsStatus
+    }
+  })
+
   test('bad input gets what rufh serve gives it', async () => {
     const { gw, backend } = await setup()
     const url = await create(gw)
