@@ -127,3 +127,27 @@ describe('S3Store appends on radosgw', { timeout: 300_000 }, () => {
     client.destroy()
   })
 })
+
+describe('S3Store companion objects on radosgw', { timeout: 120_000 }, () => {
+  test('kept next to the upload, replaced whole, invisible to list, removed with the upload', async () => {
+    const client = rgw.client()
+    const s = new S3Store({ client, bucket, prefix: 'companions/' })
+    const id = newUploadId()
+    assert.equal(await s.getCompanion(id, 'head.json'), undefined, 'none yet')
+    // Written before the upload exists (the gateway records the creation's head first).
+    await s.putCompanion(id, 'head.json', Buffer.from('{"a":1}'))
+    await s.create({ id, length: 3, expiresAt: undefined, metadata: {} })
+    await s.putCompanion(id, 'head.json', Buffer.from('{"a":2}'))
+    await s.putCompanion(id, 'response.json', Buffer.from('ok'))
+    assert.equal(String(await s.getCompanion(id, 'head.json')), '{"a":2}')
+    const listed = []
+    for await (const u of s.list()) listed.push(u.id)
+    assert.deepEqual(listed, [id])
+    await assert.rejects(s.putCompanion(id, '../x', Buffer.from('')), RangeError)
+    await s.removeCompanion(id, 'response.json')
+    assert.equal(await s.getCompanion(id, 'response.json'), undefined)
+    await s.remove(id)
+    assert.equal(await s.getCompanion(id, 'head.json'), undefined, 'removed with the upload')
+    client.destroy()
+  })
+})
