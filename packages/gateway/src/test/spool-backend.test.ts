@@ -179,6 +179,17 @@ describe('spool: clients', { timeout: 120_000 }, () => {
     }
   })
 
+  test('a Tus-Resumable other than 1.0.0 gets 412 with Tus-Version; nothing reaches the backend', async () => {
+    const { gw, backend } = await setup()
+    const r = await send(`${gw.url}/api/items`, {
+      method: 'POST',
+      headers: { 'tus-resumable': '0.0.1', 'upload-length': 4 },
+    })
+    assert.equal(r.status, 412)
+    assert.equal(r.headers['tus-version'], '1.0.0')
+    assert.equal(backend!.received.length, 0)
+  })
+
   test('bad input gets what rufh serve gives it', async () => {
     const { gw, backend } = await setup()
     const url = await create(gw)
