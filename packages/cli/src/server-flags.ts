@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { GatewayOptions } from '@rufh/gateway'
-import { parseInteger, parseSeconds, parseSize, parseUrl, UsageError } from './args.js'
+import { parseDuration, parseInteger, parseSeconds, parseSize, parseUrl, UsageError } from './args.js'
 
 /** The protocol's limits (named through a shipped dependency: @rufh/protocol is only a dev dependency here). */
 type Limits = NonNullable<GatewayOptions['limits']>
@@ -26,6 +26,7 @@ export function serverFlags(dir: string) {
     fsync: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
     redis: { type: 'string' },
+    'redis-lock-ttl': { type: 'string' },
   } as const
 }
 
@@ -50,7 +51,10 @@ export function serverFlagsUsage(dir: string, what: string, o: { tls?: string; r
   --trust-proxy             build Location from Forwarded / X-Forwarded-* (only behind a trusted proxy)
   --fsync                   flush to stable storage before acknowledging (power-loss safety; slower)
   --log-level LEVEL         trace|debug|info|warn|error|silent (default info)
-  --redis URL               ${redis}`
+  --redis URL               ${redis}
+  --redis-lock-ttl DURATION lifetime of a Redis upload lock its server stops renewing (killed): another server
+                            takes that server's uploads over after at most this long (default 4s; renewed every
+                            quarter of it; keep it under the 10 s lock wait, or such requests get 423)`
 }
 
 export interface ServerSettings {
@@ -64,6 +68,8 @@ export interface ServerSettings {
   fsync: boolean
   logLevel: string
   redis: string | undefined
+  /** `--redis-lock-ttl` in milliseconds (RedisLockerOptions.ttlMs). */
+  redisLockTtlMs: number | undefined
 }
 
 /** Checks the shared flags; throws `UsageError`. */
@@ -81,6 +87,13 @@ export function readServerFlags(values: Record<string, string | boolean | (strin
     ? { cert: readFlagFile(str('tls-cert')!, '--tls-cert'), key: readFlagFile(str('tls-key')!, '--tls-key') }
     : undefined
   if (str('redis') !== undefined) parseUrl(str('redis')!, '--redis', ['redis', 'rediss'])
+  const ttl = str('redis-lock-ttl')
+  const redisLockTtlMs = ttl === undefined ? undefined : parseDuration(ttl, '--redis-lock-ttl')
+  if (redisLockTtlMs !== undefined) {
+    if (str('redis') === undefined) throw new UsageError('--redis-lock-ttl needs --redis')
+    if (redisLockTtlMs < 200 || redisLockTtlMs > 600_000)
+      throw new UsageError(`--redis-lock-ttl must be 200ms to 10m (got '${ttl}')`)
+  }
   const origins = values['cors-origin'] as string[] | undefined
   const settings: ServerSettings = {
     host: str('host')!,
@@ -93,6 +106,7 @@ export function readServerFlags(values: Record<string, string | boolean | (strin
     fsync: values.fsync === true,
     logLevel: str('log-level') ?? 'info',
     redis: str('redis'),
+    redisLockTtlMs,
   }
   return settings
 }

@@ -98,7 +98,8 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const logger = pino({ level: flags.logLevel })
-  const locker = flags.redis ? new RedisLocker({ url: flags.redis }) : undefined
+  const ttlMs = flags.redisLockTtlMs
+  const locker = flags.redis ? new RedisLocker({ url: flags.redis, ...(ttlMs ? { ttlMs } : {}) }) : undefined
   let gw: Awaited<ReturnType<typeof startGateway>>
   try {
     gw = await startGateway({

@@ -109,7 +109,10 @@ export async function run(argv: string[]): Promise<number> {
   const redisUrl = shared.redis
   const hooksUrl = str('hooks-url')
   // prom-client and ioredis load only when asked for: a server without them holds ~12 MiB less (docs/benchmarks.md).
-  const locker = redisUrl ? new (await import('@rufh/server/redis')).RedisLocker({ url: redisUrl }) : undefined
+  const ttlMs = shared.redisLockTtlMs
+  const locker = redisUrl
+    ? new (await import('@rufh/server/redis')).RedisLocker({ url: redisUrl, ...(ttlMs ? { ttlMs } : {}) })
+    : undefined
   // --ui: the page at `/` answers before the upload handler; @rufh/ui is loaded only when asked for.
   let routes: ListenOptions['routes']
   if (values.ui === true) {

@@ -9,6 +9,11 @@ import { UploadLockedError } from '@rufh/protocol'
 export interface Lease {
   /** Aborts when another request wants this upload; the holder should stop reading and release. */
   readonly signal: AbortSignal
+  /**
+   * Whether the holder can still prove that it holds the lock, checked before each write. A locker whose locks expire
+   * (Redis) answers false once its last confirmed renewal is too old, and aborts `signal`. Absent: always held.
+   */
+  held?(): boolean
   release(): Promise<void>
 }
 

@@ -3,13 +3,19 @@
  * MemoryLocker (one transfer per upload, draft-09 §4.4; a newer request asks the holder to stop, draft-06 §4.4),
  * across nodes.
  *
- * - The lock is a key holding the lease's random token, set with NX and a TTL that the holder renews while it holds
- *   it, so a crashed node's locks expire by themselves. Release and renewal check the token (a Lua script), so a
- *   node never deletes or extends a lock that is no longer its own.
+ * - The lock is a key holding the lease's random token, set with NX and a short lifetime (`ttlMs`, 4 s) that the
+ *   holder renews every quarter of it, so a killed node's locks expire by themselves: a request on another node for
+ *   one of its uploads waits at most `ttlMs` (+ one poll) and is then served, well within the server's lock wait
+ *   (10 s), so it gets no 423. Release and renewal check the token (a Lua script), so a node never deletes or
+ *   extends a lock that is no longer its own.
+ * - Never two writers: the holder counts its lock as proven only until three quarters of `ttlMs` after it *sent*
+ *   its last confirmed renewal (Redis restarted the lifetime later than that). Past that point, because Redis was
+ *   slow or unreachable, or the holder's own event loop stalled, `held()` answers false and the signal aborts, so
+ *   the transfer takes no more bytes; the last quarter is left for the write already under way to land. Redis can
+ *   give the key to another node only after the full `ttlMs` without renewal.
  * - Preemption is a message on `PREFIX preempt:ID` carrying the holder's token; the node holding that lease aborts
  *   its signal. A waiter learns of a release from `PREFIX released:ID`, and polls as a fallback.
- * - A holder that loses its lock (its renewal found another token, e.g. after a stall longer than the TTL) has its
- *   signal aborted too, so it stops writing.
+ * - A holder that loses its lock (its renewal found another token) has its signal aborted too.
  */
 import { randomUUID } from 'node:crypto'
 import { UploadLockedError } from '@rufh/protocol'
@@ -21,7 +27,11 @@ export interface RedisLockerOptions {
   url?: string
   /** Prefix of every key and channel. Default `rufh:`. */
   prefix?: string
-  /** Lifetime of a lock that is not renewed (a crashed holder's). Renewed every third of it. Default 30 s. */
+  /**
+   * Lifetime of a lock that is not renewed (a killed holder's): the longest a request on another node waits for such
+   * an upload. Renewed every quarter of it; the holder stops writing when no renewal was confirmed for three quarters
+   * of it. Default 4 s (`DEFAULT_LOCK_TTL_MS`); keep it well under the server's lock wait (`lockTimeoutMs`, 10 s).
+   */
   ttlMs?: number
   /** How often a waiter retries when no release message arrives. Default 100 ms. */
   pollMs?: number
@@ -31,6 +41,8 @@ export interface RedisLockerOptions {
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 const RENEW =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+
+export const DEFAULT_LOCK_TTL_MS = 4000
 
 export class RedisLocker implements Locker {
   private readonly cmd: Redis
@@ -46,7 +58,7 @@ export class RedisLocker implements Locker {
 
   constructor(options: RedisLockerOptions = {}) {
     this.prefix = options.prefix ?? 'rufh:'
-    this.ttlMs = options.ttlMs ?? 30_000
+    this.ttlMs = options.ttlMs ?? DEFAULT_LOCK_TTL_MS
     this.pollMs = options.pollMs ?? 100
     this.cmd = new Redis(options.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 })
     this.sub = this.cmd.duplicate()
@@ -70,6 +82,7 @@ export class RedisLocker implements Locker {
     const token = randomUUID()
     const deadline = Date.now() + timeoutMs
     let preempted: string | undefined
+    let sentAt = performance.now()
     while ((await this.cmd.set(key, token, 'PX', this.ttlMs, 'NX')) !== 'OK') {
       const holder = await this.cmd.get(key)
       if (holder !== null && holder !== preempted) {
@@ -79,8 +92,9 @@ export class RedisLocker implements Locker {
       const left = deadline - Date.now()
       if (left <= 0) throw new UploadLockedError()
       if (holder !== null) await this.releaseOf(id, Math.min(left, this.pollMs))
+      sentAt = performance.now()
     }
-    return this.lease(id, key, token)
+    return this.lease(id, key, token, sentAt)
   }
 
   /** Closes the connections. Locks still held expire after their TTL. */
@@ -89,25 +103,51 @@ export class RedisLocker implements Locker {
     await Promise.allSettled([this.sub.quit(), this.cmd.quit()])
   }
 
-  private lease(id: string, key: string, token: string): Lease {
+  /** A lease on `key`, whose lock Redis set (or last renewed) no earlier than `sentAt` (monotonic clock). */
+  private lease(id: string, key: string, token: string, sentAt: number): Lease {
     const controller = new AbortController()
     this.held.set(token, controller)
+    // Proven until three quarters of the lifetime after the last confirmed renewal was sent (see the top comment).
+    const proof = (this.ttlMs * 3) / 4
+    let provenUntil = sentAt + proof
+    const lose = (why: string) => {
+      if (!controller.signal.aborted) controller.abort(new Error(why))
+    }
+    // Fires when the proof runs out with no newer renewal confirmed; re-armed by each confirmed renewal.
+    let expiry: NodeJS.Timeout | undefined
+    const arm = () => {
+      clearTimeout(expiry)
+      expiry = setTimeout(() => proven(), Math.max(0, provenUntil - performance.now()))
+      expiry.unref()
+    }
+    const proven = (): boolean => {
+      if (performance.now() < provenUntil) return true
+      lose('the lock could not be renewed in time')
+      return false
+    }
+    arm()
     const renewal = setInterval(() => {
+      const at = performance.now()
       this.cmd.eval(RENEW, 1, key, token, String(this.ttlMs)).then(
         (kept) => {
-          if (kept !== 1) controller.abort(new Error('the lock was lost'))
+          if (kept !== 1) return lose('the lock was lost')
+          if (released || at + proof <= provenUntil) return
+          provenUntil = at + proof
+          arm()
         },
-        () => {}, // Redis unreachable for now: the next renewal tries again; the TTL bounds how long.
+        () => {}, // Redis unreachable for now: the next renewal tries again; the proof runs out meanwhile.
       )
-    }, this.ttlMs / 3)
+    }, this.ttlMs / 4)
     renewal.unref()
     let released = false
     return {
       signal: controller.signal,
+      held: proven,
       release: async () => {
         if (released) return
         released = true
         clearInterval(renewal)
+        clearTimeout(expiry)
         this.held.delete(token)
         await this.cmd.eval(RELEASE, 1, key, token)
         await this.cmd.publish(`${this.prefix}released:${id}`, token)

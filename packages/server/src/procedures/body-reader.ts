@@ -3,6 +3,8 @@
  * byte it got (draft-04 §4.4: a partly received append keeps its contiguous prefix). It stops when
  * - the client goes away or the body errors (`client`),
  * - another request preempts this one (`preempted`), or the server shuts down (`shutdown`),
+ * - the lease can no longer be proven held (`lost`: checked before every chunk, so that a holder whose event loop
+ *   stalled past its lock's lifetime passes nothing on once it runs again),
  * - no byte arrives for `idleMs` (`idle`: a half-open connection must not hold the upload forever),
  * - `limit` bytes were passed on and more arrive (`limit`).
  * It never calls the source's `return()`: destroying the request would lose the chance to answer it.
@@ -14,13 +16,15 @@
  */
 import { isNodeReadable, ReadableSource } from './readable-source.js'
 
-export type StopReason = 'client' | 'preempted' | 'shutdown' | 'idle' | 'limit'
+export type StopReason = 'client' | 'preempted' | 'lost' | 'shutdown' | 'idle' | 'limit'
 
 export interface BodyReaderOptions {
   limit?: number | undefined
   idleMs: number
   client: AbortSignal
   preempt: AbortSignal
+  /** Whether the upload's lease is still provably held (lockers/locker.ts `Lease.held`). */
+  held?: (() => boolean) | undefined
   shutdown: AbortSignal
   /** Sees every chunk passed on, before the store does (tus checksums). */
   tap?: ((chunk: Uint8Array) => void) | undefined
@@ -65,9 +69,10 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   async next(): Promise<IteratorResult<Uint8Array>> {
     if (this.finished) return DONE
     if (!this.started) this.start()
-    const { preempt, shutdown, limit, tap } = this.options
+    const { preempt, held, shutdown, limit, tap } = this.options
     for (;;) {
-      const already = preempt.aborted ? 'preempted' : shutdown.aborted ? 'shutdown' : undefined
+      const already =
+        held?.() === false ? 'lost' : preempt.aborted ? 'preempted' : shutdown.aborted ? 'shutdown' : undefined
       if (already) return this.stop(already)
       let read: Read
       try {
@@ -87,6 +92,8 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
         this.ended = true
         return this.finish()
       }
+      // Read while the lease was proven, maybe handed on after it ran out (a stall): then dropped, never acknowledged.
+      if (held?.() === false) return this.stop('lost')
       this.lastData = Date.now()
       let chunk = read.value
       if (chunk.byteLength === 0) continue

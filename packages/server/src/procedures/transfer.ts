@@ -46,6 +46,7 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
     idleMs: ctx.cfg.idleTimeoutMs,
     client: req.signal,
     preempt: o.lease.signal,
+    held: o.lease.held?.bind(o.lease),
     shutdown: ctx.shutdown,
     tap: o.tap,
   })
@@ -72,6 +73,8 @@ function failureOf(reader: BodyReader, bound: Bound | undefined, start: number):
       return new ShuttingDownError()
     case 'preempted':
       return new UploadInterruptedError('a newer request for this upload took over')
+    case 'lost':
+      return new UploadInterruptedError("this server could not renew the upload's lock in time")
     case 'idle':
       return new UploadInterruptedError('no data arrived for too long')
     default:
