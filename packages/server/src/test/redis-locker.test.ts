@@ -9,6 +9,7 @@ import { UploadLockedError } from '@rufh/protocol'
 import { Redis } from 'ioredis'
 import { MemoryLocker } from '../lockers/locker.js'
 import { RedisLocker } from '../lockers/redis-locker.js'
+import { BodyReader } from '../procedures/body-reader.js'
 import { send, startTestServer, type TestServer } from './kit/index.js'
 import { type RedisProcess, startRedis } from './kit/redis.js'
 import { BIN, serveChildren, spawnServe } from './kit/serve.js'
@@ -89,6 +90,56 @@ describe('RedisLocker (real redis-server)', { timeout: 30_000 }, () => {
     const check = new Redis(redis.url)
     assert.equal(await check.get('rufh:lock:u5'), 'someone-else', "release does not delete another node's lock")
     await check.quit()
+  })
+
+  it('a holder that cannot renew (Redis paused) stops before its lock can pass to another node', async () => {
+    const ttl = 1000
+    const [a, b] = [locker(ttl), locker(ttl)]
+    const held = await a.acquire('u6', { timeoutMs: 1000 })
+    await new Promise((r) => setTimeout(r, 300)) // a renewal or two confirmed
+    let abortedAt = 0
+    held.signal.addEventListener('abort', () => (abortedAt = Date.now()))
+    const pausedAt = Date.now()
+    redis.child.kill('SIGSTOP')
+    try {
+      await new Promise((r) => setTimeout(r, 1500))
+    } finally {
+      redis.child.kill('SIGCONT')
+    }
+    assert.ok(abortedAt > 0, 'the holder was told to stop')
+    assert.equal(held.held?.(), false, 'and no longer counts the lock as held')
+    // At most 3/4 of the lifetime after the last renewal confirmed before the pause: before Redis can expire the key.
+    assert.ok(abortedAt - pausedAt < ttl, `stopped ${abortedAt - pausedAt} ms into the pause`)
+    const next = await b.acquire('u6', { timeoutMs: 3000 })
+    assert.equal(next.held?.(), true)
+    await Promise.all([held.release(), next.release()])
+  })
+
+  it('after an event-loop stall past the lifetime, the holder passes no further byte to the store', async () => {
+    const held = await locker(400).acquire('u7', { timeoutMs: 1000 })
+    const busy = (ms: number) => {
+      const end = Date.now() + ms
+      while (Date.now() < end) {}
+    }
+    async function* body() {
+      yield Buffer.from('before')
+      busy(600) // no timer and no renewal runs meanwhile; the chunk below arrives first when the loop runs again
+      yield Buffer.from('after the stall')
+    }
+    const never = new AbortController().signal
+    const reader = new BodyReader(body(), {
+      idleMs: 10_000,
+      client: never,
+      preempt: held.signal,
+      held: () => held.held?.() ?? true,
+      shutdown: never,
+    })
+    const passed: string[] = []
+    for await (const chunk of reader) passed.push(Buffer.from(chunk).toString())
+    assert.deepEqual(passed, ['before'])
+    assert.equal(reader.stopped, 'lost')
+    assert.equal(held.signal.aborted, true)
+    await held.release()
   })
 
   it('two servers on one folder: a HEAD on server 2 stops the PATCH running on server 1', async () => {
