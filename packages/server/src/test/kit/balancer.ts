@@ -23,8 +23,8 @@ export interface Balancer {
   via(url: string): string
   /** The backend port each connection went to, in order. */
   readonly routes: number[]
-  /** Backend ports of the connections open now. */
-  open(): number[]
+  /** The connections open now: backend port and client→server bytes forwarded, most bytes first. */
+  open(): { port: number; bytes: number }[]
   /** Connections cut so far. */
   readonly cuts: number
   rate: number | undefined
@@ -33,7 +33,7 @@ export interface Balancer {
 
 export async function startBalancer(backends: readonly number[], o: BalancerOptions = {}): Promise<Balancer> {
   const sockets = new Set<Socket>()
-  const live = new Map<Socket, number>()
+  const live = new Map<Socket, { port: number; bytes: number }>()
   const routes: number[] = []
   let next = 0
   let n = 0
@@ -67,7 +67,8 @@ export async function startBalancer(backends: readonly number[], o: BalancerOpti
       }
       const upstream = up.socket
       routes.push(up.port)
-      live.set(upstream, up.port)
+      const entry = { port: up.port, bytes: 0 }
+      live.set(upstream, entry)
       sockets.add(upstream)
       let seen = 0
       let cut = false
@@ -83,6 +84,7 @@ export async function startBalancer(backends: readonly number[], o: BalancerOpti
           cut = true
         }
         seen += data.length
+        entry.bytes = seen
         if (data.length) upstream.write(data)
         if (cut) {
           cuts++
@@ -120,7 +122,7 @@ export async function startBalancer(backends: readonly number[], o: BalancerOpti
       return new URL(u.pathname + u.search, origin).href
     },
     routes,
-    open: () => [...live.values()],
+    open: () => [...live.values()].sort((x, y) => y.bytes - x.bytes),
     get cuts() {
       return cuts
     },
