@@ -57,7 +57,8 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
     const wake = (reason: StopReason) => () => this.settle?.(reason)
     this.listeners = [
       [options.client, wake('client')],
-      [options.preempt, wake('preempted')],
+      // The lease's signal also aborts when its lock can no longer be proven held: say which.
+      [options.preempt, () => this.settle?.(options.held?.() === false ? 'lost' : 'preempted')],
       [options.shutdown, wake('shutdown')],
     ]
   }
