@@ -266,6 +266,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       concat: raw.concat ?? undefined,
       owner: typeof raw.owner === 'string' ? raw.owner : undefined,
       ...(raw.completesAtLength === true ? { completesAtLength: true } : {}),
+      ...(typeof raw.checkpoint === 'number' ? { checkpoint: raw.checkpoint } : {}),
     }
   }
 

@@ -32,6 +32,13 @@ export interface UploadInfo {
    * length by a crash before completion was recorded is completed when it is next read (procedures/settle.ts).
    */
   completesAtLength?: boolean
+  /**
+   * tus checksum: the offset before a checksummed append whose digest is not verified yet. Recorded before the first
+   * byte is stored and cleared once the digest matched (or the append was cut back), so that bytes a kill -9 left
+   * unverified are cut back to it when the upload is next read (procedures/checksum.ts `rollBack`). Only set on
+   * truncatable stores; a store keeps it through appends and updates until an update clears it.
+   */
+  checkpoint?: number | undefined
 }
 
 export type Concat = { kind: 'partial' } | { kind: 'final'; parts: string[] }
@@ -51,7 +58,7 @@ export interface AppendOptions {
   onProgress?: (offset: number) => void
 }
 
-export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid'>>
+export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid' | 'checkpoint'>>
 
 export interface Store {
   create(init: NewUpload): Promise<UploadInfo>
