@@ -93,6 +93,16 @@ export interface ConcatenatingStore extends Store {
   concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo>
 }
 
+/** Stores that a crash can leave with data no upload names (disk-orphans.ts), and that can remove it. */
+export interface ReclaimingStore extends Store {
+  /** Removes such leftovers once they are old enough not to belong to a step still running; returns how many. */
+  reclaim(): Promise<number>
+}
+
+export function isReclaiming(s: Store): s is ReclaimingStore {
+  return typeof (s as Partial<ReclaimingStore>).reclaim === 'function'
+}
+
 export function isTruncatable(s: Store): s is TruncatableStore {
   return typeof (s as Partial<TruncatableStore>).truncate === 'function'
 }
