@@ -24,7 +24,7 @@ import type { ServerOptions } from '../config.js'
 import { UploadHandler } from '../handler.js'
 import { ConnectionGuard, type ConnectionStats } from './guard.js'
 import { createNodeHandler } from './node.js'
-import { answerClientError, answerConnect, answerExpectation } from './problems.js'
+import { answerAnyConnect, answerClientError, answerConnect, answerExpectation } from './problems.js'
 
 export interface ListenOptions extends ServerOptions {
   /** Default 127.0.0.1. */
@@ -135,6 +135,7 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
     })
     // HTTP/1.1 over TLS (allowHTTP1) runs Node's HTTP/1.1 parser on this server: its errors get problem bodies too.
     secure.on('clientError', answerClientError)
+    secure.on('connect', answerAnyConnect)
     secure.on('checkExpectation', answerExpectation(core.config))
     secure.on('request', (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => {
       if (req.httpVersionMajor === 1) guard.request(req.socket as Socket, res)
@@ -151,6 +152,7 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
     http1.on('request', (req: IncomingMessage, res: ServerResponse) => guard.request(req.socket, res))
     const h2c = createH2c({ settings: H2_SETTINGS }, handler)
     h2c.on('checkExpectation', answerExpectation(core.config))
+    h2c.on('connect', answerAnyConnect)
     h2 = h2c
     const target = { http1, h2c }
     front = createNet((socket) => {

@@ -89,6 +89,28 @@ describe('HTTPS/1.1: Node-parsed errors have problem bodies', () => {
     assert.equal(r.status, 431)
     assert.equal(problemOf(r).status, 431)
   })
+
+  test('CONNECT is 405 problem+json with Allow, over HTTPS/1.1 and over h2', { timeout: LIMIT_MS }, async () => {
+    const r = await answerTo(server.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+    assert.equal(r.status, 405)
+    assert.equal(problemOf(r).code, 'ERR_METHOD_NOT_ALLOWED')
+    assert.match(r.headers['allow'] ?? '', /PATCH/)
+    const session = h2connect(`https://127.0.0.1:${server.port}`, { rejectUnauthorized: false })
+    session.on('error', () => {})
+    try {
+      const stream = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' })
+      stream.on('error', () => {})
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      const headers = await new Promise<Record<string, unknown>>((ok) => stream.once('response', ok))
+      await new Promise((ok) => stream.once('end', ok))
+      assert.equal(headers[':status'], 405)
+      assert.match(String(headers['allow']), /PATCH/)
+      assert.equal(problemOf({ headers, body: Buffer.concat(chunks).toString() }).code, 'ERR_METHOD_NOT_ALLOWED')
+    } finally {
+      session.destroy()
+    }
+  })
 })
 
 describe('the connection guard on TLS sockets', () => {
