@@ -30,7 +30,10 @@ export interface ServerOptions {
   idleTimeoutMs?: number
   /** Minimum time between progress 104s. Default 1 s. */
   progressIntervalMs?: number
-  /** How often expired uploads are removed. Default 60 s; 0 disables the sweeper. */
+  /**
+   * How often expired uploads are removed, and files that crashes left reclaimed (stores that reclaim, e.g. the disk
+   * store). Default 60 s; 0 disables the sweeper.
+   */
   expiryIntervalMs?: number
   cors?: CorsOptions
   /** Build `Location` from `Forwarded` / `X-Forwarded-*`. Only behind a proxy you trust. Default false. */

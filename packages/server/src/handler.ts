@@ -28,8 +28,9 @@ import { cancel } from './procedures/cancel.js'
 import { create } from './procedures/create.js'
 import { discover } from './procedures/discover.js'
 import { download } from './procedures/download.js'
-import { sweepExpired } from './procedures/expiry.js'
+import { reclaimOrphans, sweepExpired } from './procedures/expiry.js'
 import { retrieve } from './procedures/retrieve.js'
+import { isReclaiming } from './stores/store.js'
 import type { HandlerReply, InterimSink, UploadRequest } from './types.js'
 
 const CREATION_METHODS_EXCLUDED = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'])
@@ -48,9 +49,12 @@ export class UploadHandler {
     // Every running transfer listens to the shutdown signal: thousands of listeners are expected, not a leak.
     setMaxListeners(0, this.shutdown.signal)
     this.ctx = { cfg: this.config, shutdown: this.shutdown.signal }
-    if (this.config.expiryIntervalMs > 0 && this.config.limits.maxAge !== undefined) {
+    const expires = this.config.limits.maxAge !== undefined
+    if (this.config.expiryIntervalMs > 0 && (expires || isReclaiming(this.config.store))) {
       this.sweeper = setInterval(() => {
-        sweepExpired(this.config).catch((err: unknown) => this.config.logger?.error({ err }, 'expiry sweep failed'))
+        const fail = (err: unknown) => this.config.logger?.error({ err }, 'expiry sweep failed')
+        if (expires) sweepExpired(this.config).catch(fail)
+        reclaimOrphans(this.config).catch(fail)
       }, this.config.expiryIntervalMs)
       this.sweeper.unref()
     }

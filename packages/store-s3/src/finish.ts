@@ -9,6 +9,7 @@
  * object's size is checked against the record's offset instead.
  */
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   UploadPartCommand,
@@ -26,7 +27,10 @@ export async function finish(b: Bucket, current: UploadRecord): Promise<UploadRe
   if (rec.length !== undefined && rec.length !== size)
     throw new InconsistentLengthError(`the upload holds ${size} bytes, not its length ${rec.length}`)
   const key = b.layout.object(rec.id)
-  if (!rec.multipart) {
+  // No recorded part (also after a truncation back to before the first one, tus checksum): one object of the tail.
+  // The parts such a multipart upload still holds are named by no record; it is aborted once the object exists.
+  const unused = rec.parts.length === 0 ? rec.multipart : undefined
+  if (rec.parts.length === 0) {
     if (rec.tail?.data !== undefined) await b.putBytes(key, await loadTail(b, rec.tail), contentTypeOf(rec).ContentType)
     else if (rec.tail?.key)
       await b.client.send(
@@ -39,6 +43,12 @@ export async function finish(b: Bucket, current: UploadRecord): Promise<UploadRe
         }),
       )
     else await b.putBytes(key, new Uint8Array(0), contentTypeOf(rec).ContentType)
+    if (unused)
+      await b.client
+        .send(new AbortMultipartUploadCommand({ Bucket: b.name, Key: key, UploadId: unused }))
+        .catch((e: unknown) => {
+          if (!isNotFound(e)) throw e
+        })
   } else {
     try {
       const parts = rec.parts.map((p) => ({ PartNumber: p.n, ETag: p.etag }))

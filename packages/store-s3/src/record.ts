@@ -38,6 +38,8 @@ export interface UploadRecord {
   owner: string | undefined
   /** tus: complete once the offset reaches the length (kept so a crash's leftover can be completed when read). */
   completesAtLength?: true
+  /** tus checksum: the offset before an append not verified yet (the server's crash repair cuts back to it). */
+  checkpoint?: number
   /** Every part but the last is exactly this size (fixed per upload: some S3 clones, e.g. R2, require equal parts). */
   partSize: number
   /** The S3 multipart upload's ID, once the first part was sent. */
@@ -72,6 +74,7 @@ export function infoOf(r: UploadRecord): UploadInfo {
     concat: r.concat,
     owner: r.owner,
     ...(r.completesAtLength ? { completesAtLength: true } : {}),
+    ...(r.checkpoint !== undefined ? { checkpoint: r.checkpoint } : {}),
   }
 }
 
@@ -91,6 +94,7 @@ export function parseRecord(text: string, id: string): UploadRecord {
     concat: raw.concat ?? undefined,
     owner: raw.owner ?? undefined,
     ...(raw.completesAtLength === true ? { completesAtLength: true as const } : {}),
+    ...(typeof raw.checkpoint === 'number' ? { checkpoint: raw.checkpoint } : {}),
     partSize: raw.partSize,
     multipart: raw.multipart ?? undefined,
     parts: raw.parts ?? [],

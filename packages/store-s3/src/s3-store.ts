@@ -121,6 +121,10 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
     let rec = await this.record(id)
     if ('length' in patch && patch.length !== undefined) rec.length = patch.length
     if ('invalid' in patch) rec.invalid = patch.invalid
+    if ('checkpoint' in patch) {
+      if (patch.checkpoint === undefined) delete rec.checkpoint
+      else rec.checkpoint = patch.checkpoint
+    }
     if (patch.complete && !rec.complete) rec = await finish(this.bucket, rec)
     else await this.bucket.putRecord(rec)
     return infoOf(rec)

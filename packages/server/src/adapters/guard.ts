@@ -88,6 +88,8 @@ export class ConnectionGuard {
    * progress) until a request starts.
    */
   track(socket: Socket): void {
+    // Over TLS an h2 session is made (and tracked, listen.ts) before the server's own secureConnection listeners run.
+    if ((socket as Tagged)[CONN]) return
     const conn: Conn = {
       address: socket.remoteAddress ?? '',
       timer: undefined,
@@ -136,8 +138,7 @@ export class ConnectionGuard {
 
   private expire(socket: Socket, conn: Conn): void {
     if (conn.busy > 0) return
-    this.stats.timedOut++
-    this.notify('timed-out')
+    this.timedOut()
     if (conn.session) {
       conn.session.destroy()
       return
@@ -145,11 +146,16 @@ export class ConnectionGuard {
     closeSlowHttp1(socket, socket.bytesRead > conn.readAtFree)
   }
 
+  /** Counts a connection closed for silence by someone else (a TLS handshake that timed out). */
+  timedOut(): void {
+    this.stats.timedOut++
+    this.notify('timed-out')
+  }
+
   /** The first-byte deadline of a connection not yet told apart (h2c detection). */
   idle(onExpire: () => void): NodeJS.Timeout {
     const t = setTimeout(() => {
-      this.stats.timedOut++
-      this.notify('timed-out')
+      this.timedOut()
       onExpire()
     }, this.options.idleTimeoutMs)
     t.unref()

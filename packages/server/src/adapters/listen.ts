@@ -24,7 +24,7 @@ import type { ServerOptions } from '../config.js'
 import { UploadHandler } from '../handler.js'
 import { ConnectionGuard, type ConnectionStats } from './guard.js'
 import { createNodeHandler } from './node.js'
-import { answerClientError, answerConnect, answerExpectation } from './problems.js'
+import { answerAnyConnect, answerClientError, answerConnect, answerExpectation } from './problems.js'
 
 export interface ListenOptions extends ServerOptions {
   /** Default 127.0.0.1. */
@@ -119,13 +119,23 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
         key: options.tls.key,
         allowHTTP1: true,
         settings: H2_SETTINGS,
-        handshakeTimeout: guard.options.headTimeoutMs,
+        // The handshake starts with the client's first bytes: a connection that has not finished it within the idle
+        // bound is as silent as a plain one that sent nothing (guard.ts); from then on the head bound runs.
+        handshakeTimeout: guard.options.idleTimeoutMs,
       },
       handler,
     )
     h2 = secure
     front = secure
     secure.on('secureConnection', (s: TLSSocket) => guard.track(s))
+    // With a listener here, Node leaves closing the failed socket to it.
+    secure.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
+      if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') guard.timedOut()
+      s.destroy()
+    })
+    // HTTP/1.1 over TLS (allowHTTP1) runs Node's HTTP/1.1 parser on this server: its errors get problem bodies too.
+    secure.on('clientError', answerClientError)
+    secure.on('connect', answerAnyConnect)
     secure.on('checkExpectation', answerExpectation(core.config))
     secure.on('request', (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => {
       if (req.httpVersionMajor === 1) guard.request(req.socket as Socket, res)
@@ -142,6 +152,7 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
     http1.on('request', (req: IncomingMessage, res: ServerResponse) => guard.request(req.socket, res))
     const h2c = createH2c({ settings: H2_SETTINGS }, handler)
     h2c.on('checkExpectation', answerExpectation(core.config))
+    h2c.on('connect', answerAnyConnect)
     h2 = h2c
     const target = { http1, h2c }
     front = createNet((socket) => {
@@ -165,6 +176,9 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
   const http1Sockets = new Set<Socket>()
   h2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session)
+    // TLS: Node makes the session inside its own secureConnection listener, before the one above tracks the socket;
+    // untracked, its head deadline would treat the session's socket as HTTP/1.1 (and write an HTTP/1.1 408 into it).
+    if (options.tls) guard.track(session.socket as unknown as Socket)
     guard.session(session)
     session.once('close', () => sessions.delete(session))
     session.once('localSettings', () => session.setLocalWindowSize(H2_CONNECTION_WINDOW))

@@ -78,10 +78,29 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
  */
 export function answerConnect(_req: unknown, socket: Socket): void {
   socket.on('error', () => {})
-  socket.end(
-    rawProblem(new MethodNotAllowedError('CONNECT', ['OPTIONS', 'POST', 'PUT', 'PATCH', 'HEAD', 'GET', 'DELETE'])),
-  )
+  socket.end(rawProblem(noTunnels()))
 }
+
+/**
+ * CONNECT on a server that speaks HTTP/2 (`connect` there gets the stream's response; over TLS, HTTP/1.1 CONNECTs
+ * arrive on the same event with their socket). Without a listener Node answers HTTP/2 with a bare 405 and drops
+ * HTTPS/1.1 without an answer.
+ */
+export function answerAnyConnect(req: unknown, to: Socket | Http2ServerResponse): void {
+  if (!('stream' in to)) {
+    answerConnect(req, to)
+    return
+  }
+  const err = noTunnels()
+  const status = defaultStatus[err.code]
+  const { contentType, body } = problemBody(problemOf(err, status))
+  const length = String(Buffer.byteLength(body))
+  to.writeHead(status, { 'content-type': contentType, 'content-length': length, allow: err.allow.join(', ') })
+  to.end(body)
+}
+
+const noTunnels = () =>
+  new MethodNotAllowedError('CONNECT', ['OPTIONS', 'POST', 'PUT', 'PATCH', 'HEAD', 'GET', 'DELETE'])
 
 /** A whole HTTP/1.1 error response, head and problem body, with `Connection: close`. */
 export function rawProblem(err: RufhError): string {

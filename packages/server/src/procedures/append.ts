@@ -6,7 +6,7 @@ import { appendEnd, invalidates, planAppend } from '../rules/upload-rules.js'
 import { refuseUnsupportedVersion } from '../rules/versions.js'
 import type { UploadInfo } from '../stores/store.js'
 import type { HandlerReply, InterimSink, UploadRequest } from '../types.js'
-import { checksum } from './checksum.js'
+import { checksum, rollBack } from './checksum.js'
 import { transfer } from './transfer.js'
 
 export async function append(
@@ -23,7 +23,8 @@ export async function append(
   const lease = await locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
   let info: UploadInfo | undefined
   try {
-    info = await store.get(id)
+    // A checksummed append a crash interrupted leaves unverified bytes: cut off before anything else (checksum.ts).
+    info = await rollBack(store, await store.get(id))
     // What this append may do is decided by the rules (rules/upload-rules.ts); here is only the I/O it calls for.
     const plan = planAppend(info, a, limits, codec)
     if (plan.kind === 'replay') return codec.appended(view(info), responseContext(ctx))
@@ -34,13 +35,16 @@ export async function append(
     if (plan.declareLength !== undefined) info = await store.update(id, { length: plan.declareLength })
 
     const start = info.offset
-    const check = a.checksum ? checksum(ctx, a.checksum.algorithm) : undefined
+    const check = a.checksum ? checksum(ctx, a.checksum.algorithm, id, start) : undefined
+    await check?.begin()
     const progress = { codec, interim, allowed: sel.interimAllowed }
     const t = await transfer(ctx, { req, lease, id, offset: start, bound: plan.bound, progress, tap: check?.tap })
     // tus checksum: a body that was cut, or does not match, stores nothing.
-    if (check && a.checksum && (t.failure || !check.matches(a.checksum.digest))) {
-      await check.truncate(id, start)
-      if (!t.failure) throw new ChecksumMismatchError()
+    if (check && a.checksum) {
+      if (t.failure || !check.matches(a.checksum.digest)) {
+        await check.undo()
+        if (!t.failure) throw new ChecksumMismatchError()
+      } else await check.commit()
     }
     if (t.failure) {
       if (invalidates(t.failure, codec)) await store.update(id, { invalid: t.failure.message })

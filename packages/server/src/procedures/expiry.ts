@@ -1,7 +1,7 @@
 /** Removal of expired uploads (`max-age`, draft-06 §4.1.4), for stores that can list what they hold. */
 import type { Config } from '../config.js'
 import { isExpired } from '../rules/upload-rules.js'
-import { isListable } from '../stores/store.js'
+import { isListable, isReclaiming } from '../stores/store.js'
 
 export async function sweepExpired(cfg: Config): Promise<number> {
   const { store } = cfg
@@ -21,5 +21,13 @@ export async function sweepExpired(cfg: Config): Promise<number> {
     }
   }
   if (removed) cfg.logger?.info({ removed }, 'removed expired uploads')
+  return removed
+}
+
+/** Removal of what crashes left that no upload names (a concatenation's data file without info: disk-orphans.ts). */
+export async function reclaimOrphans(cfg: Config): Promise<number> {
+  if (!isReclaiming(cfg.store)) return 0
+  const removed = await cfg.store.reclaim()
+  if (removed) cfg.logger?.info({ removed }, 'removed files that crashes left')
   return removed
 }

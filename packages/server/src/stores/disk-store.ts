@@ -13,12 +13,14 @@ import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, trun
 import { join } from 'node:path'
 import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
+import { reclaimOrphans } from './disk-orphans.js'
 import type {
   AppendOptions,
   ConcatenatingStore,
   ListableStore,
   NewUpload,
   ReadableStore,
+  ReclaimingStore,
   TruncatableStore,
   UploadInfo,
   UploadPatch,
@@ -30,20 +32,24 @@ export interface DiskStoreOptions {
   fsync?: boolean
   /** Bytes queued for writing before the reader waits for the disk. Default 256 KiB (small, so that many concurrent uploads stay cheap). */
   highWaterMark?: number
+  /** A data file without info (or a temporary info file) this old is a crash's leftover, removed. Default 1 h. */
+  orphanAgeMs?: number
 }
 
 type Meta = Omit<UploadInfo, 'offset'>
 
-export class DiskStore implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore {
+export class DiskStore implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore, ReclaimingStore {
   readonly directory: string
   private readonly fsync: boolean
   private readonly highWaterMark: number
+  private readonly orphanAgeMs: number
   private ready: Promise<unknown> | undefined
 
   constructor(options: DiskStoreOptions) {
     this.directory = options.directory
     this.fsync = options.fsync ?? false
     this.highWaterMark = options.highWaterMark ?? 256 * 1024
+    this.orphanAgeMs = options.orphanAgeMs ?? 3_600_000
   }
 
   private ensureDir(): Promise<unknown> {
@@ -183,7 +189,10 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     await truncate(data, offset)
   }
 
-  /** Streams each part's bytes into a new data file; the new upload is complete (its info is written last). */
+  /**
+   * Streams each part's bytes into a new data file; the new upload is complete (its info is written last: a crash
+   * before leaves a data file without info, which `reclaim` removes).
+   */
   async concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo> {
     await this.ensureDir()
     const { data } = this.paths(init.id)
@@ -238,6 +247,11 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     }
   }
 
+  /** Removes what crashes left that no upload names (disk-orphans.ts); returns how many files. */
+  reclaim(): Promise<number> {
+    return reclaimOrphans(this.directory, this.orphanAgeMs)
+  }
+
   async *read(id: string, start = 0, end?: number): AsyncIterable<Uint8Array> {
     const { data } = this.paths(id)
     if (end !== undefined && end <= start) return
@@ -266,6 +280,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       concat: raw.concat ?? undefined,
       owner: typeof raw.owner === 'string' ? raw.owner : undefined,
       ...(raw.completesAtLength === true ? { completesAtLength: true } : {}),
+      ...(typeof raw.checkpoint === 'number' ? { checkpoint: raw.checkpoint } : {}),
     }
   }
 

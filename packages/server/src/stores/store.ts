@@ -32,6 +32,13 @@ export interface UploadInfo {
    * length by a crash before completion was recorded is completed when it is next read (procedures/settle.ts).
    */
   completesAtLength?: boolean
+  /**
+   * tus checksum: the offset before a checksummed append whose digest is not verified yet. Recorded before the first
+   * byte is stored and cleared once the digest matched (or the append was cut back), so that bytes a kill -9 left
+   * unverified are cut back to it when the upload is next read (procedures/checksum.ts `rollBack`). Only set on
+   * truncatable stores; a store keeps it through appends and updates until an update clears it.
+   */
+  checkpoint?: number | undefined
 }
 
 export type Concat = { kind: 'partial' } | { kind: 'final'; parts: string[] }
@@ -51,7 +58,7 @@ export interface AppendOptions {
   onProgress?: (offset: number) => void
 }
 
-export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid'>>
+export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid' | 'checkpoint'>>
 
 export interface Store {
   create(init: NewUpload): Promise<UploadInfo>
@@ -84,6 +91,16 @@ export interface TruncatableStore extends Store {
 /** Stores that can make a new, complete upload from complete earlier ones, in order (tus concatenation). */
 export interface ConcatenatingStore extends Store {
   concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo>
+}
+
+/** Stores that a crash can leave with data no upload names (disk-orphans.ts), and that can remove it. */
+export interface ReclaimingStore extends Store {
+  /** Removes such leftovers once they are old enough not to belong to a step still running; returns how many. */
+  reclaim(): Promise<number>
+}
+
+export function isReclaiming(s: Store): s is ReclaimingStore {
+  return typeof (s as Partial<ReclaimingStore>).reclaim === 'function'
 }
 
 export function isTruncatable(s: Store): s is TruncatableStore {

@@ -4,17 +4,15 @@
  * client stream); on HTTPS/1.1 it is a raw interim response (`'information'`).
  */
 import assert from 'node:assert/strict'
-import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import type { IncomingHttpHeaders } from 'node:http'
 import { type ClientHttp2Session, connect, constants } from 'node:http2'
 import { request as httpsRequest, type RequestOptions } from 'node:https'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { ConnectionOptions, TLSSocket } from 'node:tls'
-import { ensureDebianPackage } from './kit/apt.js'
+import { testCertificate } from './kit/cert.js'
 import { appendHeaders, header, send, startTestServer, type TestServer } from './kit/index.js'
 
 type Headers = Record<string, string | string[] | undefined>
@@ -199,37 +197,12 @@ describe('h2c with prior knowledge on the HTTP/1.1 port', () => {
 
 describe('TLS: ALPN h2 and http/1.1', () => {
   let server: TestServer
-  let certDir: string
   before(async () => {
-    certDir = await mkdtemp(join(tmpdir(), 'rufh-cert-'))
-    const key = join(certDir, 'key.pem')
-    const cert = join(certDir, 'cert.pem')
-    // The test certificate is made by openssl, installed like every other package a test needs.
-    ensureDebianPackage('openssl', () => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0)
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-days',
-        '1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    )
-    server = await startTestServer({ tls: { cert: await readFile(cert), key: await readFile(key) } })
+    // The test certificate is made by openssl, installed like every other package a test needs (kit/cert.ts).
+    server = await startTestServer({ tls: await testCertificate() })
   })
   after(async () => {
     await server.close()
-    await rm(certDir, { recursive: true, force: true })
   })
 
   test('HTTP/2 over TLS (ALPN h2): the 104 arrives, the upload completes', async () => {

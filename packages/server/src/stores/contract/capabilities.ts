@@ -67,6 +67,32 @@ export function capabilityTests(make: MakeStore, sizes: readonly number[]): void
     }),
   )
   test(
+    'truncate, when offered: a checkpoint (tus checksummed append) is kept through appends and updates until cleared',
+    withStore(make, async (s) => {
+      if (!isTruncatable(s)) return
+      const big = Math.max(...sizes)
+      const u = await fresh(s)
+      await s.append(u.id, 0, chunks('abc'))
+      // The server records where a checksummed append starts before its first byte, and cuts back to it after a crash.
+      assert.equal((await s.update(u.id, { checkpoint: 3 })).checkpoint, 3)
+      assert.equal(await s.append(u.id, 3, chunks(pattern(big, 5), 'z')), 4 + big)
+      assert.equal((await s.get(u.id)).checkpoint, 3, 'kept through an append')
+      await s.update(u.id, { length: 10 })
+      assert.equal((await s.get(u.id)).checkpoint, 3, 'kept through another update')
+      await s.truncate(u.id, 3)
+      assert.equal((await s.update(u.id, { checkpoint: undefined })).checkpoint, undefined)
+      const after = await s.get(u.id)
+      assert.equal(after.checkpoint, undefined, 'cleared for good')
+      assert.equal(after.offset, 3)
+      assert.equal(after.length, 10)
+      if (isReadable(s)) {
+        await s.append(u.id, 3, chunks('defghij'))
+        await s.update(u.id, { complete: true })
+        assert.equal((await collect(s.read(u.id))).toString(), 'abcdefghij')
+      }
+    }),
+  )
+  test(
     'concatenate, when offered, makes one complete upload of complete ones, in order (empty ones too)',
     withStore(make, async (s) => {
       if (!isConcatenating(s)) return
