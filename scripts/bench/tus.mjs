@@ -50,9 +50,10 @@ export async function run(ctx) {
       verify: { kind: 'get' },
     })
   try {
-    // One untimed run per server first, the same for all three: a fresh server process pays its JIT compilation and
-    // heap growth in its first run (rufh's took 0.4–0.9 s more server CPU than its next two in each of 3 fresh starts;
-    // docs/benchmarks.md), and the load generator in this process warms up during whichever server comes first.
+    // One untimed run per server first, the same for all three: a fresh server process pays JIT compilation and heap
+    // growth in its first run, and the load generator in this process warms up in whichever run comes first. Without
+    // it, run 1 was the slowest of five for every server (rufh 481 vs 577–592 MB/s, @tus/server 336 vs 359–384, the
+    // floor 707 vs 758–778; docs/benchmarks.md): a fixed cost, so it weighs most on the fastest run.
     for (const key of ['tus', 'rufh', 'floor']) {
       const r = await load(key, 0)
       if (!r.ok || r.uploads.verified !== USERS)
