@@ -55,11 +55,13 @@ export async function run(ctx) {
     // it, run 1 was the slowest of five for every server (rufh 481 vs 577–592 MB/s, @tus/server 336 vs 359–384, the
     // floor 707 vs 758–778; docs/benchmarks.md): a fixed cost, so it weighs most on the fastest run.
     for (const key of ['tus', 'rufh', 'floor']) {
+      const cpu0 = cpuOf(servers[key].pid).total
       const r = await load(key, 0)
+      const cpu = cpuOf(servers[key].pid).total - cpu0
       if (!r.ok || r.uploads.verified !== USERS)
         failures.push(`${names[key]} warm-up: ${r.uploads.verified}/${USERS} verified`)
       log(
-        `${names[key].padEnd(30)} warm-up: ${(r.throughput.goodputBytesPerSecond / 1e6).toFixed(1)} MB/s (not counted)`,
+        `${names[key].padEnd(30)} warm-up: ${(r.throughput.goodputBytesPerSecond / 1e6).toFixed(1)} MB/s, server CPU ${cpu.toFixed(2)} s (not counted)`,
       )
       await empty(dirs[key])
     }
