@@ -40,20 +40,37 @@ export async function run(ctx) {
   /** @type {Record<string, { goodput: number[], creation: number[], patch: number[], rss: number[] }>} */
   const res = {}
   const failures = []
+  const load = (key, seed) =>
+    runLoad({
+      url: servers[key].url,
+      protocol: 'tus-v1',
+      model: { kind: 'closed', users: USERS, uploadsPerUser: 1 },
+      size: { kind: 'fixed', size: UPLOAD },
+      seed,
+      verify: { kind: 'get' },
+    })
   try {
+    // One untimed run per server first, the same for all three: a fresh server process pays JIT compilation and heap
+    // growth in its first run, and the load generator in this process warms up in whichever run comes first. Without
+    // it, run 1 was the slowest of five for every server (rufh 481 vs 577–592 MB/s, @tus/server 336 vs 359–384, the
+    // floor 707 vs 758–778; docs/benchmarks.md): a fixed cost, so it weighs most on the fastest run.
+    for (const key of ['tus', 'rufh', 'floor']) {
+      const cpu0 = cpuOf(servers[key].pid).total
+      const r = await load(key, 0)
+      const cpu = cpuOf(servers[key].pid).total - cpu0
+      if (!r.ok || r.uploads.verified !== USERS)
+        failures.push(`${names[key]} warm-up: ${r.uploads.verified}/${USERS} verified`)
+      log(
+        `${names[key].padEnd(30)} warm-up: ${(r.throughput.goodputBytesPerSecond / 1e6).toFixed(1)} MB/s, server CPU ${cpu.toFixed(2)} s (not counted)`,
+      )
+      await empty(dirs[key])
+    }
     for (let i = 0; i < runs; i++) {
       for (const key of ['tus', 'rufh', 'floor']) {
         const s = servers[key]
         const sampler = sampleRss(s.pid)
         const cpu0 = cpuOf(s.pid).total
-        const r = await runLoad({
-          url: s.url,
-          protocol: 'tus-v1',
-          model: { kind: 'closed', users: USERS, uploadsPerUser: 1 },
-          size: { kind: 'fixed', size: UPLOAD },
-          seed: i + 1,
-          verify: { kind: 'get' },
-        })
+        const r = await load(key, i + 1)
         const mem = sampler.stop()
         // Server CPU over the run, verification GETs included (they read every byte back once).
         const cpu = cpuOf(s.pid).total - cpu0
@@ -118,7 +135,7 @@ export async function run(ctx) {
     `${(m('floor', 'cpu') / m('tus', 'cpu')).toFixed(2)}×`,
   ])
   const notes = [
-    `${runs} runs per server, alternating; each run: ${USERS} users × 1 upload of ${UPLOAD / MiB} MiB (careful creation, then one PATCH), seed = run number.`,
+    `${runs} timed runs per server, alternating, after one untimed warm-up run per server (the same for all three); each run: ${USERS} users × 1 upload of ${UPLOAD / MiB} MiB (careful creation, then one PATCH), seed = run number.`,
     'The floor server speaks only the tus subset the load generator uses and checks nothing but the offset; it is not a competitor but the RSS any node:http server reaches under this load (body chunks copied by the HTTP parser, freed by V8 only at its next GC).',
     'Goodput = verified payload bytes / wall time of the load phase (verification by GET is not timed). Peak RSS = the largest of VmRSS samples (50 ms) and VmHWM over the run, per server process.',
     "Client and both servers share the machine's 2 cores; compare within one run of the suite only.",

@@ -15,6 +15,18 @@ export interface Body {
    * backpressure (a Node `Readable` is such an iterable too).
    */
   chunks(): AsyncIterable<Uint8Array>
+  /**
+   * Node: the bytes are this range of a file on disk. Node transports then read it themselves into a few reused
+   * buffers instead of iterating `chunks()`, which allocates a fresh buffer per read.
+   */
+  fileRange?(): FileRange
+}
+
+/** Bytes `start` (inclusive) to `end` (exclusive) of the file at `path`. */
+export interface FileRange {
+  readonly path: string
+  readonly start: number
+  readonly end: number
 }
 
 export interface Slice {

@@ -1,8 +1,9 @@
 /**
- * A file on disk (Node). Each slice is a fresh `fs.ReadStream` over its byte range, piped to the socket with
- * backpressure: nothing but the stream's read buffer is in memory, whatever the file size. Before each slice the file
- * is checked to be the one fingerprinted (same size, mtime and inode): a file changed mid-upload fails with
- * `ERR_SOURCE` rather than sending mixed content.
+ * A file on disk (Node). Each slice is a byte range of the file, which the Node transports read into two reused
+ * buffers (transports/node-file-body.ts), or a fresh `fs.ReadStream` over it for any other consumer: nothing but a
+ * read buffer or two is in memory, whatever the file size. Before each slice the file is checked to be the one
+ * fingerprinted (same size, mtime and inode): a file changed mid-upload fails with `ERR_SOURCE` rather than sending
+ * mixed content.
  */
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
@@ -52,6 +53,7 @@ export class FileSource implements Source {
         if (end === start) return (async function* () {})()
         return createReadStream(path, { start, end: end - 1, highWaterMark: READ_CHUNK })
       },
+      fileRange: () => ({ path, start, end }),
     }
   }
 

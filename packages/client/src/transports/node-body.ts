@@ -1,10 +1,12 @@
 /**
  * Sends a request body to a Node writable (an http.ClientRequest or an HTTP/2 stream) with backpressure, counting
- * bytes for progress. A Node Readable is piped; any other async iterable is written chunk by chunk. Shared by the
- * HTTP/1.1 and HTTP/2 transports.
+ * bytes for progress. A file range is read into reused buffers (node-file-body.ts); a Node Readable is piped; any
+ * other async iterable is written chunk by chunk. Shared by the HTTP/1.1 and HTTP/2 transports.
  */
 import type { Readable, Writable } from 'node:stream'
+import type { Body } from '../core/types.js'
 import { UploadError } from '../errors.js'
+import { sendFileRange } from './node-file-body.js'
 
 export interface BodyHooks {
   progress?: ((sent: number) => void) | undefined
@@ -18,12 +20,10 @@ function isReadable(x: unknown): x is Readable {
 }
 
 /** Starts sending; returns a function that stops sending (the request is then cut by its caller). */
-export function sendBody(
-  chunks: AsyncIterable<Uint8Array>,
-  sink: Writable,
-  what: string,
-  hooks: BodyHooks,
-): () => void {
+export function sendBody(body: Body, sink: Writable, what: string, hooks: BodyHooks): () => void {
+  const range = body.fileRange?.()
+  if (range) return sendFileRange(range, sink, what, hooks)
+  const chunks = body.chunks()
   let sent = 0
   if (isReadable(chunks)) {
     chunks.on('data', (c: Uint8Array) => {

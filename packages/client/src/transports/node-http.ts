@@ -117,7 +117,7 @@ export class NodeHttpTransport implements Transport {
         cr.end()
         return
       }
-      stopBody = sendBody(body.chunks(), cr, what, {
+      stopBody = sendBody(body, cr, what, {
         progress: req.onProgress,
         ended: () => {
           bodyDone = true

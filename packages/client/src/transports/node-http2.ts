@@ -105,7 +105,7 @@ export class NodeHttp2Transport implements Transport {
         if (!settled) finish(new NetworkError(`${what}: the stream closed (code ${stream.rstCode})`))
       })
       if (!body) return
-      stopBody = sendBody(body.chunks(), stream, what, {
+      stopBody = sendBody(body, stream, what, {
         progress: req.onProgress,
         ended: () => {
           bodyDone = true
