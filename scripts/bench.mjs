@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatSize, makeRandomFile, markdownTable, parseSize } from './bench/lib.mjs'
 
-const SUITES = ['serve', 'tus', 'concurrency', 'client', 'gateway', 'held', 'accept', 'client-cpu']
+const SUITES = ['serve', 'tus', 'concurrency', 'client', 'gateway', 'held', 'accept', 'client-cpu', 's3']
 const root = new URL('..', import.meta.url).pathname
 const docsFile = join(root, 'docs/benchmarks.md')
 

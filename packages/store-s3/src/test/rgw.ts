@@ -1,8 +1,9 @@
 /**
  * Test fixture (not shipped): a throwaway Ceph (one monitor, one memstore OSD, no manager, auth off) with radosgw on
  * free loopback ports in a temporary folder, as `/work/shared/scripts/ceph-rgw-up.sh` does by hand. Installs Debian's
- * radosgw, ceph-mon and ceph-osd when they are missing. Limits are lowered so that tests cross part boundaries with
- * small bodies: parts may be as small as `MIN_PART_SIZE`, and an upload may have at most `PART_LIMIT` parts.
+ * radosgw, ceph-mon and ceph-osd when they are missing. By default limits are lowered so that tests cross part
+ * boundaries with small bodies: parts may be as small as `MIN_PART_SIZE`, and an upload may have at most `PART_LIMIT`
+ * parts. The benchmark (scripts/bench/s3.mjs) starts it with radosgw's own limits instead (`RgwOptions`).
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -24,11 +25,29 @@ export const MIN_PART_SIZE = 1024
 export const PART_LIMIT = 100
 export const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' }
 
+export interface RgwOptions {
+  /** `rgw_multipart_min_part_size`; `'default'` keeps radosgw's own (5 MiB). Default `MIN_PART_SIZE`. */
+  minPartSize?: number | 'default'
+  /** `rgw_multipart_part_upload_limit`; `'default'` keeps radosgw's own (10,000). Default `PART_LIMIT`. */
+  partLimit?: number | 'default'
+  /** Capacity of the memory-backed OSD. Default 2 GiB. */
+  memstoreBytes?: number
+  /**
+   * Deleted objects' data is freed by radosgw's garbage collector, by default two hours later: a benchmark that
+   * writes gigabytes into memory sets this to free it at once (`gc()`).
+   */
+  promptGc?: boolean
+}
+
 export interface Rgw {
   endpoint: string
+  /** radosgw's log file: one `beast:` line per S3 request it answered (method, path with query, status). */
+  logFile: string
   client(): S3Client
   /** A new, empty bucket. */
   bucket(): Promise<string>
+  /** Runs the garbage collector over everything deleted so far (frees the memory of deleted objects). */
+  gc(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -79,12 +98,12 @@ async function ok(p: Promise<unknown>): Promise<boolean> {
  * Starts a fresh cluster, up to three times: now and then (about one start in ten on a busy machine) the new OSD is
  * refused by its monitor ('wrong fsid') and never comes up; a new cluster on new ports then starts normally.
  */
-export async function startRgw(): Promise<Rgw> {
+export async function startRgw(options: RgwOptions = {}): Promise<Rgw> {
   ensureCeph()
   let last: unknown
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce()
+      return await startOnce(options)
     } catch (e) {
       last = e
     }
@@ -92,7 +111,18 @@ export async function startRgw(): Promise<Rgw> {
   throw last
 }
 
-async function startOnce(): Promise<Rgw> {
+/** The `[client.rgw.a]` lines that set the options given (radosgw's own default where an option says so). */
+function rgwSettings(o: RgwOptions): string {
+  const lines: string[] = []
+  const minPart = o.minPartSize ?? MIN_PART_SIZE
+  const partLimit = o.partLimit ?? PART_LIMIT
+  if (minPart !== 'default') lines.push(`rgw multipart min part size = ${minPart}`)
+  if (partLimit !== 'default') lines.push(`rgw multipart part upload limit = ${partLimit}`)
+  if (o.promptGc) lines.push('rgw gc obj min wait = 0')
+  return lines.join('\n')
+}
+
+async function startOnce(options: RgwOptions): Promise<Rgw> {
   const d = await mkdtemp(join(tmpdir(), 'rufh-rgw-'))
   for (const sub of ['mon', 'osd0', 'rgw', 'run', 'log']) await mkdir(join(d, sub))
   const monPort = await freePort()
@@ -127,14 +157,13 @@ mon data = ${d}/mon
 [osd.0]
 osd data = ${d}/osd0
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = ${options.memstoreBytes ?? 2 * 1024 ** 3}
 osd max object size = 134217728
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
 rgw data = ${d}/rgw
 rgw dns name = 127.0.0.1
-rgw multipart min part size = ${MIN_PART_SIZE}
-rgw multipart part upload limit = ${PART_LIMIT}
+${rgwSettings(options)}
 `,
   )
   const c = ['-c', conf]
@@ -201,11 +230,15 @@ rgw multipart part upload limit = ${PART_LIMIT}
     const admin = client()
     return {
       endpoint,
+      logFile: join(d, 'log', 'client.rgw.a.log'),
       client,
       async bucket() {
         const name = `b${++n}-${process.pid}`
         await admin.send(new CreateBucketCommand({ Bucket: name }))
         return name
+      },
+      gc: async () => {
+        await run('radosgw-admin', [...c, 'gc', 'process', '--include-all'])
       },
       stop: async () => {
         admin.destroy()
