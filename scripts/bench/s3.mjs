@@ -119,7 +119,8 @@ export async function run(ctx) {
         for (const key of i % 2 ? ['rufh', 'tus'] : ['tus', 'rufh']) {
           const s = servers[key]
           const { r, mem, cpu, s3 } = await measure(key, s.url, buckets[key], s.pid, o, i + 1)
-          const x = (res[`${key}:${sk}`] ??= { goodput: [], patch: [], rss: [], cpu: [], s3: [] })
+          res[`${key}:${sk}`] ??= { goodput: [], patch: [], rss: [], cpu: [], s3: [] }
+          const x = res[`${key}:${sk}`]
           x.goodput.push(r.throughput.goodputBytesPerSecond / 1e6)
           x.patch.push(r.latency.completion.p99)
           x.rss.push(Math.max(mem.peak, mem.reset ? mem.hwm : 0) / MiB)
