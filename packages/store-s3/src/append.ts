@@ -1,7 +1,7 @@
 /**
  * Streaming one request body into an upload: bytes are cut into parts of exactly the upload's part size, each sent
  * with `UploadPart` while the next one fills (one part in flight, so memory stays at most two parts plus one chunk
- * per append, and nothing touches local disk). What is left when the body ends, fewer than one part's bytes, is
+ * per append, and nothing touches local disk; part-buffer.ts). What is left when the body ends, fewer than one part's bytes, is
  * kept as the new tail (tail.ts). Any number of appends of any size therefore uses one part number per `partSize`
  * bytes, never one per append.
  *
@@ -38,7 +38,7 @@ export async function appendBody(
   const before = { parts: rec.parts.length, tail: rec.tail }
   const staleTail = rec.undo?.tail
   let committed = false
-  const buffer = new PartBuffer()
+  const buffer = new PartBuffer(partSize)
   let tailLoaded = false
   let inFlight: Promise<void> | undefined
   let bodyFailure: unknown
@@ -107,8 +107,7 @@ export async function appendBody(
         if (rec.tail) buffer.push(await loadTail(b, rec.tail))
       }
       buffer.push(chunk)
-      while (buffer.size >= partSize) {
-        const part = buffer.take(partSize)
+      for (let part = buffer.takePart(); part; part = buffer.takePart()) {
         // Back-pressure: the body is not read further while the previous part is still on its way.
         if (inFlight) await inFlight
         inFlight = sendPart(part)
@@ -118,7 +117,7 @@ export async function appendBody(
     }
     if (inFlight) await inFlight
     if (buffer.size > 0) {
-      rec.tail = await storeTail(b, rec, buffer.take(), limits.inlineTail)
+      rec.tail = await storeTail(b, rec, buffer.takeRest(), limits.inlineTail)
       await commit()
     }
   } catch (e) {

@@ -3,6 +3,11 @@
  * `AWS_SECRET_ACCESS_KEY`, profiles, instance roles, ...), and checksums only where the API requires them.
  * Without that, SDK releases since 2025 send `aws-chunked` bodies with CRC trailers, which radosgw 16 and several
  * other S3 implementations answer with 411.
+ *
+ * Bodies are sent with `UNSIGNED-PAYLOAD` (SigV4 still signs the request line and headers): otherwise the SDK hashes
+ * every part with SHA-256 before sending it and the S3 service hashes it again to check, about 2.5 s of the server's
+ * CPU per GiB on one core, and as much again in radosgw when both share a machine (docs/benchmarks.md `s3`). The
+ * transport (TCP, TLS on AWS) protects the bytes in transit, as it does for the SDK's own streaming uploads.
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 
@@ -17,8 +22,11 @@ export interface S3ClientOptions {
   credentials?: S3ClientConfig['credentials']
 }
 
+/** Commands whose bodies are data: sent unsigned (see above). */
+const DATA_COMMANDS = new Set(['UploadPartCommand', 'PutObjectCommand'])
+
 export function createS3Client(o: S3ClientOptions = {}): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: o.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     forcePathStyle: o.forcePathStyle ?? false,
@@ -26,4 +34,15 @@ export function createS3Client(o: S3ClientOptions = {}): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   })
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> }
+      // The signer uses this header's value as the payload hash when it is present, instead of hashing the body.
+      if (DATA_COMMANDS.has(context.commandName ?? '') && request.headers)
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD'
+      return next(args)
+    },
+    { step: 'build', name: 'rufhUnsignedPayload' },
+  )
+  return client
 }
