@@ -1,8 +1,9 @@
 /**
- * Streaming one request body into an upload: bytes are cut into parts of exactly the upload's part size, each sent
- * with `UploadPart` while the next one fills (one part in flight, so memory stays at most two parts plus one chunk
- * per append, and nothing touches local disk; part-buffer.ts). What is left when the body ends, fewer than one part's bytes, is
- * kept as the new tail (tail.ts). Any number of appends of any size therefore uses one part number per `partSize`
+ * Streaming one request body into an upload: bytes are cut into parts of exactly the upload's part size, spooled to
+ * a temporary file each (part-buffer.ts), each sent with `UploadPart` while the next one fills, and the record
+ * naming it written while the part after it is sent. One part in flight: temporary disk is at most two parts per
+ * append, memory a few chunks. What is left when the body ends, fewer than one part's bytes, is kept as the new tail
+ * (tail.ts). Any number of appends of any size therefore uses one part number per `partSize`
  * bytes, never one per append.
  *
  * Durability: the record (`<id>.info`) is rewritten after each part S3 acknowledged and after the new tail is
@@ -11,19 +12,22 @@
  * append has committed. So a crash between any two S3 calls leaves a record whose offset is the last one reported,
  * or more, and counts only bytes S3 holds.
  */
+import { createReadStream } from 'node:fs'
 import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3'
 import { LimitError } from '@rufh/protocol'
 import type { AppendOptions } from '@rufh/server'
-import type { Bucket } from './bucket.js'
-import { PartBuffer } from './part-buffer.js'
+import { type Bucket, withRetries } from './bucket.js'
+import { PartBuffer, remove, type SpooledPart } from './part-buffer.js'
 import { offsetOf, type UploadRecord } from './record.js'
-import { loadTail, storeTail } from './tail.js'
+import { storeSpooledTail, tailChunks } from './tail.js'
 
 export interface AppendLimits {
   /** The service's part-count limit (10,000 on AWS). */
   maxParts: number
   /** Tails up to this many bytes live inside the record (tail.ts). */
   inlineTail: number
+  /** Where parts wait until they are sent (part-buffer.ts). */
+  tempDir: string
 }
 
 export async function appendBody(
@@ -38,14 +42,19 @@ export async function appendBody(
   const before = { parts: rec.parts.length, tail: rec.tail }
   const staleTail = rec.undo?.tail
   let committed = false
-  const buffer = new PartBuffer(partSize)
+  const buffer = new PartBuffer(partSize, limits.tempDir)
   let tailLoaded = false
   let inFlight: Promise<void> | undefined
+  /** Record writes, in order: part N+1 goes to S3 while the record naming part N is written. */
+  let commits: Promise<void> = Promise.resolve()
+  let commitFailure: { e: unknown } | undefined
   let bodyFailure: unknown
   let hasBodyFailure = false
 
   const commit = async (): Promise<void> => {
     rec.undo = before
+    // What this write makes durable: parts acknowledged later are reported by the commit that records them.
+    const offset = offsetOf(rec)
     await b.putRecord(rec)
     if (!committed) {
       committed = true
@@ -53,12 +62,21 @@ export async function appendBody(
       if (staleTail?.key && staleTail.key !== before.tail?.key && staleTail.key !== rec.tail?.key)
         await b.delete(staleTail.key)
     }
-    options.onProgress?.(offsetOf(rec))
+    options.onProgress?.(offset)
+  }
+  const queueCommit = (): void => {
+    commits = commits.then(commit)
+    commits.catch((e) => {
+      commitFailure ??= { e }
+    })
+  }
+  const checkCommits = (): void => {
+    if (commitFailure) throw commitFailure.e
   }
 
-  const sendPart = async (bytes: Buffer): Promise<void> => {
+  const sendPart = async (part: SpooledPart): Promise<void> => {
     if (rec.parts.length >= limits.maxParts)
-      throw new LimitError('max-size', offsetOf(rec) + bytes.byteLength, limits.maxParts * partSize)
+      throw new LimitError('max-size', offsetOf(rec) + part.size, limits.maxParts * partSize)
     if (!rec.multipart) {
       const created = await b.client.send(
         new CreateMultipartUploadCommand({
@@ -71,21 +89,24 @@ export async function appendBody(
       rec.multipart = created.UploadId
     }
     const n = rec.parts.length + 1
-    const r = await b.client.send(
-      new UploadPartCommand({
-        Bucket: b.name,
-        Key: b.layout.object(rec.id),
-        UploadId: rec.multipart,
-        PartNumber: n,
-        Body: bytes,
-        ContentLength: bytes.byteLength,
-      }),
+    const r = await withRetries(() =>
+      b.client.send(
+        new UploadPartCommand({
+          Bucket: b.name,
+          Key: b.layout.object(rec.id),
+          UploadId: rec.multipart,
+          PartNumber: n,
+          Body: createReadStream(part.path),
+          ContentLength: part.size,
+        }),
+      ),
     )
+    await remove(part.path)
     if (!r.ETag) throw new Error('S3 returned no ETag for a part')
     // The part starts where the tail started (a tail is shorter than a part), so it holds the whole tail.
     rec.parts.push({ n, etag: r.ETag })
     rec.tail = undefined
-    await commit()
+    queueCommit()
   }
 
   const it = body[Symbol.asyncIterator]()
@@ -104,31 +125,38 @@ export async function appendBody(
       if (chunk.byteLength === 0) continue
       if (!tailLoaded) {
         tailLoaded = true
-        if (rec.tail) buffer.push(await loadTail(b, rec.tail))
+        if (rec.tail) for await (const c of tailChunks(b, rec.tail)) await buffer.push(c)
       }
-      buffer.push(chunk)
+      await buffer.push(chunk)
       for (let part = buffer.takePart(); part; part = buffer.takePart()) {
         // Back-pressure: the body is not read further while the previous part is still on its way.
         if (inFlight) await inFlight
+        checkCommits()
         inFlight = sendPart(part)
         // Awaited below or at the next part; a failure must not surface as an unhandled rejection meanwhile.
         inFlight.catch(() => {})
       }
     }
     if (inFlight) await inFlight
-    if (buffer.size > 0) {
-      rec.tail = await storeTail(b, rec, buffer.takeRest(), limits.inlineTail)
-      await commit()
+    await commits
+    const rest = await buffer.takeRest()
+    if (rest) {
+      rec.tail = await storeSpooledTail(b, rec, rest, limits.inlineTail)
+      queueCommit()
+      await commits
     }
   } catch (e) {
     // An S3 failure: stop reading the body; the offset stays the last one committed.
     if (inFlight) await inFlight.catch(() => {})
+    await commits.catch(() => {})
     try {
       await it.return?.()
     } catch {
       // the body's own failure is not the one to report
     }
     throw e
+  } finally {
+    await buffer.discard()
   }
   if (hasBodyFailure) throw bodyFailure
   return offsetOf(rec)

@@ -1,4 +1,6 @@
 /** The few S3 calls the store makes, on one bucket, with S3's "not found" answers told apart from failures. */
+
+import { createReadStream } from 'node:fs'
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -92,6 +94,16 @@ export class Bucket {
     return r.ETag
   }
 
+  /** A file's `size` bytes as a new object, streamed from the file (the SDK does not retry a stream: `withRetries`). */
+  putFile(key: string, path: string, size: number): Promise<string | undefined> {
+    return withRetries(async () => {
+      const r = await this.client.send(
+        new PutObjectCommand({ Bucket: this.name, Key: key, Body: createReadStream(path), ContentLength: size }),
+      )
+      return r.ETag
+    })
+  }
+
   /** Bytes `[start, end)` of an object (whole when no range), as a stream. */
   async *read(key: string, start?: number, end?: number): AsyncIterable<Uint8Array> {
     const range =
@@ -132,5 +144,21 @@ export class Bucket {
   /** `bucket/key` for the Copy* calls' CopySource, URL-encoded as S3 requires. */
   copySource(key: string): string {
     return encodeURIComponent(`${this.name}/${key}`)
+  }
+}
+
+/** The SDK's own retry policy (3 attempts) would retry a buffered body; a stream body it sends once. */
+const ATTEMPTS = 3
+
+/** Runs `send` again (with a new body stream) after a failure S3 may not repeat: a 5xx, a dropped connection. */
+export async function withRetries<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send()
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      if (attempt >= ATTEMPTS || (status !== undefined && status < 500)) throw e
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt))
+    }
   }
 }

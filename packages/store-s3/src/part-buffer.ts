@@ -1,49 +1,86 @@
 /**
- * Bytes held until they make up one part, cut exactly at part boundaries. Each chunk is copied once, as it arrives,
- * into a part-sized buffer, and not kept: a full part is then sent as it is. (Keeping the chunks and joining them
- * when the part was full held every part twice for a while, chunks and joined copy, until the next GC: 451 MiB
- * against 214 MiB for @tus/s3-store with 100 concurrent 8 MiB uploads, docs/benchmarks.md `s3`.) A part buffer is
- * allocated uninitialized, so memory pages a short append never writes are never resident either.
+ * Bytes held until they make up one part, cut exactly at part boundaries, in temporary files (one per part) rather
+ * than in memory: a part waits there until it is sent, and is sent from there (a file stream). Memory per running
+ * append is then a few chunks, whatever the part size; temporary disk is at most two parts per append (one being
+ * sent, one filling; append.ts). Held in memory, 100 concurrent 8 MiB uploads waiting on a busy S3 service held
+ * 800+ MiB of parts (4.5× @tus/s3-store, which also spools parts to disk; docs/benchmarks.md `s3`).
+ *
+ * Files are named `rufh-s3-<random>` in the given folder and removed once sent or when the append ends (`discard`).
  */
-export class PartBuffer {
-  private readonly full: Buffer[] = []
-  private current: Buffer | undefined
-  private filled = 0
+import { randomUUID } from 'node:crypto'
+import { type FileHandle, open, readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 
-  constructor(private readonly partSize: number) {}
+/** A full part, or the rest, in its own file. */
+export interface SpooledPart {
+  path: string
+  size: number
+}
+
+export class PartBuffer {
+  private readonly full: SpooledPart[] = []
+  private current: { path: string; fh: FileHandle; size: number } | undefined
+
+  constructor(
+    private readonly partSize: number,
+    private readonly dir: string,
+  ) {}
 
   /** Bytes held: full parts and the part being filled. */
   get size(): number {
-    return this.full.length * this.partSize + this.filled
+    return this.full.length * this.partSize + (this.current?.size ?? 0)
   }
 
-  push(chunk: Uint8Array): void {
+  async push(chunk: Uint8Array): Promise<void> {
     let at = 0
     while (at < chunk.byteLength) {
-      this.current ??= Buffer.allocUnsafe(this.partSize)
-      const n = Math.min(chunk.byteLength - at, this.partSize - this.filled)
-      this.current.set(chunk.subarray(at, at + n), this.filled)
-      this.filled += n
+      if (!this.current) {
+        const path = join(this.dir, `rufh-s3-${randomUUID()}`)
+        this.current = { path, fh: await open(path, 'wx', 0o600), size: 0 }
+      }
+      const c = this.current
+      const n = Math.min(chunk.byteLength - at, this.partSize - c.size)
+      await c.fh.write(chunk, at, n)
+      c.size += n
       at += n
-      if (this.filled === this.partSize) {
-        this.full.push(this.current)
+      if (c.size === this.partSize) {
+        await c.fh.close()
+        this.full.push({ path: c.path, size: c.size })
         this.current = undefined
-        this.filled = 0
       }
     }
   }
 
-  /** The oldest full part, if there is one. */
-  takePart(): Buffer | undefined {
+  /** The oldest full part, if there is one; the caller removes its file (`remove`) once it is sent. */
+  takePart(): SpooledPart | undefined {
     return this.full.shift()
   }
 
-  /** The bytes of the part being filled (fewer than one part; none while full parts wait), emptying the buffer. */
-  takeRest(): Buffer {
+  /** The part being filled (fewer than one part's bytes; none while full parts wait), emptying the buffer. */
+  async takeRest(): Promise<SpooledPart | undefined> {
     if (this.full.length > 0) throw new Error('PartBuffer: full parts must be taken first')
-    const rest = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0)
+    const c = this.current
+    if (!c) return undefined
     this.current = undefined
-    this.filled = 0
-    return rest
+    await c.fh.close()
+    return { path: c.path, size: c.size }
   }
+
+  /** Removes every file still held (an append that failed, or ended). */
+  async discard(): Promise<void> {
+    const c = this.current
+    this.current = undefined
+    if (c) await c.fh.close().catch(() => {})
+    const paths = [...this.full.map((p) => p.path), ...(c ? [c.path] : [])]
+    this.full.length = 0
+    await Promise.all(paths.map(remove))
+  }
+}
+
+export function remove(path: string): Promise<void> {
+  return rm(path, { force: true })
+}
+
+export function readPart(p: SpooledPart): Promise<Buffer> {
+  return readFile(p.path)
 }

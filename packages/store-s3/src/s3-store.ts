@@ -3,10 +3,12 @@
  * the Store contract: listing (expiry), reading with ranges (downloads), truncation (tus checksums) and
  * concatenation (server-side copy). Key layout: layout.ts; durability and memory: append.ts; completion: finish.ts.
  *
- * Calls per operation (rgw and AWS alike): `get` is one GET of the record. An append is one GET of the record, one
- * GET of the tail if any, then per full part one `UploadPart` and one record PUT, and at the end one tail PUT and one
- * record PUT (plus one DELETE of the tail the previous append left for undo). Completion is 2-3 calls and a DELETE.
+ * Calls per operation (rgw and AWS alike): `get` is one GET of the record (a HEAD when this process has it cached).
+ * An append is one GET (or HEAD) of the record, one GET of the tail if it is an object, then per full part one
+ * `UploadPart` and one record PUT, and at the end one tail PUT if the tail is over 16 KiB and one record PUT (plus
+ * one DELETE of the tail the previous append left for undo). Measured counts: docs/capacity.md. Completion is 2-3 calls and a DELETE.
  */
+import { tmpdir } from 'node:os'
 import {
   AbortMultipartUploadCommand,
   HeadBucketCommand,
@@ -53,6 +55,11 @@ export interface S3StoreOptions {
   maxParts?: number
   /** Tails (bytes past the last full part) up to this size are kept inside the record. Default 16 KiB. */
   inlineTail?: number
+  /**
+   * Where parts wait, as files, until they are sent: at most two parts per running append (part-buffer.ts). Default
+   * the system's temporary folder (`os.tmpdir()`).
+   */
+  tempDir?: string
 }
 
 const MiB = 1024 * 1024
@@ -63,6 +70,7 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
   readonly minPartSize: number
   readonly maxParts: number
   readonly inlineTail: number
+  readonly tempDir: string
 
   constructor(o: S3StoreOptions) {
     this.bucket = new Bucket(o.client, o.bucket, new Layout(o.prefix ?? ''))
@@ -70,6 +78,7 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
     this.minPartSize = o.minPartSize ?? 5 * MiB
     this.maxParts = o.maxParts ?? 10_000
     this.inlineTail = Math.min(o.inlineTail ?? 16 * 1024, this.partSize)
+    this.tempDir = o.tempDir ?? tmpdir()
     if (!Number.isSafeInteger(this.partSize) || this.partSize < 1 || this.partSize > 5 * 1024 * MiB)
       throw new RangeError(`partSize must be between 1 byte and 5 GiB (got ${this.partSize})`)
   }
@@ -84,7 +93,7 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
   }
 
   private limits() {
-    return { maxParts: this.maxParts, inlineTail: this.inlineTail }
+    return { maxParts: this.maxParts, inlineTail: this.inlineTail, tempDir: this.tempDir }
   }
 
   private record(id: string): Promise<UploadRecord> {

@@ -4,6 +4,7 @@
  * tail object under a new generation's key (layout.ts).
  */
 import type { Bucket } from './bucket.js'
+import { readPart, type SpooledPart } from './part-buffer.js'
 import type { TailRef, UploadRecord } from './record.js'
 
 export async function loadTail(b: Bucket, t: TailRef, end = t.size): Promise<Buffer> {
@@ -20,4 +21,32 @@ export async function storeTail(b: Bucket, rec: UploadRecord, bytes: Buffer, inl
   const key = b.layout.tail(rec.id, rec.generation)
   await b.putBytes(key, bytes)
   return { size: bytes.byteLength, key }
+}
+
+/** The tail's bytes as they come from S3 (a tail object is streamed, never held whole). */
+export async function* tailChunks(b: Bucket, t: TailRef): AsyncIterable<Uint8Array> {
+  if (t.data !== undefined) {
+    yield await loadTail(b, t)
+    return
+  }
+  let n = 0
+  for await (const c of b.read(t.key as string, 0, t.size)) {
+    n += c.byteLength
+    yield c
+  }
+  if (n !== t.size) throw new Error(`a tail of upload has ${n} bytes, expected ${t.size}`)
+}
+
+/** `storeTail` for bytes spooled to a file (part-buffer.ts): a tail object is streamed from the file. */
+export async function storeSpooledTail(
+  b: Bucket,
+  rec: UploadRecord,
+  p: SpooledPart,
+  inlineMax: number,
+): Promise<TailRef> {
+  if (p.size <= inlineMax) return storeTail(b, rec, await readPart(p), inlineMax)
+  rec.generation++
+  const key = b.layout.tail(rec.id, rec.generation)
+  await b.putFile(key, p.path, p.size)
+  return { size: p.size, key }
 }
