@@ -101,7 +101,6 @@ export async function appendBody(
         }),
       ),
     )
-    await remove(part.path)
     if (!r.ETag) throw new Error('S3 returned no ETag for a part')
     // The part starts where the tail started (a tail is shorter than a part), so it holds the whole tail.
     rec.parts.push({ n, etag: r.ETag })
@@ -130,9 +129,16 @@ export async function appendBody(
       await buffer.push(chunk)
       for (let part = buffer.takePart(); part; part = buffer.takePart()) {
         // Back-pressure: the body is not read further while the previous part is still on its way.
-        if (inFlight) await inFlight
-        checkCommits()
-        inFlight = sendPart(part)
+        const p = part
+        try {
+          if (inFlight) await inFlight
+          checkCommits()
+        } catch (e) {
+          await remove(p.path)
+          throw e
+        }
+        // The part's file goes once it is sent or has failed (the buffer no longer holds it).
+        inFlight = sendPart(p).finally(() => remove(p.path))
         // Awaited below or at the next part; a failure must not surface as an unhandled rejection meanwhile.
         inFlight.catch(() => {})
       }
@@ -141,7 +147,7 @@ export async function appendBody(
     await commits
     const rest = await buffer.takeRest()
     if (rest) {
-      rec.tail = await storeSpooledTail(b, rec, rest, limits.inlineTail)
+      rec.tail = await storeSpooledTail(b, rec, rest, limits.inlineTail).finally(() => remove(rest.path))
       queueCommit()
       await commits
     }
