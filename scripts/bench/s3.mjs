@@ -10,6 +10,7 @@
  * Also counted, for docs/capacity.md: S3 requests per upload and per append, from radosgw's log (s3-ops.mjs), and,
  * in a pass of many smaller appends against `rufh serve --redis`, Redis commands per append (`INFO commandstats`).
  */
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { runLoad } from '../../packages/load/dist/index.js'
@@ -74,6 +75,8 @@ export async function run(ctx) {
   const res = {}
   const failures = []
   const counts = {}
+  /** 1-minute load average at the end of each upload set (the machine is shared). */
+  const loads = []
   try {
     servers.rufh = await startServer(
       rufhArgs(root, tmp, buckets.rufh, rgw.endpoint),
@@ -103,6 +106,7 @@ export async function run(ctx) {
         timeoutMs: 120_000,
       })
       const to = Date.now() - r.verifySeconds * 1000
+      loads.push(loadavg()[0])
       const mem = sampler?.stop()
       const cpu = pid ? cpuOf(pid).total - cpu0 : 0
       await new Promise((resolve) => setTimeout(resolve, 500)) // radosgw's log thread writes the last lines
@@ -130,7 +134,7 @@ export async function run(ctx) {
             `${NAMES[key].padEnd(30)} ${o.label.padEnd(12)} run ${i + 1}: ${(r.throughput.goodputBytesPerSecond / 1e6).toFixed(1)} MB/s, ` +
               `p99 PATCH ${r.latency.completion.p99.toFixed(0)} ms, peak RSS ${(mem.peak / MiB).toFixed(0)} MiB, ` +
               `CPU ${cpu.toFixed(1)} s, ${s3.total} S3 requests (${s3.failed} failed), ` +
-              `${r.uploads.verified}/${o.users} verified`,
+              `${r.uploads.verified}/${o.users} verified, load ${loadavg()[0].toFixed(1)}`,
           )
         }
       }
@@ -173,7 +177,7 @@ export async function run(ctx) {
     await redis?.stop()
     await rgw.stop()
   }
-  return report(res, counts, scenarios, runs, failures)
+  return report(res, counts, scenarios, runs, failures, loads)
 }
 
 /** `INFO commandstats` → calls per command. */
@@ -183,7 +187,7 @@ function commandStats(text) {
   return out
 }
 
-function report(res, counts, scenarios, runs, failures) {
+function report(res, counts, scenarios, runs, failures, loads) {
   const m = (k, f) => median(res[k][f])
   const rows = [
     ['upload set', 'server', 'goodput MB/s (median)', 'min–max', 'p99 PATCH ms', 'peak RSS MiB', 'server CPU s / GiB'],
@@ -240,6 +244,7 @@ function report(res, counts, scenarios, runs, failures) {
     )
   }
   notes.push(
+    `1-minute load average at the end of the upload sets: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)}) on 2 cores shared with other work: compare the servers within this run only.`,
     `${runs} runs; in each, both upload sets against both servers, alternating which server goes first; seed = run number. Each upload is one PATCH (careful creation first).`,
     'Goodput = verified payload bytes / wall time of the upload phase (the verification GETs are not timed). Peak RSS = the largest of VmRSS samples (50 ms) and VmHWM over the upload set, per server process (radosgw not counted). Server CPU = utime + stime of the server over the set, verification GETs included.',
     'S3 requests: every request radosgw logged on the server’s bucket that started during the upload phase (not the verification), by operation; `(.info)` = the upload’s record/info object.',
