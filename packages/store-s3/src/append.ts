@@ -1,16 +1,17 @@
 /**
  * Streaming one request body into an upload: bytes are cut into parts of exactly the upload's part size, spooled to
  * a temporary file each (part-buffer.ts), each sent with `UploadPart` while the next one fills, and the record
- * naming it written while the part after it is sent. One part in flight: temporary disk is at most two parts per
- * append, memory a few chunks. What is left when the body ends, fewer than one part's bytes, is kept as the new tail
- * (tail.ts). Any number of appends of any size therefore uses one part number per `partSize`
- * bytes, never one per append.
+ * naming it written while later parts are sent. Up to `PARTS_IN_FLIGHT` parts go at once: temporary disk is at
+ * most one part more than that per append, memory a few chunks. What is left when the body ends, fewer than one
+ * part's bytes, is kept as the new tail (tail.ts). Any number of appends of any size therefore uses one part number
+ * per `partSize` bytes, never one per append.
  *
- * Durability: the record (`<id>.info`) is rewritten after each part S3 acknowledged and after the new tail is
- * written, and only then is the new offset reported (`onProgress`, the return value). Nothing is deleted before a
- * record that no longer needs it is stored: the old tail stays (as the undo point for `truncate`) until the next
- * append has committed. So a crash between any two S3 calls leaves a record whose offset is the last one reported,
- * or more, and counts only bytes S3 holds.
+ * Durability: the record (`<id>.info`) is rewritten after parts S3 acknowledged (only an unbroken run from the
+ * first: a part acknowledged out of order waits for the ones before it) and after the new tail is written, and only
+ * then is the new offset reported (`onProgress`, the return value). Nothing is deleted before a record that no
+ * longer needs it is stored: the old tail stays (as the undo point for `truncate`) until the next append has
+ * committed. So a crash between any two S3 calls leaves a record whose offset is the last one reported, or more,
+ * and counts only bytes S3 holds. A part sent but never recorded is sent again (same number) by the next append.
  */
 import { createReadStream } from 'node:fs'
 import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3'
@@ -30,6 +31,9 @@ export interface AppendLimits {
   tempDir: string
 }
 
+/** Parts of one append on their way to S3 at once: temporary disk per append is at most one more than this. */
+export const PARTS_IN_FLIGHT = 4
+
 export async function appendBody(
   b: Bucket,
   current: UploadRecord,
@@ -44,10 +48,15 @@ export async function appendBody(
   let committed = false
   const buffer = new PartBuffer(partSize, limits.tempDir)
   let tailLoaded = false
-  let inFlight: Promise<void> | undefined
-  /** Record writes, in order: part N+1 goes to S3 while the record naming part N is written. */
+  /** Part uploads running; each resolves when S3 acknowledged its part (or failed). */
+  const inFlight = new Set<Promise<void>>()
+  /** Parts S3 acknowledged that are not yet in `rec.parts` (an earlier one is still on its way), by number. */
+  const acknowledged = new Map<number, string>()
+  let nextPart = rec.parts.length + 1
+  let multipart: Promise<string> | undefined
+  /** Record writes, in order: parts go on to S3 while the record naming the earlier ones is written. */
   let commits: Promise<void> = Promise.resolve()
-  let commitFailure: { e: unknown } | undefined
+  let failure: { e: unknown } | undefined
   let bodyFailure: unknown
   let hasBodyFailure = false
 
@@ -67,34 +76,31 @@ export async function appendBody(
   const queueCommit = (): void => {
     commits = commits.then(commit)
     commits.catch((e) => {
-      commitFailure ??= { e }
+      failure ??= { e }
     })
   }
-  const checkCommits = (): void => {
-    if (commitFailure) throw commitFailure.e
+  const check = (): void => {
+    if (failure) throw failure.e
   }
 
-  const sendPart = async (part: SpooledPart): Promise<void> => {
-    if (rec.parts.length >= limits.maxParts)
-      throw new LimitError('max-size', offsetOf(rec) + part.size, limits.maxParts * partSize)
-    if (!rec.multipart) {
-      const created = await b.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: b.name,
-          Key: b.layout.object(rec.id),
-          ...contentTypeOf(rec),
-        }),
-      )
-      if (!created.UploadId) throw new Error('S3 returned no UploadId')
-      rec.multipart = created.UploadId
-    }
-    const n = rec.parts.length + 1
+  const startMultipart = async (): Promise<string> => {
+    const created = await b.client.send(
+      new CreateMultipartUploadCommand({ Bucket: b.name, Key: b.layout.object(rec.id), ...contentTypeOf(rec) }),
+    )
+    if (!created.UploadId) throw new Error('S3 returned no UploadId')
+    rec.multipart = created.UploadId
+    return created.UploadId
+  }
+
+  const sendPart = async (part: SpooledPart, n: number): Promise<void> => {
+    multipart ??= rec.multipart !== undefined ? Promise.resolve(rec.multipart) : startMultipart()
+    const uploadId = await multipart
     const r = await withRetries(() =>
       b.client.send(
         new UploadPartCommand({
           Bucket: b.name,
           Key: b.layout.object(rec.id),
-          UploadId: rec.multipart,
+          UploadId: uploadId,
           PartNumber: n,
           Body: createReadStream(part.path),
           ContentLength: part.size,
@@ -102,8 +108,16 @@ export async function appendBody(
       ),
     )
     if (!r.ETag) throw new Error('S3 returned no ETag for a part')
-    // The part starts where the tail started (a tail is shorter than a part), so it holds the whole tail.
-    rec.parts.push({ n, etag: r.ETag })
+    acknowledged.set(n, r.ETag)
+    // Only an unbroken run of parts counts: the record never names a part after a missing one.
+    let grew = false
+    for (let next = rec.parts.length + 1; acknowledged.has(next); next++) {
+      rec.parts.push({ n: next, etag: acknowledged.get(next) as string })
+      acknowledged.delete(next)
+      grew = true
+    }
+    if (!grew) return
+    // The first part starts where the tail started (a tail is shorter than a part), so it holds the whole tail.
     rec.tail = undefined
     queueCommit()
   }
@@ -128,22 +142,31 @@ export async function appendBody(
       }
       await buffer.push(chunk)
       for (let part = buffer.takePart(); part; part = buffer.takePart()) {
-        // Back-pressure: the body is not read further while the previous part is still on its way.
         const p = part
         try {
-          if (inFlight) await inFlight
-          checkCommits()
+          // Back-pressure: the body is not read further while PARTS_IN_FLIGHT parts are on their way.
+          while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight)
+          check()
+          if (nextPart > limits.maxParts)
+            throw new LimitError('max-size', (nextPart - 1) * partSize + p.size, limits.maxParts * partSize)
         } catch (e) {
           await remove(p.path)
           throw e
         }
         // The part's file goes once it is sent or has failed (the buffer no longer holds it).
-        inFlight = sendPart(p).finally(() => remove(p.path))
-        // Awaited below or at the next part; a failure must not surface as an unhandled rejection meanwhile.
-        inFlight.catch(() => {})
+        const sending: Promise<void> = sendPart(p, nextPart++)
+          .catch((e) => {
+            failure ??= { e }
+          })
+          .finally(() => {
+            inFlight.delete(sending)
+            return remove(p.path)
+          })
+        inFlight.add(sending)
       }
     }
-    if (inFlight) await inFlight
+    await Promise.all(inFlight)
+    check()
     await commits
     const rest = await buffer.takeRest()
     if (rest) {
@@ -153,7 +176,7 @@ export async function appendBody(
     }
   } catch (e) {
     // An S3 failure: stop reading the body; the offset stays the last one committed.
-    if (inFlight) await inFlight.catch(() => {})
+    await Promise.all(inFlight)
     await commits.catch(() => {})
     try {
       await it.return?.()

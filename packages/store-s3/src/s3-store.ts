@@ -44,7 +44,7 @@ export interface S3StoreOptions {
   /** Prepended to every key, e.g. `uploads/`. Default empty. */
   prefix?: string
   /**
-   * Size of every part but the last, in bytes. Memory per running append is at most twice this (one part being sent
+   * Size of every part but the last, in bytes. Temporary disk per running append is at most twice this (one part sent
    * while the next one fills). An upload with a known length uses larger parts when it needs them to fit in
    * `maxParts`; one of unknown length can hold at most `partSize * maxParts` bytes. Default 8 MiB (so 78 GiB).
    */
