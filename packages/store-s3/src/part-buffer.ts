@@ -1,8 +1,8 @@
 /**
  * Bytes held until they make up one part, cut exactly at part boundaries, in temporary files (one per part) rather
  * than in memory: a part waits there until it is sent, and is sent from there (a file stream). Memory per running
- * append is then a few chunks, whatever the part size; temporary disk is at most two parts per append (one being
- * sent, one filling; append.ts). Held in memory, 100 concurrent 8 MiB uploads waiting on a busy S3 service held
+ * append is then a few chunks, whatever the part size; temporary disk is at most `PARTS_IN_FLIGHT` + 1 parts per
+ * append (append.ts). Held in memory, 100 concurrent 8 MiB uploads waiting on a busy S3 service held
  * 800+ MiB of parts (4.5× @tus/s3-store, which also spools parts to disk; docs/benchmarks.md `s3`).
  *
  * Files are named `rufh-s3-<random>` in the given folder and removed once sent or when the append ends (`discard`).

@@ -44,9 +44,9 @@ export interface S3StoreOptions {
   /** Prepended to every key, e.g. `uploads/`. Default empty. */
   prefix?: string
   /**
-   * Size of every part but the last, in bytes. Temporary disk per running append is at most twice this (one part sent
-   * while the next one fills). An upload with a known length uses larger parts when it needs them to fit in
-   * `maxParts`; one of unknown length can hold at most `partSize * maxParts` bytes. Default 8 MiB (so 78 GiB).
+   * Size of every part but the last, in bytes. Temporary disk per running append is at most 5 parts (4 being sent
+   * while the next one fills, append.ts). An upload with a known length uses larger parts when it needs them to fit
+   * in `maxParts`; one of unknown length can hold at most `partSize * maxParts` bytes. Default 8 MiB (so 78 GiB).
    */
   partSize?: number
   /** The service's smallest part but the last (5 MiB on AWS); only decides how concatenation copies. */
@@ -56,7 +56,7 @@ export interface S3StoreOptions {
   /** Tails (bytes past the last full part) up to this size are kept inside the record. Default 16 KiB. */
   inlineTail?: number
   /**
-   * Where parts wait, as files, until they are sent: at most two parts per running append (part-buffer.ts). Default
+   * Where parts wait, as files, until they are sent: at most 5 parts per running append (part-buffer.ts). Default
    * the system's temporary folder (`os.tmpdir()`).
    */
   tempDir?: string

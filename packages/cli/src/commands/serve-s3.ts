@@ -22,7 +22,7 @@ export const S3_USAGE = `  --s3-bucket BUCKET        store uploads in this S3 bu
   --s3-endpoint URL         an S3-compatible endpoint (Ceph radosgw, MinIO, R2, ...); default AWS
   --s3-region REGION        default AWS_REGION, else us-east-1
   --s3-prefix PREFIX        put every key under PREFIX (e.g. uploads/)
-  --s3-part-size SIZE       part size (default 8MiB; temporary disk per running append is at most twice this)
+  --s3-part-size SIZE       part size (default 8MiB; temporary disk per running append: at most 5 parts)
   --s3-path-style           bucket in the URL path, not the host name (most non-AWS endpoints)`
 
 type Values = Record<string, string | boolean | string[] | undefined>
