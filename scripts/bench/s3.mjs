@@ -123,11 +123,12 @@ export async function run(ctx) {
         for (const key of i % 2 ? ['rufh', 'tus'] : ['tus', 'rufh']) {
           const s = servers[key]
           const { r, mem, cpu, s3 } = await measure(key, s.url, buckets[key], s.pid, o, i + 1)
-          res[`${key}:${sk}`] ??= { goodput: [], patch: [], rss: [], cpu: [], s3: [] }
+          res[`${key}:${sk}`] ??= { goodput: [], patch: [], rss: [], cpu: [], s3: [], before: [] }
           const x = res[`${key}:${sk}`]
           x.goodput.push(r.throughput.goodputBytesPerSecond / 1e6)
           x.patch.push(r.latency.completion.p99)
           x.rss.push(Math.max(mem.peak, mem.reset ? mem.hwm : 0) / MiB)
+          x.before.push(mem.before / MiB)
           x.cpu.push(cpu / ((o.users * o.size) / (1024 * MiB)))
           x.s3.push(s3)
           log(
@@ -216,6 +217,9 @@ function report(res, counts, scenarios, runs, failures, loads) {
       `${ratio('rss').toFixed(2)}× (target ≤ 0.5×)`,
       `${ratio('cpu').toFixed(2)}×`,
     ])
+    notes.push(
+      `${o.label}: RSS when the set started (MiB; run 1 is the idle process for the first set): rufh ${res[`rufh:${sk}`].before.map((x) => x.toFixed(0)).join(', ')}, @tus ${res[`tus:${sk}`].before.map((x) => x.toFixed(0)).join(', ')}.`,
+    )
     const perRun = (key, f, d) => res[`${key}:${sk}`][f].map((x) => x.toFixed(d)).join(', ')
     notes.push(
       `${o.label} per run: goodput MB/s rufh ${perRun('rufh', 'goodput', 0)}, @tus ${perRun('tus', 'goodput', 0)}; ` +
