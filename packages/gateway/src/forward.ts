@@ -41,6 +41,8 @@ export function openBackend(
   backend: URL,
   r: BackendRequest,
   timeoutMs: number,
+  /** The connection's highWaterMark (Node's default, 16 KiB, when unset). */
+  highWaterMark?: number,
 ): { req: ReturnType<typeof httpRequest>; response: Promise<IncomingMessage> } {
   const url = backendUrl(backend, r.path)
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest
@@ -49,6 +51,7 @@ export function openBackend(
     headers: r.headers,
     agent: false,
     setHost: r.headers['host'] === undefined,
+    ...(highWaterMark !== undefined ? { highWaterMark } : {}),
   })
   req.setTimeout(timeoutMs, () =>
     req.destroy(new GatewayError('ERR_BACKEND_TIMEOUT', 'the backend stopped answering', true)),
