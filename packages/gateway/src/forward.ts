@@ -12,6 +12,9 @@ import { GatewayError } from './errors.js'
 import type { HeaderMap } from './head.js'
 import type { BackendResponse } from './journal.js'
 
+/** A forward's connection queues up to 1 MiB (Node's 16 KiB made it wait for the socket after every read). */
+const FORWARD_HIGH_WATER_MARK = 1024 * 1024
+
 export interface ForwardOptions {
   /** Extra attempts after the first. Default 5. */
   retries: number
@@ -99,7 +102,7 @@ async function attempt(
   body: () => AsyncIterable<Uint8Array>,
   o: ForwardOptions,
 ): Promise<BackendResponse> {
-  const { req, response } = openBackend(backend, r, o.timeoutMs)
+  const { req, response } = openBackend(backend, r, o.timeoutMs, FORWARD_HIGH_WATER_MARK)
   // Once the backend answers, that is its answer, whatever became of the rest of the body (it may refuse early, e.g.
   // with a 413; and the request stream may report a premature close when the connection ends with the response).
   void pipeline(Readable.from(body()), req).catch(() => {})

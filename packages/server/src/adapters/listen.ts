@@ -89,7 +89,10 @@ export interface NodeEndpoint {
   close?: () => Promise<void>
 }
 
-export type NodeListenOptions = Pick<ListenOptions, 'host' | 'port' | 'tls' | 'backlog' | 'connections'>
+export type NodeListenOptions = Pick<ListenOptions, 'host' | 'port' | 'tls' | 'backlog' | 'connections'> & {
+  /** Every connection's readable and writable highWaterMark (and so its requests'). Default Node's (16 KiB). */
+  highWaterMark?: number
+}
 
 export interface NodeListener {
   /** `http://host:port` (or https). */
@@ -120,6 +123,7 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
         allowHTTP1: true,
         settings: H2_SETTINGS,
         handshakeTimeout: guard.options.headTimeoutMs,
+        ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
       },
       handler,
     )
@@ -144,7 +148,7 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
     h2c.on('checkExpectation', answerExpectation(core.config))
     h2 = h2c
     const target = { http1, h2c }
-    front = createNet((socket) => {
+    front = createNet(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}, (socket) => {
       if (!guard.admit(socket)) return
       guard.track(socket)
       detect(socket, guard, target)
