@@ -16,6 +16,7 @@ export class BackendBody {
   taken: number
   private handed: number
   private wake: (() => void) | undefined
+  private released = false
   private readonly notify = () => {
     const w = this.wake
     this.wake = undefined
@@ -58,7 +59,13 @@ export class BackendBody {
     return this.taken === this.handed ? undefined : this.until(() => this.taken === this.handed)
   }
 
+  /** No more waiting for the connection (the upload was closed, e.g. the backend answered early and reads no more). */
+  release(): void {
+    this.released = true
+    this.notify()
+  }
+
   private async until(done: () => boolean): Promise<void> {
-    while (!done() && !this.req.destroyed) await new Promise<void>((resolve) => (this.wake = resolve))
+    while (!done() && !this.req.destroyed && !this.released) await new Promise<void>((resolve) => (this.wake = resolve))
   }
 }

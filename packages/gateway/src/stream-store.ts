@@ -174,6 +174,7 @@ export class StreamStore implements Store {
     }
     e.closed ??= why
     e.info.invalid ??= why
+    e.out.release()
     if (abort && !e.req.destroyed) {
       this.o.logger?.warn({ id: e.info.id, offset: e.info.offset, why }, 'backend request aborted')
       e.req.destroy(new GatewayError('ERR_BACKEND_ABORTED', why, false))
