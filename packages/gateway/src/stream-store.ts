@@ -222,4 +222,3 @@ export class StreamDelivery implements Delivery {
     this.store.closeAll()
   }
 }
-
