@@ -8,7 +8,7 @@ import { readdir, rm, stat } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { formatSize, MiB, median, sampleRss, startServer } from './lib.mjs'
+import { cpuOf, formatSize, MiB, median, memoryOf, sampleRss, startServer } from './lib.mjs'
 
 export const title = 'Gateway: one upload through `rufh gateway` (stream, spool) vs directly to the backend'
 
@@ -34,15 +34,25 @@ async function send(url, file, headers) {
     req.once('error', reject)
   })
   let sentAt
-  const sent = pipeline(createReadStream(file), req).then(() => {
-    sentAt = process.hrtime.bigint()
-  })
+  // A backend that answers and closes as soon as it has read the last byte can close the connection before the
+  // request's 'finish': a premature close then, with the whole answer read, is a body that was sent.
+  let failed
+  const sent = pipeline(createReadStream(file), req).then(
+    () => {
+      sentAt = process.hrtime.bigint()
+    },
+    (e) => {
+      failed = e
+    },
+  )
   const res = await response
   let body = ''
   res.setEncoding('utf8')
   for await (const s of res) body += s
   const end = process.hrtime.bigint()
   await sent
+  if (failed && !(res.complete && failed.code === 'ERR_STREAM_PREMATURE_CLOSE')) throw failed
+  sentAt ??= end
   return { status: res.statusCode, body, seconds: Number(end - t0) / 1e9, sentSeconds: Number(sentAt - t0) / 1e9 }
 }
 
@@ -71,12 +81,16 @@ export async function run(ctx) {
     ]
     const once = async (t, label) => {
       const sampler = t.server === backend ? undefined : sampleRss(t.server.pid)
+      // CPU seconds per upload: what each process spent, which a loaded machine's wall time does not show.
+      const cpu0 = [cpuOf(t.server.pid).total, cpuOf(backend.pid).total]
       let r
       try {
         r = await send(`${t.server.url}/bench`, source.path, t.headers)
       } finally {
         t.mem = sampler?.stop()
       }
+      const gatewayCpu = t.server === backend ? undefined : cpuOf(t.server.pid).total - cpu0[0]
+      const backendCpu = cpuOf(backend.pid).total - cpu0[1]
       if (r.status !== 201) throw new Error(`${t.name}: HTTP ${r.status} ${r.body}`)
       const answer = JSON.parse(r.body)
       if (answer.sha256 !== source.sha256 || answer.size !== size)
@@ -93,15 +107,27 @@ export async function run(ctx) {
           (forward !== undefined ? ` (upload ${r.sentSeconds.toFixed(3)} s + forward ${forward.toFixed(3)} s)` : '') +
           (growth !== undefined ? `  RSS growth ${mib(growth)} MiB` : ''),
       )
-      return { seconds: r.seconds, upload: r.sentSeconds, forward, mbps: size / 1e6 / r.seconds, growth }
+      const mbps = size / 1e6 / r.seconds
+      return { seconds: r.seconds, upload: r.sentSeconds, forward, mbps, growth, gatewayCpu, backendCpu }
     }
+    // Idle RSS of each gateway before its first upload: the warm-up's growth is partly Node's first-use cost.
+    for (const t of targets) if (t.server !== backend) t.idle = memoryOf(t.server.pid).rss
     for (const t of targets) t.first = await once(t, 'warm-up')
     for (const t of targets) t.runs = []
     for (let i = 0; i < runs; i++) for (const t of targets) t.runs.push(await once(t, `run ${i + 1}`))
 
     const base = median(targets[0].runs.map((r) => r.mbps))
     const rows = [
-      ['path', 'median s', 'median MB/s', '× direct', 'spool: upload + forward (s)', 'gateway RSS growth max (MiB)'],
+      [
+        'path',
+        'median s',
+        'median MB/s',
+        '× direct',
+        'spool: upload + forward (s)',
+        'gateway RSS growth max (MiB)',
+        'gateway idle RSS; growth warm-up; growth per run (MiB)',
+        'median CPU s: gateway / backend',
+      ],
     ]
     for (const t of targets) {
       const growth = t.runs.map((r) => r.growth).filter((g) => g !== undefined)
@@ -114,6 +140,8 @@ export async function run(ctx) {
           ? `${median(t.runs.map((r) => r.upload)).toFixed(3)} + ${median(t.runs.map((r) => r.forward)).toFixed(3)}`
           : '',
         growth.length ? mib(Math.max(...growth, t.first.growth ?? 0)) : '',
+        t.idle !== undefined ? `${mib(t.idle)}; ${mib(t.first.growth)}; ${growth.map(mib).join(', ')}` : '',
+        `${t.idle !== undefined ? median(t.runs.map((r) => r.gatewayCpu)).toFixed(2) : '–'} / ${median(t.runs.map((r) => r.backendCpu)).toFixed(2)}`,
       ])
     }
     const stream = targets[1]
@@ -126,7 +154,10 @@ export async function run(ctx) {
       `Targets: stream ≥ ${MIN_STREAM_RATIO}× direct: ${ratio.toFixed(3)}×, ${verdict(ratio >= MIN_STREAM_RATIO)}; ` +
         `gateway RSS growth < ${mib(MAX_GROWTH)} MiB: max ${mib(maxGrowth)} MiB, ${verdict(maxGrowth < MAX_GROWTH)}.`,
       'RSS growth: VmRSS of the gateway process sampled every 50 ms during each upload (and VmHWM, reset before it), ' +
-        'minus VmRSS just before it.',
+        'minus VmRSS just before it. The max covers the warm-up upload too; idle RSS is read before the warm-up.',
+      'CPU s: utime + stime of the gateway and of the backend process over each upload (/proc/PID/stat, 10 ms ticks); ' +
+        'the client is this process. On a loaded machine wall time depends on how the cores are shared (the gateway ' +
+        'path has one process more); the CPU seconds show what each process spends.',
     ]
     return { rows, notes }
   } finally {

@@ -12,6 +12,9 @@ import { GatewayError } from './errors.js'
 import type { HeaderMap } from './head.js'
 import type { BackendResponse } from './journal.js'
 
+/** A forward's connection queues up to 1 MiB (Node's 16 KiB made it wait for the socket after every read). */
+const FORWARD_HIGH_WATER_MARK = 1024 * 1024
+
 export interface ForwardOptions {
   /** Extra attempts after the first. Default 5. */
   retries: number
@@ -41,6 +44,8 @@ export function openBackend(
   backend: URL,
   r: BackendRequest,
   timeoutMs: number,
+  /** The connection's highWaterMark (Node's default, 16 KiB, when unset). */
+  highWaterMark?: number,
 ): { req: ReturnType<typeof httpRequest>; response: Promise<IncomingMessage> } {
   const url = backendUrl(backend, r.path)
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest
@@ -49,6 +54,7 @@ export function openBackend(
     headers: r.headers,
     agent: false,
     setHost: r.headers['host'] === undefined,
+    ...(highWaterMark !== undefined ? { highWaterMark } : {}),
   })
   req.setTimeout(timeoutMs, () =>
     req.destroy(new GatewayError('ERR_BACKEND_TIMEOUT', 'the backend stopped answering', true)),
@@ -96,7 +102,7 @@ async function attempt(
   body: () => AsyncIterable<Uint8Array>,
   o: ForwardOptions,
 ): Promise<BackendResponse> {
-  const { req, response } = openBackend(backend, r, o.timeoutMs)
+  const { req, response } = openBackend(backend, r, o.timeoutMs, FORWARD_HIGH_WATER_MARK)
   // Once the backend answers, that is its answer, whatever became of the rest of the body (it may refuse early, e.g.
   // with a 413; and the request stream may report a premature close when the connection ends with the response).
   void pipeline(Readable.from(body()), req).catch(() => {})

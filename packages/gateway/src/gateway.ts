@@ -43,6 +43,8 @@ export type GatewayHandler = ((req: NodeRequest, res: NodeResponse) => void) & {
   close(): Promise<void>
 }
 
+const MiB = 1024 * 1024
+
 /** Methods after which an upload may have just completed (creation and append, tus's POST-as-PATCH included). */
 const READ_ONLY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE'])
 
@@ -172,7 +174,9 @@ export function createGateway(options: GatewayOptions): GatewayHandler {
 }
 
 function spoolParts(r: Resolved, o: GatewayOptions, locker: GatewayOptions['locker'] & object) {
-  const inner = o.store ?? new DiskStore({ directory: storeDir(r.directory), fsync: o.fsync ?? false })
+  // 1 MiB reads: a 1 GiB forward in 64 KiB reads made 16384 round trips through libuv's thread pool.
+  const inner =
+    o.store ?? new DiskStore({ directory: storeDir(r.directory), fsync: o.fsync ?? false, readChunkSize: MiB })
   if (!isReadable(inner)) throw new TypeError('spool mode needs a store that can read back its bytes (ReadableStore)')
   // A store that keeps objects with each upload (S3) keeps the journal too: every gateway on it then shares it.
   const journal =

@@ -1,8 +1,8 @@
 /**
  * Stream mode (NIOResumableUpload's model): a Store whose uploads are backend requests. Creation opens the backend
- * request; every append writes into its body with back-pressure (a write the socket did not take waits for 'drain',
- * so nothing piles up in memory); completion ends it; and the offset told to the client is what was handed to the
- * backend connection. A client gone longer than `idleTimeoutMs` makes the backend request end as an aborted body (the
+ * request; every append writes into its body with back-pressure (at most the socket's highWaterMark queued here, so
+ * nothing piles up in memory); completion ends it; and the offset told to the client is what the backend connection
+ * took (backend-body.ts). A client gone longer than `idleTimeoutMs` makes the backend request end as an aborted body (the
  * connection is destroyed before the declared length or the final chunk), never as a complete one.
  *
  * The backend request lives in this process: upload URLs must route to the node that created them (sticky routing),
@@ -11,6 +11,7 @@
 import type { ClientRequest } from 'node:http'
 import { OffsetMismatchError, UploadNotFoundError } from '@rufh/protocol'
 import type { AppendOptions, Logger, NewUpload, Store, UploadInfo, UploadPatch } from '@rufh/server'
+import { BackendBody } from './backend-body.js'
 import { requestScope } from './context.js'
 import type { Delivery } from './delivery.js'
 import { GatewayError } from './errors.js'
@@ -25,11 +26,20 @@ export interface StreamStoreOptions {
   logger: Logger | undefined
   /** How long a finished upload's backend answer is kept for a client that lost it. Default 10 min. */
   keepMs?: number
+  /**
+   * Bytes the backend connection may queue in this process before an append waits for it (the socket's
+   * highWaterMark). Default 1 MiB: Node's 16 KiB made every 64 KiB chunk of a fast upload wait for the socket.
+   */
+  highWaterMark?: number
 }
 
 interface Entry {
   info: UploadInfo
   req: ClientRequest
+  /** Writes appends into `req`; what it took is `info.offset`. */
+  out: BackendBody
+  /** The running append's progress callback. */
+  progress: ((offset: number) => void) | undefined
   response: Promise<BackendResponse>
   idle: NodeJS.Timeout | undefined
   /** Set once the backend request ended, aborted or failed: no more bytes go in. */
@@ -53,6 +63,7 @@ export class StreamStore implements Store {
       this.o.backend,
       { method: head.method, path: head.path, headers },
       this.o.forward.timeoutMs,
+      this.o.highWaterMark ?? 1024 * 1024,
     )
     req.flushHeaders()
     const info: UploadInfo = {
@@ -69,6 +80,11 @@ export class StreamStore implements Store {
     const entry: Entry = {
       info,
       req,
+      out: new BackendBody(req, 0, (taken) => {
+        info.offset = taken
+        entry.progress?.(taken)
+      }),
+      progress: undefined,
       response: response.then((res) => readResponse(res, this.o.forward.responseLimit)),
       idle: undefined,
       closed: undefined,
@@ -95,15 +111,18 @@ export class StreamStore implements Store {
     if (!e) throw new UploadNotFoundError()
     if (offset !== e.info.offset) throw new OffsetMismatchError(e.info.offset, offset)
     if (e.idle) clearTimeout(e.idle)
+    e.progress = options?.onProgress
     try {
       for await (const chunk of body) {
-        if (e.closed !== undefined || e.req.destroyed) break
-        if (!e.req.write(chunk)) await drainedOrClosed(e.req)
+        if (e.closed !== undefined || e.out.gone) break
+        const full = e.out.write(chunk)
+        if (full) await full
         if (e.req.destroyed) break
-        e.info.offset += chunk.length
-        options?.onProgress?.(e.info.offset)
       }
+      // The offset this append answers is every byte the connection took, none still queued here.
+      await e.out.flushed()
     } finally {
+      e.progress = undefined
       this.arm(e)
     }
     return e.info.offset
@@ -155,6 +174,7 @@ export class StreamStore implements Store {
     }
     e.closed ??= why
     e.info.invalid ??= why
+    e.out.release()
     if (abort && !e.req.destroyed) {
       this.o.logger?.warn({ id: e.info.id, offset: e.info.offset, why }, 'backend request aborted')
       e.req.destroy(new GatewayError('ERR_BACKEND_ABORTED', why, false))
@@ -201,20 +221,4 @@ export class StreamDelivery implements Delivery {
   async close(): Promise<void> {
     this.store.closeAll()
   }
-}
-
-/**
- * Waits for the backend request to take more ('drain') or to end ('close'), leaving no listener behind: racing two
- * `once()` promises left the loser's listener on the request at every wait, thousands over one large upload.
- */
-function drainedOrClosed(req: ClientRequest): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      req.off('drain', done)
-      req.off('close', done)
-      resolve()
-    }
-    req.on('drain', done)
-    req.on('close', done)
-  })
 }

@@ -89,7 +89,10 @@ export interface NodeEndpoint {
   close?: () => Promise<void>
 }
 
-export type NodeListenOptions = Pick<ListenOptions, 'host' | 'port' | 'tls' | 'backlog' | 'connections'>
+export type NodeListenOptions = Pick<ListenOptions, 'host' | 'port' | 'tls' | 'backlog' | 'connections'> & {
+  /** Every connection's readable and writable highWaterMark (and so its requests'). Default Node's (16 KiB). */
+  highWaterMark?: number
+}
 
 export interface NodeListener {
   /** `http://host:port` (or https). */
@@ -122,6 +125,7 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
         // The handshake starts with the client's first bytes: a connection that has not finished it within the idle
         // bound is as silent as a plain one that sent nothing (guard.ts); from then on the head bound runs.
         handshakeTimeout: guard.options.idleTimeoutMs,
+        ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
       },
       handler,
     )
@@ -155,7 +159,7 @@ export async function listenNode(endpoint: NodeEndpoint, options: NodeListenOpti
     h2c.on('connect', answerAnyConnect)
     h2 = h2c
     const target = { http1, h2c }
-    front = createNet((socket) => {
+    front = createNet(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}, (socket) => {
       if (!guard.admit(socket)) return
       guard.track(socket)
       detect(socket, guard, target)

@@ -34,6 +34,8 @@ export interface DiskStoreOptions {
   highWaterMark?: number
   /** A data file without info (or a temporary info file) this old is a crash's leftover, removed. Default 1 h. */
   orphanAgeMs?: number
+  /** Bytes per file read of `read()`. Default 64 KiB (Node's); the gateway's spool forward reads 1 MiB at a time. */
+  readChunkSize?: number
 }
 
 type Meta = Omit<UploadInfo, 'offset'>
@@ -43,6 +45,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   private readonly fsync: boolean
   private readonly highWaterMark: number
   private readonly orphanAgeMs: number
+  private readonly readChunkSize: number | undefined
   private ready: Promise<unknown> | undefined
 
   constructor(options: DiskStoreOptions) {
@@ -50,6 +53,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     this.fsync = options.fsync ?? false
     this.highWaterMark = options.highWaterMark ?? 256 * 1024
     this.orphanAgeMs = options.orphanAgeMs ?? 3_600_000
+    this.readChunkSize = options.readChunkSize
   }
 
   private ensureDir(): Promise<unknown> {
@@ -255,7 +259,11 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   async *read(id: string, start = 0, end?: number): AsyncIterable<Uint8Array> {
     const { data } = this.paths(id)
     if (end !== undefined && end <= start) return
-    const stream = createReadStream(data, { start, ...(end !== undefined ? { end: end - 1 } : {}) })
+    const stream = createReadStream(data, {
+      start,
+      ...(end !== undefined ? { end: end - 1 } : {}),
+      ...(this.readChunkSize !== undefined ? { highWaterMark: this.readChunkSize } : {}),
+    })
     for await (const chunk of stream) yield chunk as Uint8Array
   }
 
