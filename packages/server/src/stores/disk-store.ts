@@ -9,11 +9,12 @@
  * Memory: appends stream through a small write queue (at most `highWaterMark` bytes buffered), whatever the body size.
  */
 import { createReadStream } from 'node:fs'
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
 import { reclaimOrphans } from './disk-orphans.js'
+import { readJsonFile } from './small-file.js'
 import type {
   AppendOptions,
   ConcatenatingStore,
@@ -88,7 +89,9 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   }
 
   async get(id: string): Promise<UploadInfo> {
-    return settled(await this.readMeta(id), await this.size(id))
+    // Both at once: each is a thread-pool round trip, and neither depends on the other.
+    const [meta, offset] = await Promise.all([this.readMeta(id), this.size(id)])
+    return settled(meta, offset)
   }
 
   /** The offset: the data file's size. */
@@ -108,24 +111,31 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     options: AppendOptions = {},
   ): Promise<number> {
     const { data } = this.paths(id)
-    const fh = await open(data, 'r+')
+    // The data file is opened when the first bytes arrive, not before: a held upload whose body has not started holds
+    // no file handle, and an append without bytes (a tus creation) costs one stat instead of open, fstat and close.
+    let fh: FileHandle | undefined
+    const opened = async (): Promise<FileHandle> => {
+      fh = await open(data, 'r+')
+      checkOffset((await fh.stat()).size, offset)
+      return fh
+    }
     try {
-      const size = (await fh.stat()).size
-      if (size !== offset) throw new OffsetMismatchError(size, offset)
-      const end = await this.writeStream(fh, offset, body, options.onProgress)
-      if (this.fsync) await fh.datasync()
+      const end = await this.writeStream(opened, offset, body, options.onProgress)
+      if (fh === undefined) checkOffset(await this.size(id), offset)
+      else if (this.fsync) await fh.datasync()
       return end
     } finally {
-      await fh.close()
+      await fh?.close()
     }
   }
 
   /**
    * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
-   * writes each batch with one writev. Waits for the disk only when more than highWaterMark bytes are queued.
+   * writes each batch with one writev. Waits for the disk only when more than highWaterMark bytes are queued. The file
+   * is asked for (`opened`) before the first write.
    */
   private async writeStream(
-    fh: FileHandle,
+    opened: () => Promise<FileHandle>,
     start: number,
     body: AsyncIterable<Uint8Array>,
     onProgress?: (offset: number) => void,
@@ -135,7 +145,9 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     let queued = 0
     let writing: Promise<void> | undefined
     let failure: unknown
+    let fh: FileHandle | undefined
     const drain = async (): Promise<void> => {
+      fh ??= await opened()
       while (queue.length > 0 && failure === undefined) {
         const batch = queue
         const n = queued
@@ -199,7 +211,8 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     const fh = await open(data, 'wx')
     let offset = 0
     try {
-      for (const part of partIds) offset = await this.writeStream(fh, offset, this.read(part))
+      const into = async () => fh
+      for (const part of partIds) offset = await this.writeStream(into, offset, this.read(part))
       if (this.fsync) await fh.datasync()
     } finally {
       await fh.close()
@@ -219,11 +232,12 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     return { ...meta, offset }
   }
 
-  async update(id: string, patch: UploadPatch): Promise<UploadInfo> {
-    const meta = await this.readMeta(id)
+  /** With `known` (the caller holds the lease, store.ts), neither the info nor the offset is read again. */
+  async update(id: string, patch: UploadPatch, known?: UploadInfo): Promise<UploadInfo> {
+    const meta = known ? metaOf(known) : await this.readMeta(id)
     const next: Meta = { ...meta, ...patch }
     await this.writeMeta(next)
-    return settled(next, await this.size(id))
+    return settled(next, known ? known.offset : await this.size(id))
   }
 
   async remove(id: string): Promise<void> {
@@ -261,14 +275,13 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   private async readMeta(id: string): Promise<Meta> {
     const { info } = this.paths(id)
-    let text: string
+    let raw: Partial<Meta>
     try {
-      text = await readFile(info, 'utf8')
+      raw = (await readJsonFile(info)) as Partial<Meta>
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
       throw e
     }
-    const raw = JSON.parse(text) as Partial<Meta>
     return {
       id,
       length: raw.length ?? undefined,
@@ -310,6 +323,15 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 /** The info with its offset: the data file's size, exactly the bytes the kernel holds. */
 function settled(meta: Meta, offset: number): UploadInfo {
   return { ...meta, offset }
+}
+
+function metaOf(info: UploadInfo): Meta {
+  const { offset: _offset, ...meta } = info
+  return meta
+}
+
+function checkOffset(size: number, offset: number): void {
+  if (size !== offset) throw new OffsetMismatchError(size, offset)
 }
 
 async function writeAll(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
