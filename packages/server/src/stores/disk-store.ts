@@ -9,11 +9,12 @@
  * Memory: appends stream through a small write queue (at most `highWaterMark` bytes buffered), whatever the body size.
  */
 import { createReadStream } from 'node:fs'
-import { type FileHandle, mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises'
+import { mkdir, readdir, rm, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
 import { reclaimOrphans } from './disk-orphans.js'
+import { closeFd, datasyncFd, fdSize, openFd, pathSize, renamePath, syncFd, writeAllAt } from './fd.js'
 import { readJsonFile } from './small-file.js'
 import type {
   AppendOptions,
@@ -80,10 +81,10 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       ...(init.completesAtLength ? { completesAtLength: true } : {}),
     }
     // 'wx': an ID collision (or a reused ID) fails instead of overwriting someone's upload.
-    const fh = await open(data, 'wx').catch((e: NodeJS.ErrnoException) => {
+    const fd = await openFd(data, 'wx').catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'EEXIST' ? new UploadExistsError(init.id) : e
     })
-    await fh.close()
+    await closeFd(fd)
     await this.writeMeta(meta)
     return { ...meta, offset: 0 }
   }
@@ -97,7 +98,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   /** The offset: the data file's size. */
   private async size(id: string): Promise<number> {
     try {
-      return (await stat(this.paths(id).data)).size
+      return await pathSize(this.paths(id).data)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
       throw e
@@ -113,19 +114,19 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     const { data } = this.paths(id)
     // The data file is opened when the first bytes arrive, not before: a held upload whose body has not started holds
     // no file handle, and an append without bytes (a tus creation) costs one stat instead of open, fstat and close.
-    let fh: FileHandle | undefined
-    const opened = async (): Promise<FileHandle> => {
-      fh = await open(data, 'r+')
-      checkOffset((await fh.stat()).size, offset)
-      return fh
+    let fd: number | undefined
+    const opened = async (): Promise<number> => {
+      fd = await openFd(data, 'r+')
+      checkOffset(await fdSize(fd), offset)
+      return fd
     }
     try {
       const end = await this.writeStream(opened, offset, body, options.onProgress)
-      if (fh === undefined) checkOffset(await this.size(id), offset)
-      else if (this.fsync) await fh.datasync()
+      if (fd === undefined) checkOffset(await this.size(id), offset)
+      else if (this.fsync) await datasyncFd(fd)
       return end
     } finally {
-      await fh?.close()
+      if (fd !== undefined) await closeFd(fd)
     }
   }
 
@@ -135,7 +136,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
    * is asked for (`opened`) before the first write.
    */
   private async writeStream(
-    opened: () => Promise<FileHandle>,
+    opened: () => Promise<number>,
     start: number,
     body: AsyncIterable<Uint8Array>,
     onProgress?: (offset: number) => void,
@@ -145,15 +146,15 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     let queued = 0
     let writing: Promise<void> | undefined
     let failure: unknown
-    let fh: FileHandle | undefined
+    let fd: number | undefined
     const drain = async (): Promise<void> => {
-      fh ??= await opened()
+      fd ??= await opened()
       while (queue.length > 0 && failure === undefined) {
         const batch = queue
         const n = queued
         queue = []
         queued = 0
-        await writeAll(fh, batch, pos)
+        await writeAllAt(fd, batch, pos)
         pos += n
         onProgress?.(pos)
       }
@@ -183,14 +184,19 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       return true
     }
     try {
-      while (failure === undefined && (await take())) if (queued >= this.highWaterMark) await writing
+      try {
+        while (failure === undefined && (await take())) if (queued >= this.highWaterMark) await writing
+      } finally {
+        // Like `for await`: a consumer that stops early (a write failed) tells the source.
+        if (failure !== undefined) await source.return?.()
+      }
     } finally {
-      // Like `for await`: a consumer that stops early (a write failed) tells the source.
-      if (failure !== undefined) await source.return?.()
-    }
-    while (writing || (queue.length > 0 && failure === undefined)) {
-      kick()
-      await writing
+      // Also when the body threw: what it yielded is stored, and no write is still in flight on the descriptor when
+      // the caller closes it (a closed descriptor's number is reused by the next open).
+      while (writing || (queue.length > 0 && failure === undefined)) {
+        kick()
+        await writing
+      }
     }
     if (failure !== undefined) throw failure
     return pos
@@ -208,14 +214,14 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   async concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo> {
     await this.ensureDir()
     const { data } = this.paths(init.id)
-    const fh = await open(data, 'wx')
+    const fd = await openFd(data, 'wx')
     let offset = 0
     try {
-      const into = async () => fh
+      const into = async () => fd
       for (const part of partIds) offset = await this.writeStream(into, offset, this.read(part))
-      if (this.fsync) await fh.datasync()
+      if (this.fsync) await datasyncFd(fd)
     } finally {
-      await fh.close()
+      await closeFd(fd)
     }
     const meta: Meta = {
       id: init.id,
@@ -301,20 +307,20 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   private async writeMeta(meta: Meta): Promise<void> {
     const { info } = this.paths(meta.id)
     const tmp = `${info}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-    const fh = await open(tmp, 'w')
+    const fd = await openFd(tmp, 'w')
     try {
-      await fh.writeFile(JSON.stringify(meta))
-      if (this.fsync) await fh.sync()
+      await writeAllAt(fd, [Buffer.from(JSON.stringify(meta))], 0)
+      if (this.fsync) await syncFd(fd)
     } finally {
-      await fh.close()
+      await closeFd(fd)
     }
-    await rename(tmp, info)
+    await renamePath(tmp, info)
     if (this.fsync) {
-      const dir = await open(this.directory, 'r')
+      const dir = await openFd(this.directory, 'r')
       try {
-        await dir.sync()
+        await syncFd(dir)
       } finally {
-        await dir.close()
+        await closeFd(dir)
       }
     }
   }
@@ -332,26 +338,6 @@ function metaOf(info: UploadInfo): Meta {
 
 function checkOffset(size: number, offset: number): void {
   if (size !== offset) throw new OffsetMismatchError(size, offset)
-}
-
-async function writeAll(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
-  let pos = position
-  let bufs = buffers
-  while (bufs.length > 0) {
-    const { bytesWritten } = await fh.writev(bufs, pos)
-    pos += bytesWritten
-    // Short writes are rare on regular files; drop what was written and retry the rest.
-    let skip = bytesWritten
-    const rest: Uint8Array[] = []
-    for (const b of bufs) {
-      if (skip >= b.byteLength) skip -= b.byteLength
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b)
-        skip = 0
-      }
-    }
-    bufs = rest
-  }
 }
 
 /** What `for await` iterates: an async iterable, or (callers in tests and plain arrays) a sync one. */

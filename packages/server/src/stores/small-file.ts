@@ -4,7 +4,7 @@
  * (issue 17, docs/benchmarks.md): `readFile` makes four or five (open, fstat for the size, read, a read that sees
  * the end, close), this makes three (open, one read, close).
  */
-import { open } from 'node:fs/promises'
+import { closeFd, openFd, readAt } from './fd.js'
 
 const FIRST_READ = 4096
 
@@ -14,7 +14,7 @@ const FIRST_READ = 4096
  * When it does not parse, the rest is read to the end as `readFile` would.
  */
 export async function readJsonFile(path: string): Promise<unknown> {
-  const fh = await open(path, 'r')
+  const fd = await openFd(path, 'r')
   try {
     let buf = Buffer.allocUnsafe(FIRST_READ)
     let n = 0
@@ -24,7 +24,7 @@ export async function readJsonFile(path: string): Promise<unknown> {
         buf.copy(bigger, 0, 0, n)
         buf = bigger
       }
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, n)
+      const bytesRead = await readAt(fd, buf, n, buf.length - n, n)
       n += bytesRead
       if (bytesRead === 0) return JSON.parse(buf.toString('utf8', 0, n))
       if (n < buf.length) {
@@ -33,7 +33,7 @@ export async function readJsonFile(path: string): Promise<unknown> {
       }
     }
   } finally {
-    await fh.close()
+    await closeFd(fd)
   }
 }
 
