@@ -185,7 +185,10 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     }
     try {
       try {
-        while (failure === undefined && (await take())) if (queued >= this.highWaterMark) await writing
+        // Until the file is open, no more than the first chunk is taken: on a busy thread pool an open can wait for
+        // seconds, and bytes left unread wait in the kernel's socket buffer, not in this process (issue 17).
+        while (failure === undefined && (await take()))
+          if (queued >= this.highWaterMark || fd === undefined) await writing
       } finally {
         // Like `for await`: a consumer that stops early (a write failed) tells the source.
         if (failure !== undefined) await source.return?.()
