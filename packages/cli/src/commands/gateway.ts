@@ -84,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!uploadPath.startsWith('/')) throw new UsageError(`--upload-path must start with '/' (got '${uploadPath}')`)
     if (mode === 'stream' && values['s3-bucket'] !== undefined)
       throw new UsageError('--s3-bucket is for spool mode (stream mode stores no bytes)')
-    s3 = s3StoreOf(values)
+    s3 = await s3StoreOf(values)
   } catch (e) {
     return usageFailed('gateway', SYNOPSIS, e)
   }

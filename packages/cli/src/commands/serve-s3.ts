@@ -5,7 +5,6 @@
  * Self-contained (options, usage, store) so that `serve.ts` only spreads it in.
  */
 import type { Store } from '@rufh/server'
-import { createS3Client, S3Store } from '@rufh/store-s3'
 import { parseSize, parseUrl, UsageError } from '../args.js'
 
 export const S3_OPTIONS = {
@@ -35,7 +34,7 @@ export interface S3Setup {
 }
 
 /** Validates the S3 options (UsageError); undefined without `--s3-bucket`. */
-export function s3StoreOf(values: Values): S3Setup | undefined {
+export async function s3StoreOf(values: Values): Promise<S3Setup | undefined> {
   const str = (k: string) => values[k] as string | undefined
   const bucket = str('s3-bucket')
   if (bucket === undefined) {
@@ -53,6 +52,8 @@ export function s3StoreOf(values: Values): S3Setup | undefined {
     throw new UsageError('--s3-part-size must be between 5MiB and 5GiB (S3 part limits)')
   // The SDK is pinned to a release that supports Node 20: its notice about later releases is not for operators.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
+  // Loaded only with --s3-bucket: the AWS SDK is about 10 MiB of idle RSS a disk server would carry (issue 17).
+  const { createS3Client, S3Store } = await import('@rufh/store-s3')
   const client = createS3Client({
     endpoint,
     region: str('s3-region'),

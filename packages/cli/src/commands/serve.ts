@@ -7,7 +7,6 @@ import {
   type ListenOptions,
   startServer,
 } from '@rufh/server'
-import { jwtAuthorizer } from '@rufh/server/jwt'
 import { pino } from 'pino'
 import { DURATION_RULE, parseFlags, parseInteger, parseUrl, SIZE_RULE, UsageError, usageFailed } from '../args.js'
 import { readFlagFile, readServerFlags, type ServerSettings, serverFlags, serverFlagsUsage } from '../server-flags.js'
@@ -90,8 +89,8 @@ export async function run(argv: string[]): Promise<number> {
     if (str('hooks-url') !== undefined) parseUrl(str('hooks-url')!, '--hooks-url')
     // Authorization and deciding hooks (issue 16).
     hookEvents = hookEventsOf(str('hooks-events'))
-    authorize = authorizerOf(str('auth-url'), str('jwt-secret-file'))
-    s3 = s3StoreOf(values)
+    authorize = await authorizerOf(str('auth-url'), str('jwt-secret-file'))
+    s3 = await s3StoreOf(values)
     if (values.ui === true && str('base-path')!.replace(/^\/+|\/+$/g, '') === '')
       throw new UsageError('--ui serves the page at /, so --base-path must be another path')
   } catch (e) {
@@ -194,7 +193,7 @@ function hookEventsOf(list: string | undefined): HookEvent[] | undefined {
   return events as HookEvent[]
 }
 
-function authorizerOf(url: string | undefined, secretFile: string | undefined): Authorize | undefined {
+async function authorizerOf(url: string | undefined, secretFile: string | undefined): Promise<Authorize | undefined> {
   if (url !== undefined && secretFile !== undefined)
     throw new UsageError('--auth-url and --jwt-secret-file are alternatives: choose one')
   if (url !== undefined) {
@@ -207,5 +206,6 @@ function authorizerOf(url: string | undefined, secretFile: string | undefined): 
     .toString('utf8')
     .replace(/\r?\n$/, '')
   if (Buffer.byteLength(secret) < 32) throw new UsageError('--jwt-secret-file: the secret must be at least 32 bytes')
-  return jwtAuthorizer({ secret })
+  // Loaded only when asked for, like Redis and Prometheus: jose is idle RSS every server would carry (issue 17).
+  return (await import('@rufh/server/jwt')).jwtAuthorizer({ secret })
 }

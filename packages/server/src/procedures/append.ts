@@ -58,7 +58,7 @@ export async function append(
     if (end.complete) {
       // Hooks and authorization may refuse completion: the upload stays incomplete, its bytes stored.
       await ctx.cfg.events.preFinish(info, req)
-      info = await store.update(id, { complete: true, length: info.offset })
+      info = await store.update(id, { complete: true, length: info.offset }, info)
       ctx.cfg.events.emit('finished', info)
     }
     return codec.appended(view(info), responseContext(ctx))

@@ -37,14 +37,16 @@ export async function create(
   // Hooks may refuse the upload (403) before anything is stored, or choose its id and metadata.
   await events.preCreate(init, req)
   const { id } = init
-  let info = await store.create(init)
-  events.emit('created', info)
-  const location = locationOf(id)
-  // Location identical in every response of this creation (draft-10 §4.2).
-  if (interim && sel.interimAllowed) interim.send(codec.announce(location, view(info), responseContext(ctx)))
-
+  // The lease before the upload exists: no other request (the 104 below gives its location away) can change it
+  // between its creation and our transfer, so what the store answers here stays true while we hold the lease.
   const lease = await locker.acquire(id, { timeoutMs: ctx.cfg.lockTimeoutMs })
   try {
+    let info = await store.create(init)
+    events.emit('created', info)
+    const location = locationOf(id)
+    // Location identical in every response of this creation (draft-10 §4.2).
+    if (interim && sel.interimAllowed) interim.send(codec.announce(location, view(info), responseContext(ctx)))
+
     const progress = { codec, interim, allowed: sel.interimAllowed }
     const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress })
     if (t.failure) {
@@ -56,7 +58,7 @@ export async function create(
     // tus: an upload is complete when its offset reaches its length (which may be 0 at creation).
     if (c.completesAtLength && info.length !== undefined && info.offset === info.length && !c.complete) {
       await events.preFinish(info, req)
-      info = await store.update(id, { complete: true })
+      info = await store.update(id, { complete: true }, info)
       events.emit('finished', info)
     }
     if (c.complete) {
@@ -64,7 +66,7 @@ export async function create(
       if (error) throw new TransferFailure(error, location)
       await events.preFinish(info, req)
       // A complete creation with a chunked body learns its length at the end (draft-12 §4.1.2).
-      info = await store.update(id, { complete: true, length: info.offset })
+      info = await store.update(id, { complete: true, length: info.offset }, info)
       events.emit('finished', info)
     }
     return { ...codec.created(location, view(info), responseContext(ctx)) }

@@ -39,7 +39,7 @@ export async function settle(ctx: Ctx, read: UploadInfo, req: UploadRequest): Pr
   } catch {
     return info
   }
-  const done = await ctx.cfg.store.update(info.id, { complete: true })
+  const done = await ctx.cfg.store.update(info.id, { complete: true }, info)
   ctx.cfg.events.emit('finished', done)
   return done
 }

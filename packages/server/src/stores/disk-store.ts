@@ -9,11 +9,13 @@
  * Memory: appends stream through a small write queue (at most `highWaterMark` bytes buffered), whatever the body size.
  */
 import { createReadStream } from 'node:fs'
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises'
+import { mkdir, readdir, rm, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
 import { reclaimOrphans } from './disk-orphans.js'
+import { closeFd, datasyncFd, fdSize, openFd, pathSize, renamePath, syncFd, writeAllAt } from './fd.js'
+import { readJsonFile } from './small-file.js'
 import type {
   AppendOptions,
   ConcatenatingStore,
@@ -83,22 +85,24 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       ...(init.completesAtLength ? { completesAtLength: true } : {}),
     }
     // 'wx': an ID collision (or a reused ID) fails instead of overwriting someone's upload.
-    const fh = await open(data, 'wx').catch((e: NodeJS.ErrnoException) => {
+    const fd = await openFd(data, 'wx').catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'EEXIST' ? new UploadExistsError(init.id) : e
     })
-    await fh.close()
+    await closeFd(fd)
     await this.writeMeta(meta)
     return { ...meta, offset: 0 }
   }
 
   async get(id: string): Promise<UploadInfo> {
-    return settled(await this.readMeta(id), await this.size(id))
+    // Both at once: each is a thread-pool round trip, and neither depends on the other.
+    const [meta, offset] = await Promise.all([this.readMeta(id), this.size(id)])
+    return settled(meta, offset)
   }
 
   /** The offset: the data file's size. */
   private async size(id: string): Promise<number> {
     try {
-      return (await stat(this.paths(id).data)).size
+      return await pathSize(this.paths(id).data)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
       throw e
@@ -112,24 +116,31 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     options: AppendOptions = {},
   ): Promise<number> {
     const { data } = this.paths(id)
-    const fh = await open(data, 'r+')
+    // The data file is opened when the first bytes arrive, not before: a held upload whose body has not started holds
+    // no file handle, and an append without bytes (a tus creation) costs one stat instead of open, fstat and close.
+    let fd: number | undefined
+    const opened = async (): Promise<number> => {
+      fd = await openFd(data, 'r+')
+      checkOffset(await fdSize(fd), offset)
+      return fd
+    }
     try {
-      const size = (await fh.stat()).size
-      if (size !== offset) throw new OffsetMismatchError(size, offset)
-      const end = await this.writeStream(fh, offset, body, options.onProgress)
-      if (this.fsync) await fh.datasync()
+      const end = await this.writeStream(opened, offset, body, options.onProgress)
+      if (fd === undefined) checkOffset(await this.size(id), offset)
+      else if (this.fsync) await datasyncFd(fd)
       return end
     } finally {
-      await fh.close()
+      if (fd !== undefined) await closeFd(fd)
     }
   }
 
   /**
    * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
-   * writes each batch with one writev. Waits for the disk only when more than highWaterMark bytes are queued.
+   * writes each batch with one writev. Waits for the disk only when more than highWaterMark bytes are queued. The file
+   * is asked for (`opened`) before the first write.
    */
   private async writeStream(
-    fh: FileHandle,
+    opened: () => Promise<number>,
     start: number,
     body: AsyncIterable<Uint8Array>,
     onProgress?: (offset: number) => void,
@@ -139,13 +150,15 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     let queued = 0
     let writing: Promise<void> | undefined
     let failure: unknown
+    let fd: number | undefined
     const drain = async (): Promise<void> => {
+      fd ??= await opened()
       while (queue.length > 0 && failure === undefined) {
         const batch = queue
         const n = queued
         queue = []
         queued = 0
-        await writeAll(fh, batch, pos)
+        await writeAllAt(fd, batch, pos)
         pos += n
         onProgress?.(pos)
       }
@@ -175,14 +188,22 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       return true
     }
     try {
-      while (failure === undefined && (await take())) if (queued >= this.highWaterMark) await writing
+      try {
+        // Until the file is open, no more than the first chunk is taken: on a busy thread pool an open can wait for
+        // seconds, and bytes left unread wait in the kernel's socket buffer, not in this process (issue 17).
+        while (failure === undefined && (await take()))
+          if (queued >= this.highWaterMark || fd === undefined) await writing
+      } finally {
+        // Like `for await`: a consumer that stops early (a write failed) tells the source.
+        if (failure !== undefined) await source.return?.()
+      }
     } finally {
-      // Like `for await`: a consumer that stops early (a write failed) tells the source.
-      if (failure !== undefined) await source.return?.()
-    }
-    while (writing || (queue.length > 0 && failure === undefined)) {
-      kick()
-      await writing
+      // Also when the body threw: what it yielded is stored, and no write is still in flight on the descriptor when
+      // the caller closes it (a closed descriptor's number is reused by the next open).
+      while (writing || (queue.length > 0 && failure === undefined)) {
+        kick()
+        await writing
+      }
     }
     if (failure !== undefined) throw failure
     return pos
@@ -200,13 +221,14 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   async concatenate(init: NewUpload, partIds: readonly string[]): Promise<UploadInfo> {
     await this.ensureDir()
     const { data } = this.paths(init.id)
-    const fh = await open(data, 'wx')
+    const fd = await openFd(data, 'wx')
     let offset = 0
     try {
-      for (const part of partIds) offset = await this.writeStream(fh, offset, this.read(part))
-      if (this.fsync) await fh.datasync()
+      const into = async () => fd
+      for (const part of partIds) offset = await this.writeStream(into, offset, this.read(part))
+      if (this.fsync) await datasyncFd(fd)
     } finally {
-      await fh.close()
+      await closeFd(fd)
     }
     const meta: Meta = {
       id: init.id,
@@ -223,11 +245,12 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     return { ...meta, offset }
   }
 
-  async update(id: string, patch: UploadPatch): Promise<UploadInfo> {
-    const meta = await this.readMeta(id)
+  /** With `known` (the caller holds the lease, store.ts), neither the info nor the offset is read again. */
+  async update(id: string, patch: UploadPatch, known?: UploadInfo): Promise<UploadInfo> {
+    const meta = known ? metaOf(known) : await this.readMeta(id)
     const next: Meta = { ...meta, ...patch }
     await this.writeMeta(next)
-    return settled(next, await this.size(id))
+    return settled(next, known ? known.offset : await this.size(id))
   }
 
   async remove(id: string): Promise<void> {
@@ -269,14 +292,13 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   private async readMeta(id: string): Promise<Meta> {
     const { info } = this.paths(id)
-    let text: string
+    let raw: Partial<Meta>
     try {
-      text = await readFile(info, 'utf8')
+      raw = (await readJsonFile(info)) as Partial<Meta>
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
       throw e
     }
-    const raw = JSON.parse(text) as Partial<Meta>
     return {
       id,
       length: raw.length ?? undefined,
@@ -296,20 +318,20 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   private async writeMeta(meta: Meta): Promise<void> {
     const { info } = this.paths(meta.id)
     const tmp = `${info}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-    const fh = await open(tmp, 'w')
+    const fd = await openFd(tmp, 'w')
     try {
-      await fh.writeFile(JSON.stringify(meta))
-      if (this.fsync) await fh.sync()
+      await writeAllAt(fd, [Buffer.from(JSON.stringify(meta))], 0)
+      if (this.fsync) await syncFd(fd)
     } finally {
-      await fh.close()
+      await closeFd(fd)
     }
-    await rename(tmp, info)
+    await renamePath(tmp, info)
     if (this.fsync) {
-      const dir = await open(this.directory, 'r')
+      const dir = await openFd(this.directory, 'r')
       try {
-        await dir.sync()
+        await syncFd(dir)
       } finally {
-        await dir.close()
+        await closeFd(dir)
       }
     }
   }
@@ -320,24 +342,13 @@ function settled(meta: Meta, offset: number): UploadInfo {
   return { ...meta, offset }
 }
 
-async function writeAll(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
-  let pos = position
-  let bufs = buffers
-  while (bufs.length > 0) {
-    const { bytesWritten } = await fh.writev(bufs, pos)
-    pos += bytesWritten
-    // Short writes are rare on regular files; drop what was written and retry the rest.
-    let skip = bytesWritten
-    const rest: Uint8Array[] = []
-    for (const b of bufs) {
-      if (skip >= b.byteLength) skip -= b.byteLength
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b)
-        skip = 0
-      }
-    }
-    bufs = rest
-  }
+function metaOf(info: UploadInfo): Meta {
+  const { offset: _offset, ...meta } = info
+  return meta
+}
+
+function checkOffset(size: number, offset: number): void {
+  if (size !== offset) throw new OffsetMismatchError(size, offset)
 }
 
 /** What `for await` iterates: an async iterable, or (callers in tests and plain arrays) a sync one. */

@@ -124,7 +124,27 @@ export function storeContract(name: string, make: MakeStore, options: ContractOp
       await s.append(u.id, 0, chunks('abc'))
       await assert.rejects(s.append(u.id, 2, chunks('x')), OffsetMismatchError)
       await assert.rejects(s.append(u.id, 4, chunks('x')), OffsetMismatchError)
+      await assert.rejects(s.append(u.id, 2, chunks()), OffsetMismatchError, 'also without bytes')
       assert.equal((await s.get(u.id)).offset, 3)
+    })
+    each('an update given the upload as last answered (a lease holder’s `known`) keeps the rest', async (s) => {
+      const u = await s.create({
+        id: newUploadId(),
+        length: 4,
+        expiresAt: undefined,
+        metadata: { filename: 'k.txt' },
+        owner: 'bob',
+        completesAtLength: true,
+      })
+      const offset = await s.append(u.id, 0, chunks('1234'))
+      const done = await s.update(u.id, { complete: true }, { ...(await s.get(u.id)), offset })
+      const again = await s.get(u.id)
+      for (const got of [done, again]) {
+        assert.deepEqual([got.complete, got.offset, got.length, got.owner], [true, 4, 4, 'bob'])
+        assert.deepEqual(got.metadata, { filename: 'k.txt' })
+        assert.equal(got.completesAtLength, true)
+      }
+      if (isReadable(s)) assert.equal((await collect(s.read(u.id))).toString(), '1234')
     })
     each('a stream that stops early keeps everything it yielded', async (s) => {
       const u = await fresh(s)

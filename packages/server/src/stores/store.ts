@@ -69,7 +69,12 @@ export interface Store {
    * returns the new offset. Everything the stream yielded is stored, even when the caller stops early.
    */
   append(id: string, offset: number, body: AsyncIterable<Uint8Array>, options?: AppendOptions): Promise<number>
-  update(id: string, patch: UploadPatch): Promise<UploadInfo>
+  /**
+   * `known`: the upload as this store last answered for it (`get`, `append`'s offset, `update`), passed only by a
+   * caller that has held the upload's lease since then and still holds it, so no request on any process can have
+   * changed it. A store may take it instead of reading the upload again (the disk store then writes only the info).
+   */
+  update(id: string, patch: UploadPatch, known?: UploadInfo): Promise<UploadInfo>
   remove(id: string): Promise<void>
 }
 

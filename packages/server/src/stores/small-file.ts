@@ -1,0 +1,46 @@
+/**
+ * Reading a small file (the disk store's upload info) in as few system calls as the file allows. Every call is a
+ * round trip through libuv's thread pool, and on many held uploads those round trips are most of the server's CPU
+ * (issue 17, docs/benchmarks.md): `readFile` makes four or five (open, fstat for the size, read, a read that sees
+ * the end, close), this makes three (open, one read, close).
+ */
+import { closeFd, openFd, readAt } from './fd.js'
+
+const FIRST_READ = 4096
+
+/**
+ * The file's text parsed as JSON. A read shorter than asked is the end of a regular file; the parse proves it, because
+ * the file holds one JSON value (written whole, then renamed into place) and no strict prefix of a JSON object parses.
+ * When it does not parse, the rest is read to the end as `readFile` would.
+ */
+export async function readJsonFile(path: string): Promise<unknown> {
+  const fd = await openFd(path, 'r')
+  try {
+    let buf = Buffer.allocUnsafe(FIRST_READ)
+    let n = 0
+    for (;;) {
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2)
+        buf.copy(bigger, 0, 0, n)
+        buf = bigger
+      }
+      const bytesRead = await readAt(fd, buf, n, buf.length - n, n)
+      n += bytesRead
+      if (bytesRead === 0) return JSON.parse(buf.toString('utf8', 0, n))
+      if (n < buf.length) {
+        const value = parsed(buf.toString('utf8', 0, n))
+        if (value !== undefined) return value
+      }
+    }
+  } finally {
+    await closeFd(fd)
+  }
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
