@@ -96,9 +96,10 @@ describe('RedisLocker (real redis-server)', { timeout: 30_000 }, () => {
     const ttl = 1000
     const [a, b] = [locker(ttl), locker(ttl)]
     const held = await a.acquire('u6', { timeoutMs: 1000 })
-    await new Promise((r) => setTimeout(r, 300)) // a renewal or two confirmed
     let abortedAt = 0
     held.signal.addEventListener('abort', () => (abortedAt = Date.now()))
+    await new Promise((r) => setTimeout(r, 300)) // a renewal or two confirmed
+    assert.equal(abortedAt, 0, `not stopped before the pause: ${(held.signal.reason as Error | undefined)?.message}`)
     const pausedAt = Date.now()
     redis.child.kill('SIGSTOP')
     try {
@@ -106,7 +107,7 @@ describe('RedisLocker (real redis-server)', { timeout: 30_000 }, () => {
     } finally {
       redis.child.kill('SIGCONT')
     }
-    assert.ok(abortedAt > 0, 'the holder was told to stop')
+    assert.ok(abortedAt > 0, `the holder was told to stop (${(held.signal.reason as Error | undefined)?.message})`)
     assert.equal(held.held?.(), false, 'and no longer counts the lock as held')
     // At most 3/4 of the lifetime after the last renewal confirmed before the pause: before Redis can expire the key.
     assert.ok(abortedAt - pausedAt < ttl, `stopped ${abortedAt - pausedAt} ms into the pause`)
