@@ -10,7 +10,15 @@
  */
 import type { ClientRequest } from 'node:http'
 import { OffsetMismatchError, UploadNotFoundError } from '@rufh/protocol'
-import type { AppendOptions, Logger, NewUpload, Store, UploadInfo, UploadPatch } from '@rufh/server'
+import {
+  type AppendOptions,
+  type Logger,
+  type NewUpload,
+  newUploadMeta,
+  type Store,
+  type UploadInfo,
+  type UploadPatch,
+} from '@rufh/server'
 import { BackendBody } from './backend-body.js'
 import { requestScope } from './context.js'
 import type { Delivery } from './delivery.js'
@@ -66,17 +74,7 @@ export class StreamStore implements Store {
       this.o.highWaterMark ?? 1024 * 1024,
     )
     req.flushHeaders()
-    const info: UploadInfo = {
-      id: init.id,
-      offset: 0,
-      length: init.length,
-      complete: false,
-      invalid: undefined,
-      createdAt: Date.now(),
-      expiresAt: init.expiresAt,
-      metadata: init.metadata,
-      concat: init.concat,
-    }
+    const info: UploadInfo = { ...newUploadMeta(init), offset: 0 }
     const entry: Entry = {
       info,
       req,

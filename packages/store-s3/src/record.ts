@@ -4,7 +4,7 @@
  * `ListParts`, so parts sent but not yet recorded (a crash in between) are never counted, and a completed multipart
  * upload (which `ListParts` no longer knows) is never mistaken for anything.
  */
-import type { Concat, NewUpload, UploadInfo } from '@rufh/server'
+import { type Concat, type NewUpload, newUploadMeta, type UploadInfo } from '@rufh/server'
 
 export interface PartRef {
   /** S3 part number, 1-based: part `n` holds bytes `[(n-1) * partSize, n * partSize)`. */
@@ -108,16 +108,7 @@ export function parseRecord(text: string, id: string): UploadRecord {
 export function newRecord(init: NewUpload, partSize: number): UploadRecord {
   return {
     v: 1,
-    id: init.id,
-    length: init.length,
-    complete: false,
-    invalid: undefined,
-    createdAt: Date.now(),
-    expiresAt: init.expiresAt,
-    metadata: init.metadata,
-    concat: init.concat,
-    owner: init.owner,
-    ...(init.completesAtLength ? { completesAtLength: true as const } : {}),
+    ...newUploadMeta(init),
     partSize,
     multipart: undefined,
     parts: [],

@@ -5,54 +5,30 @@
  * to the backend as over HTTP/1.1.
  */
 import assert from 'node:assert/strict'
-import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import type { IncomingHttpHeaders } from 'node:http'
-import { type ClientHttp2Session, connect } from 'node:http2'
+import type { ClientHttp2Session } from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { type ChildGateway, spawnGateway } from './child.js'
 import { type Backend, sha256, startBackend, startTestGateway, type TestGateway } from './kit.js'
 
-const aptKit = new URL('../../../server/dist/test/kit/apt.js', import.meta.url).href
-const { ensureDebianPackage } = (await import(aptKit)) as {
-  ensureDebianPackage(pkg: string, works: () => boolean): void
-}
-
+/** The server package's test kit (compiled): HTTP/2 requests and a test certificate, shared rather than copied. */
+const serverKit = new URL('../../../server/dist/test/kit/', import.meta.url).href
 interface H2Result {
   status: number
   headers: IncomingHttpHeaders
   interim: IncomingHttpHeaders[]
-  body: string
+  body: Buffer
 }
-
-function h2(session: ClientHttp2Session, headers: Record<string, string | number>, body?: Buffer): Promise<H2Result> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request(headers, { endStream: body === undefined })
-    const interim: IncomingHttpHeaders[] = []
-    let final: IncomingHttpHeaders = {}
-    const chunks: Buffer[] = []
-    stream.on('headers', (h) => interim.push(h))
-    stream.on('response', (h) => {
-      final = h
-    })
-    stream.on('data', (c: Buffer) => chunks.push(c))
-    stream.on('end', () =>
-      resolve({ status: Number(final[':status']), headers: final, interim, body: Buffer.concat(chunks).toString() }),
-    )
-    stream.on('error', reject)
-    if (body !== undefined) stream.end(body)
-  })
+const { h2, openH2 } = (await import(`${serverKit}h2.js`)) as {
+  h2(session: ClientHttp2Session, headers: Record<string, string | number>, body?: Buffer): Promise<H2Result>
+  openH2(origin: string): Promise<ClientHttp2Session>
 }
-
-function open(origin: string): Promise<ClientHttp2Session> {
-  return new Promise((resolve, reject) => {
-    const session = connect(origin, origin.startsWith('https:') ? { rejectUnauthorized: false } : {})
-    session.once('connect', () => resolve(session))
-    session.once('error', reject)
-  })
+const { testCertificate } = (await import(`${serverKit}cert.js`)) as {
+  testCertificate(): Promise<{ cert: Buffer; key: Buffer }>
 }
 
 /** Creation with the first part (104 then 201), HEAD, the completing PATCH answered with the backend's answer. */
@@ -65,7 +41,7 @@ async function upload(session: ClientHttp2Session, backend: Backend, origin: str
     { ':method': 'POST', ':path': '/photos/h2', ...v9, 'upload-complete': '?0', 'content-length': 100 * 1024 },
     data.subarray(0, 100 * 1024),
   )
-  assert.equal(created.status, 201, created.body)
+  assert.equal(created.status, 201, created.body.toString())
   const location = String(created.headers['location'])
   assert.ok(location.startsWith(`${origin}/.uploads/`), location)
   assert.ok(
@@ -87,9 +63,9 @@ async function upload(session: ClientHttp2Session, backend: Backend, origin: str
     },
     data.subarray(100 * 1024),
   )
-  assert.equal(done.status, 201, done.body)
+  assert.equal(done.status, 201, done.body.toString())
   assert.equal(done.headers['x-backend'], 'plain', 'the backend answered')
-  const seen = JSON.parse(done.body) as { sha256: string; path: string; headers: Record<string, string> }
+  const seen = JSON.parse(done.body.toString()) as { sha256: string; path: string; headers: Record<string, string> }
   assert.equal(seen.sha256, sha256(data))
   assert.equal(seen.path, '/photos/h2')
   assert.equal(seen.headers['idempotency-key'], `"${path.split('/').pop()}"`)
@@ -97,7 +73,7 @@ async function upload(session: ClientHttp2Session, backend: Backend, origin: str
   // A request without a protocol field is the backend's, over HTTP/2 too; an OPTIONS is discovery.
   const plain = await h2(session, { ':method': 'PUT', ':path': '/api/items', 'x-app': '1' }, Buffer.from('hello'))
   assert.equal(plain.status, 201)
-  assert.equal((JSON.parse(plain.body) as { headers: Record<string, string> }).headers['x-app'], '1')
+  assert.equal((JSON.parse(plain.body.toString()) as { headers: Record<string, string> }).headers['x-app'], '1')
   const options = await h2(session, { ':method': 'OPTIONS', ':path': '/api/items' })
   assert.equal(options.headers['tus-version'], '1.0.0')
 }
@@ -116,7 +92,7 @@ describe('h2c with prior knowledge on the gateway port', { timeout: 60_000 }, ()
   after(() => gw.close())
 
   test('an upload over h2c is delivered as one backend request; HTTP/1.1 still works on the port', async () => {
-    const session = await open(gw.url)
+    const session = await openH2(gw.url)
     try {
       await upload(session, backend, gw.url)
     } finally {
@@ -134,17 +110,8 @@ describe('rufh gateway --tls-cert --tls-key: HTTP/2 by ALPN', { timeout: 60_000 
     dir = await mkdtemp(join(tmpdir(), 'rufh-gw-tls-'))
     const key = join(dir, 'key.pem')
     const cert = join(dir, 'cert.pem')
-    ensureDebianPackage('openssl', () => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0)
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1'].concat([
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ]),
-      { stdio: 'ignore' },
-    )
+    const made = await testCertificate()
+    await Promise.all([writeFile(key, made.key), writeFile(cert, made.cert)])
     child = await spawnGateway([
       '--backend',
       backend.url,
@@ -163,7 +130,7 @@ describe('rufh gateway --tls-cert --tls-key: HTTP/2 by ALPN', { timeout: 60_000 
 
   test('ALPN picks h2; an upload over it is delivered as one backend request', async () => {
     assert.match(child.url, /^https:\/\/127\.0\.0\.1:\d+$/)
-    const session = await open(child.url)
+    const session = await openH2(child.url)
     try {
       assert.equal(session.alpnProtocol, 'h2')
       await upload(session, backend, child.url)

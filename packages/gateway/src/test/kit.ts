@@ -1,10 +1,15 @@
-/** Test helpers: a plain backend that records what it receives, a gateway on a temporary folder, raw requests. */
+/**
+ * Test helpers: a plain backend that records what it receives, a gateway on a temporary folder, raw requests, and a
+ * python3-tuspy upload.
+ */
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { type GatewayListenOptions, type RunningGateway, startGateway } from '../listen.js'
 
 export interface Received {
@@ -182,4 +187,24 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000,
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))
   }
+}
+
+/** The server package's apt fixture (compiled), shared rather than copied. */
+const apt = (await import(new URL('../../../server/dist/test/kit/apt.js', import.meta.url).href)) as {
+  ensureDebianPackage(pkg: string, probe: () => boolean): void
+  pythonHasModule(mod: string): boolean
+}
+
+/** Uploads `file` with python3-tuspy 1.0.0 (Debian, installed by the fixture) in chunks; resolves with the upload URL. */
+export async function tuspyUpload(file: string, endpoint: string, chunkSize: number): Promise<string> {
+  apt.ensureDebianPackage('python3-tuspy', () => apt.pythonHasModule('tusclient'))
+  const script = [
+    'import sys',
+    'from tusclient import client',
+    `u = client.TusClient(sys.argv[2]).uploader(sys.argv[1], chunk_size=${chunkSize}, metadata={'filename': 'py.bin'})`,
+    'u.upload()',
+    'print(u.url)',
+  ].join('\n')
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', script, file, endpoint], { timeout: 60_000 })
+  return stdout.trim()
 }

@@ -5,22 +5,14 @@
  * waits leave no listener behind.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { promisify } from 'node:util'
 import { Upload, type UploadOptions } from 'tus-js-client'
-import { type Backend, sha256, startBackend, startTestGateway, type TestGateway } from './kit.js'
-
-/** The server package's apt fixture (compiled), shared rather than copied. */
-const apt = (await import(new URL('../../../server/dist/test/kit/apt.js', import.meta.url).href)) as {
-  ensureDebianPackage(pkg: string, probe: () => boolean): void
-  pythonHasModule(mod: string): boolean
-}
+import { type Backend, sha256, startBackend, startTestGateway, type TestGateway, tuspyUpload } from './kit.js'
 
 const KiB = 1024
 /** Process warnings seen while the gateway runs here (a listener leak on the backend request shows as one). */
@@ -146,22 +138,12 @@ describe('tus peers through the stream gateway', { timeout: 180_000 }, () => {
   })
 
   test('python3-tuspy 1.0.0, in chunks: one backend request with the bytes', async () => {
-    apt.ensureDebianPackage('python3-tuspy', () => apt.pythonHasModule('tusclient'))
     const data = randomBytes(1_000_003)
     const file = join(gw.dir, 'py-stream.bin')
     await writeFile(file, data)
     const n = backend.received.length
-    const script = [
-      'import sys',
-      'from tusclient import client',
-      "u = client.TusClient(sys.argv[2]).uploader(sys.argv[1], chunk_size=300000, metadata={'filename': 'py.bin'})",
-      'u.upload()',
-      'print(u.url)',
-    ].join('\n')
-    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', script, file, `${gw.url}/py/stream`], {
-      timeout: 60_000,
-    })
-    assert.match(stdout, /\/\.uploads\//)
+    const uploadUrl = await tuspyUpload(file, `${gw.url}/py/stream`, 300000)
+    assert.match(uploadUrl, /\/\.uploads\//)
     assertOneRequest(n, data, '/py/stream')
   })
 })

@@ -16,16 +16,17 @@ import { isUploadId } from '../ids.js'
 import { reclaimOrphans } from './disk-orphans.js'
 import { closeFd, datasyncFd, fdSize, openFd, pathSize, renamePath, syncFd, writeAllAt } from './fd.js'
 import { readJsonFile } from './small-file.js'
-import type {
-  AppendOptions,
-  ConcatenatingStore,
-  ListableStore,
-  NewUpload,
-  ReadableStore,
-  ReclaimingStore,
-  TruncatableStore,
-  UploadInfo,
-  UploadPatch,
+import {
+  type AppendOptions,
+  type ConcatenatingStore,
+  type ListableStore,
+  type NewUpload,
+  newUploadMeta,
+  type ReadableStore,
+  type ReclaimingStore,
+  type TruncatableStore,
+  type UploadInfo,
+  type UploadPatch,
 } from './store.js'
 
 export interface DiskStoreOptions {
@@ -72,18 +73,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   async create(init: NewUpload): Promise<UploadInfo> {
     await this.ensureDir()
     const { data } = this.paths(init.id)
-    const meta: Meta = {
-      id: init.id,
-      length: init.length,
-      complete: false,
-      invalid: undefined,
-      createdAt: Date.now(),
-      expiresAt: init.expiresAt,
-      metadata: init.metadata,
-      concat: init.concat,
-      owner: init.owner,
-      ...(init.completesAtLength ? { completesAtLength: true } : {}),
-    }
+    const meta: Meta = newUploadMeta(init)
     // 'wx': an ID collision (or a reused ID) fails instead of overwriting someone's upload.
     const fd = await openFd(data, 'wx').catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'EEXIST' ? new UploadExistsError(init.id) : e

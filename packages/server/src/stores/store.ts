@@ -53,6 +53,31 @@ export interface NewUpload {
   completesAtLength?: boolean
 }
 
+/** What every store records for a new upload: its info without the offset, every field present. */
+export type NewUploadMeta = Omit<UploadInfo, 'offset' | 'owner' | 'completesAtLength'> & {
+  owner: string | undefined
+  completesAtLength?: true
+}
+
+/**
+ * The info of an upload just created from `init`, with no byte stored yet (offset aside): the one place a new upload's
+ * fields are set, so every store keeps the same ones (the store contract checks owner and completesAtLength).
+ */
+export function newUploadMeta(init: NewUpload): NewUploadMeta {
+  return {
+    id: init.id,
+    length: init.length,
+    complete: false,
+    invalid: undefined,
+    createdAt: Date.now(),
+    expiresAt: init.expiresAt,
+    metadata: init.metadata,
+    concat: init.concat,
+    owner: init.owner,
+    ...(init.completesAtLength ? { completesAtLength: true as const } : {}),
+  }
+}
+
 export interface AppendOptions {
   /** Called after bytes are stored, with the new durable offset (drives progress 104s). */
   onProgress?: (offset: number) => void

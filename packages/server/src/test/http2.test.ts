@@ -6,52 +6,16 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import type { IncomingHttpHeaders } from 'node:http'
-import { type ClientHttp2Session, connect, constants } from 'node:http2'
+import { type ClientHttp2Session, constants } from 'node:http2'
 import { request as httpsRequest, type RequestOptions } from 'node:https'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { ConnectionOptions, TLSSocket } from 'node:tls'
 import { testCertificate } from './kit/cert.js'
+import { h2, openH2 } from './kit/h2.js'
 import { appendHeaders, header, send, startTestServer, type TestServer } from './kit/index.js'
 
 type Headers = Record<string, string | string[] | undefined>
-
-interface H2Result {
-  status: number
-  headers: IncomingHttpHeaders
-  /** Every informational HEADERS block, in order. */
-  interim: IncomingHttpHeaders[]
-  body: Buffer
-}
-
-/** One request on an HTTP/2 session. A HEAD or a request without `body` ends the stream with its headers. */
-function h2(session: ClientHttp2Session, headers: Record<string, string | number>, body?: Buffer): Promise<H2Result> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request(headers, { endStream: body === undefined })
-    const interim: IncomingHttpHeaders[] = []
-    let final: IncomingHttpHeaders = {}
-    const chunks: Buffer[] = []
-    stream.on('headers', (h) => interim.push(h))
-    stream.on('response', (h) => {
-      final = h
-    })
-    stream.on('data', (c: Buffer) => chunks.push(c))
-    stream.on('end', () =>
-      resolve({ status: Number(final[':status']), headers: final, interim, body: Buffer.concat(chunks) }),
-    )
-    stream.on('error', reject)
-    if (body !== undefined) stream.end(body)
-  })
-}
-
-function open(origin: string, tls = false): Promise<ClientHttp2Session> {
-  return new Promise((resolve, reject) => {
-    const session = connect(origin, tls ? { rejectUnauthorized: false } : {})
-    session.once('connect', () => resolve(session))
-    session.once('error', reject)
-  })
-}
 
 const idOf = (location: string) => new URL(location).pathname.split('/').pop() ?? ''
 
@@ -156,7 +120,7 @@ describe('h2c with prior knowledge on the HTTP/1.1 port', () => {
   for (const v of [6, 9]) {
     test(`interop ${v}: 104 as a HEADERS frame with Location and the version, then 201; HEAD and PATCH`, async () => {
       const origin = `http://127.0.0.1:${server.port}`
-      const session = await open(origin)
+      const session = await openH2(origin)
       try {
         const location = await flow(session, server, v, origin)
         // The same port still speaks HTTP/1.1.
@@ -170,7 +134,7 @@ describe('h2c with prior knowledge on the HTTP/1.1 port', () => {
   }
 
   test('a cancelled h2c stream keeps its prefix; the upload resumes on the same session', async () => {
-    const session = await open(`http://127.0.0.1:${server.port}`)
+    const session = await openH2(`http://127.0.0.1:${server.port}`)
     try {
       await cancelled(session, server)
     } finally {
@@ -179,7 +143,7 @@ describe('h2c with prior knowledge on the HTTP/1.1 port', () => {
   })
 
   test('no 104 over h2c without the interop header', async () => {
-    const session = await open(`http://127.0.0.1:${server.port}`)
+    const session = await openH2(`http://127.0.0.1:${server.port}`)
     try {
       const r = await h2(
         session,
@@ -208,7 +172,7 @@ describe('TLS: ALPN h2 and http/1.1', () => {
   test('HTTP/2 over TLS (ALPN h2): the 104 arrives, the upload completes', async () => {
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/files\/$/)
     const origin = `https://127.0.0.1:${server.port}`
-    const session = await open(origin, true)
+    const session = await openH2(origin, true)
     try {
       assert.equal(session.alpnProtocol, 'h2')
       await flow(session, server, 9, origin)
@@ -218,7 +182,7 @@ describe('TLS: ALPN h2 and http/1.1', () => {
   })
 
   test('a cancelled h2 stream over TLS keeps its prefix; the upload resumes', async () => {
-    const session = await open(`https://127.0.0.1:${server.port}`, true)
+    const session = await openH2(`https://127.0.0.1:${server.port}`, true)
     try {
       await cancelled(session, server)
     } finally {

@@ -10,6 +10,7 @@ import { connect as tcpConnect } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import { testCertificate } from './kit/cert.js'
+import { h2Connect } from './kit/h2.js'
 import { startTestServer, type TestServer } from './kit/index.js'
 import { parseReplies, problemOf } from './kit/raw.js'
 
@@ -95,21 +96,10 @@ describe('HTTPS/1.1: Node-parsed errors have problem bodies', () => {
     assert.equal(r.status, 405)
     assert.equal(problemOf(r).code, 'ERR_METHOD_NOT_ALLOWED')
     assert.match(r.headers['allow'] ?? '', /PATCH/)
-    const session = h2connect(`https://127.0.0.1:${server.port}`, { rejectUnauthorized: false })
-    session.on('error', () => {})
-    try {
-      const stream = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' })
-      stream.on('error', () => {})
-      const chunks: Buffer[] = []
-      stream.on('data', (c: Buffer) => chunks.push(c))
-      const headers = await new Promise<Record<string, unknown>>((ok) => stream.once('response', ok))
-      await new Promise((ok) => stream.once('end', ok))
-      assert.equal(headers[':status'], 405)
-      assert.match(String(headers['allow']), /PATCH/)
-      assert.equal(problemOf({ headers, body: Buffer.concat(chunks).toString() }).code, 'ERR_METHOD_NOT_ALLOWED')
-    } finally {
-      session.destroy()
-    }
+    const h2r = await h2Connect(`https://127.0.0.1:${server.port}`)
+    assert.equal(h2r.headers[':status'], 405)
+    assert.match(String(h2r.headers['allow']), /PATCH/)
+    assert.equal(problemOf(h2r).code, 'ERR_METHOD_NOT_ALLOWED')
   })
 })
 
