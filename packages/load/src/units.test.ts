@@ -164,6 +164,13 @@ describe('reports', () => {
     assert.ok(svg.includes('A &lt;x&gt;') && svg.includes('title &amp; more'))
   })
 
+  it('a run shorter than half an interval still charts its one interval', () => {
+    const one = [{ t: 0, seconds: 1, sentBytes: 4000, acceptedBytes: 4000, requests: 4, p50: 3, p90: 5, p99: 6 }]
+    const svg = renderChart([{ label: 'short', timeline: one, wallSeconds: 0.2 }], 'short run')
+    assert.equal(svg.match(/<path d="M/g)?.length, 5)
+    assert.ok(!/NaN|Infinity|undefined/.test(svg))
+  })
+
   it('Markdown shows the result, throughput and a latency row per procedure used', () => {
     const latency = { count: 3, mean: 2, p50: 2, p90: 3, p99: 3, p999: 3, max: 3 }
     const none = { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }

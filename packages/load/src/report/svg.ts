@@ -61,8 +61,10 @@ function samples(s: ChartSeries): Sample[] {
   const out: Sample[] = []
   for (const p of s.timeline) {
     const seconds = Math.min(p.seconds, s.wallSeconds - p.t)
-    // A last interval much shorter than the others would show a meaningless rate.
-    if (seconds < p.seconds * 0.5) continue
+    // A last interval much shorter than the others would show a meaningless rate; but a run shorter than half an
+    // interval has nothing else to show, so its only interval stays.
+    if (seconds < p.seconds * 0.5 && s.timeline.length > 1) continue
+    if (seconds <= 0) continue
     out.push({
       x: p.t + seconds / 2,
       p50: p.p50,
