@@ -4,6 +4,7 @@
  * refuses the connection (a killed node) is skipped, as a balancer's health check would. It can throttle the
  * client→server direction (so that a body is still arriving when a node is killed) and cut chosen connections after
  * some client→server bytes (so that uploads are interrupted mid-body and resumed, usually through another node).
+ * With one backend it is the client tests' cutting proxy (packages/client/src/test/cut-proxy.test.helper.ts).
  */
 import { connect, createServer, type Socket } from 'node:net'
 
@@ -12,6 +13,8 @@ export interface BalancerOptions {
   mode?: 'round-robin' | 'failover'
   /** Client→server bytes after which connection number `n` is cut; undefined: never. */
   cutAfter?: (n: number) => number | undefined
+  /** Cumulative client→server offsets (over all connections) at which the carrying connection is cut. */
+  cutAtTotal?: number[]
   /** Client→server bytes per second (undefined: unthrottled); may be changed while running. */
   rate?: number | undefined
 }
@@ -19,6 +22,7 @@ export interface BalancerOptions {
 export interface Balancer {
   /** The balancer's origin, `http://127.0.0.1:PORT`. */
   origin: string
+  port: number
   /** Rewrites a URL of any backend to go through the balancer. */
   via(url: string): string
   /** The backend port each connection went to, in order. */
@@ -27,6 +31,8 @@ export interface Balancer {
   open(): { port: number; bytes: number }[]
   /** Connections cut so far. */
   readonly cuts: number
+  /** Connections accepted so far. */
+  readonly connections: number
   rate: number | undefined
   close(): Promise<void>
 }
@@ -38,6 +44,8 @@ export async function startBalancer(backends: readonly number[], o: BalancerOpti
   let next = 0
   let n = 0
   let cuts = 0
+  let total = 0
+  const totals = [...(o.cutAtTotal ?? [])].sort((a, b) => a - b)
   const state = { rate: o.rate }
 
   /** Connects to a backend, trying the others in turn when one refuses. */
@@ -83,7 +91,14 @@ export async function startBalancer(backends: readonly number[], o: BalancerOpti
           data = data.subarray(0, Math.max(0, limit - seen))
           cut = true
         }
+        const at = totals[0]
+        if (at !== undefined && total + data.length >= at) {
+          totals.shift()
+          data = data.subarray(0, Math.max(0, at - total))
+          cut = true
+        }
         seen += data.length
+        total += data.length
         entry.bytes = seen
         if (data.length) upstream.write(data)
         if (cut) {
@@ -117,6 +132,7 @@ export async function startBalancer(backends: readonly number[], o: BalancerOpti
   const origin = `http://127.0.0.1:${port}`
   return {
     origin,
+    port,
     via(url) {
       const u = new URL(url)
       return new URL(u.pathname + u.search, origin).href
@@ -125,6 +141,9 @@ export async function startBalancer(backends: readonly number[], o: BalancerOpti
     open: () => [...live.values()].sort((x, y) => y.bytes - x.bytes),
     get cuts() {
       return cuts
+    },
+    get connections() {
+      return n
     },
     get rate() {
       return state.rate
