@@ -14,10 +14,9 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { codecs } from '@rufh/protocol'
 import { createNodeHandler } from '@rufh/server'
-import { FileStore as TusFileStore } from '@tus/file-store'
-import { Server as TusServer } from '@tus/server'
 import { createUpload, NodeHttpTransport, type TransportRequest } from '../index.js'
 import { pseudoRandom, startTestServer, type TestServer } from './server.test.helper.js'
+import { startTusNodeServer, type TusNodeServer } from './tus-node-server.test.helper.js'
 
 const bin = fileURLToPath(new URL('../../../cli/dist/bin.js', import.meta.url))
 const only6and8 = codecs.filter((c) => c.interop === 6 || c.interop === 8)
@@ -154,27 +153,13 @@ describe('auto against interop 6 and 8 behind a front that takes 9 and 10 as ord
 describe('auto against @tus/server (tus only)', { timeout: 60_000 }, () => {
   let dir: string
   let endpoint: string
-  let close: () => Promise<void>
+  let tus: TusNodeServer
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rufh-tus-auto-'))
-    const tus = new TusServer({ path: '/files', datastore: new TusFileStore({ directory: dir }) })
-    const http = tus.listen({ host: '127.0.0.1', port: 0 })
-    await new Promise((r) => http.once('listening', r))
-    endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/files`
-    close = () =>
-      new Promise((r) => {
-        http.closeAllConnections()
-        http.close(() => r())
-      })
+    tus = await startTusNodeServer()
+    ;({ dir, endpoint } = tus)
   })
-  after(async () => {
-    try {
-      await close()
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  })
+  after(() => tus.close())
 
   it('OPTIONS shows tus only: no draft creation at all, three requests per upload, tus remembered', async () => {
     const state = join(dir, 'state')

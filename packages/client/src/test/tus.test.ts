@@ -1,17 +1,14 @@
 /** tus 1.0.0: against `rufh serve` (which speaks it on the same endpoint) and against the reference @tus/server. */
 import assert from 'node:assert/strict'
 import { createReadStream } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
-import { FileStore as TusFileStore } from '@tus/file-store'
-import { Server as TusServer } from '@tus/server'
 import { createUpload, NodeHttpTransport, type TransportRequest, type UploadInput } from '../index.js'
 import { startCutProxy } from './cut-proxy.test.helper.js'
 import { pseudoRandom, startTestServer, type TestServer } from './server.test.helper.js'
+import { startTusNodeServer, type TusNodeServer } from './tus-node-server.test.helper.js'
 
 class Recorder extends NodeHttpTransport {
   readonly log: string[] = []
@@ -86,27 +83,13 @@ describe('tus 1.0 against rufh serve', () => {
 describe('against a tus-only server (@tus/server 2)', () => {
   let dir: string
   let endpoint: string
-  let close: () => Promise<void>
+  let tus: TusNodeServer
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rufh-tus-'))
-    const tus = new TusServer({ path: '/files', datastore: new TusFileStore({ directory: dir }) })
-    const http = tus.listen({ host: '127.0.0.1', port: 0 })
-    await new Promise((r) => http.once('listening', r))
-    endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/files`
-    close = () =>
-      new Promise((r) => {
-        http.closeAllConnections()
-        http.close(() => r())
-      })
+    tus = await startTusNodeServer()
+    ;({ dir, endpoint } = tus)
   })
-  after(async () => {
-    try {
-      await close()
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  })
+  after(() => tus.close())
 
   it('falls back from the drafts to tus 1.0 by itself, and sends the file name as metadata', async () => {
     const data = pseudoRandom(100_000, 4)
