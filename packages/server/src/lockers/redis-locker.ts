@@ -12,7 +12,9 @@
  *   its last confirmed renewal (Redis restarted the lifetime later than that). Past that point, because Redis was
  *   slow or unreachable, or the holder's own event loop stalled, `held()` answers false and the signal aborts, so
  *   the transfer takes no more bytes; the last quarter is left for the write already under way to land. Redis can
- *   give the key to another node only after the full `ttlMs` without renewal.
+ *   give the key to another node only after the full `ttlMs` without renewal. Having stopped, the holder gives the
+ *   lock up for good: it renews no more (the key then expires within `ttlMs`), and a renewal sent during the outage
+ *   and answered late does not make `held()` true again.
  * - Preemption is a message on `PREFIX preempt:ID` carrying the holder's token; the node holding that lease aborts
  *   its signal. A waiter learns of a release from `PREFIX released:ID`, and polls as a fallback.
  * - A holder that loses its lock (its renewal found another token) has its signal aborted too.
@@ -110,28 +112,39 @@ export class RedisLocker implements Locker {
     // Proven until three quarters of the lifetime after the last confirmed renewal was sent (see the top comment).
     const proof = (this.ttlMs * 3) / 4
     let provenUntil = sentAt + proof
+    let released = false
+    // Set once the lock is given up (proof ran out, or another token found): for good. A renewal answered after that
+    // (sent during an outage, run when Redis came back) proves nothing to a holder that has stopped, and renewing
+    // would keep the key alive for a holder that no longer writes.
+    let gaveUp = false
+    let expiry: NodeJS.Timeout | undefined
     const lose = (why: string) => {
+      gaveUp = true
+      clearInterval(renewal)
+      clearTimeout(expiry)
       if (!controller.signal.aborted) controller.abort(new Error(why))
     }
-    // Fires when the proof runs out with no newer renewal confirmed; re-armed by each confirmed renewal.
-    let expiry: NodeJS.Timeout | undefined
-    const arm = () => {
-      clearTimeout(expiry)
-      expiry = setTimeout(() => proven(), Math.max(0, provenUntil - performance.now()))
-      expiry.unref()
-    }
     const proven = (): boolean => {
-      if (performance.now() < provenUntil) return true
+      if (!gaveUp && performance.now() < provenUntil) return true
       lose('the lock could not be renewed in time')
       return false
     }
-    arm()
-    const renewal = setInterval(() => {
+    // Fires when the proof runs out with no newer renewal confirmed; re-armed by each confirmed renewal. Node's timers
+    // run on the event loop's whole-millisecond clock, not on performance.now(), and often fire up to ~2 ms before the
+    // instant asked for: such an early call finds the lock still proven and re-arms for the rest. (Without that, an
+    // early timer left the signal unaborted while Redis did not answer, if no write came to call held(): issue 15.)
+    const arm = () => {
+      clearTimeout(expiry)
+      expiry = setTimeout(() => proven() && arm(), Math.max(1, Math.ceil(provenUntil - performance.now())))
+      expiry.unref()
+    }
+    const renewal: NodeJS.Timeout = setInterval(() => {
       const at = performance.now()
       this.cmd.eval(RENEW, 1, key, token, String(this.ttlMs)).then(
         (kept) => {
+          if (released || gaveUp) return
           if (kept !== 1) return lose('the lock was lost')
-          if (released || at + proof <= provenUntil) return
+          if (at + proof <= provenUntil) return
           provenUntil = at + proof
           arm()
         },
@@ -139,7 +152,7 @@ export class RedisLocker implements Locker {
       )
     }, this.ttlMs / 4)
     renewal.unref()
-    let released = false
+    arm()
     return {
       signal: controller.signal,
       held: proven,
