@@ -18,6 +18,7 @@
  * - Preemption is a message on `PREFIX preempt:ID` carrying the holder's token; the node holding that lease aborts
  *   its signal. A waiter learns of a release from `PREFIX released:ID`, and polls as a fallback.
  * - A holder that loses its lock (its renewal found another token) has its signal aborted too.
+ * - Release waits for Redis at most a renewal interval: it only lets the next request in before the key expires.
  */
 import { randomUUID } from 'node:crypto'
 import { UploadLockedError } from '@rufh/protocol'
@@ -162,8 +163,20 @@ export class RedisLocker implements Locker {
         clearInterval(renewal)
         clearTimeout(expiry)
         this.held.delete(token)
-        await this.cmd.eval(RELEASE, 1, key, token)
-        await this.cmd.publish(`${this.prefix}released:${id}`, token)
+        // Releasing only lets another request in before the key expires by itself (within the lifetime: renewals
+        // have stopped). The request's answer waits for it, so a Redis that does not answer holds that back for at
+        // most a renewal interval; the release still runs (token-checked) when Redis answers. A failure before that
+        // bound is the caller's to see, as before.
+        const done = this.cmd
+          .eval(RELEASE, 1, key, token)
+          .then(() => this.cmd.publish(`${this.prefix}released:${id}`, token))
+        done.catch(() => {})
+        let bound: NodeJS.Timeout | undefined
+        try {
+          await Promise.race([done, new Promise((r) => (bound = setTimeout(r, this.ttlMs / 4)))])
+        } finally {
+          clearTimeout(bound)
+        }
       },
     }
   }

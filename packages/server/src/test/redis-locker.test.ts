@@ -190,6 +190,28 @@ describe('RedisLocker (real redis-server)', { timeout: 30_000 }, () => {
     }
   })
 
+  it('while Redis does not answer, release returns within a renewal interval, and still runs once Redis is back', async () => {
+    const ttl = 1000
+    const [a, b] = [locker(ttl), locker(ttl)]
+    const held = await a.acquire('u6c', { timeoutMs: 1000 })
+    redis.child.kill('SIGSTOP')
+    const t0 = performance.now()
+    let took = Number.POSITIVE_INFINITY
+    try {
+      // The request's answer waits for this: it must not wait for Redis (2 lifetimes: given up on).
+      await Promise.race([held.release().then(() => (took = performance.now() - t0)), sleep(2 * ttl)])
+    } finally {
+      redis.child.kill('SIGCONT')
+    }
+    assert.ok(took < ttl / 2, `release took ${Math.round(took)} ms`)
+    // The key would live ~3/4 of a lifetime more: the other node gets the upload sooner only if the release ran.
+    const t1 = performance.now()
+    const next = await b.acquire('u6c', { timeoutMs: 3000 })
+    const waited = performance.now() - t1
+    assert.ok(waited < ttl / 2, `the other node waited ${Math.round(waited)} ms`)
+    await next.release()
+  })
+
   it('after an event-loop stall past the lifetime, the holder passes no further byte to the store', async () => {
     const held = await locker(400).acquire('u7', { timeoutMs: 1000 })
     const busy = (ms: number) => {
