@@ -18,7 +18,9 @@
  * - Preemption is a message on `PREFIX preempt:ID` carrying the holder's token; the node holding that lease aborts
  *   its signal. A waiter learns of a release from `PREFIX released:ID`, and polls as a fallback.
  * - A holder that loses its lock (its renewal found another token) has its signal aborted too.
- * - Release waits for Redis at most a renewal interval: it only lets the next request in before the key expires.
+ * - A Redis that does not answer holds no request for long: acquiring gives up with UploadLockedError at its lock
+ *   wait (a lock Redis sets for it later is let go), release returns after a renewal interval (it only lets the next
+ *   request in before the key expires by itself).
  */
 import { randomUUID } from 'node:crypto'
 import { UploadLockedError } from '@rufh/protocol'
@@ -80,24 +82,44 @@ export class RedisLocker implements Locker {
   }
 
   async acquire(id: string, { timeoutMs }: AcquireOptions): Promise<Lease> {
-    await this.ready
+    const deadline = Date.now() + timeoutMs
+    // Every command is bounded by the lock wait: a Redis that does not answer gets a 423 in time, not a request
+    // left waiting for as long as Redis is away (then served after its client gave up).
+    await this.within(this.ready, deadline)
     const key = `${this.prefix}lock:${id}`
     const token = randomUUID()
-    const deadline = Date.now() + timeoutMs
     let preempted: string | undefined
-    let sentAt = performance.now()
-    while ((await this.cmd.set(key, token, 'PX', this.ttlMs, 'NX')) !== 'OK') {
-      const holder = await this.cmd.get(key)
+    for (;;) {
+      const sentAt = performance.now()
+      const set = this.cmd.set(key, token, 'PX', this.ttlMs, 'NX')
+      const got = await this.within(set, deadline).catch((e: unknown) => {
+        // Redis may still run it: a lock taken for nobody is let go as soon as it answers, not left to expire.
+        set.then((r) => r === 'OK' && this.cmd.eval(RELEASE, 1, key, token)).catch(() => {})
+        throw e
+      })
+      if (got === 'OK') return this.lease(id, key, token, sentAt)
+      const holder = await this.within(this.cmd.get(key), deadline)
       if (holder !== null && holder !== preempted) {
-        await this.cmd.publish(`${this.prefix}preempt:${id}`, holder)
+        await this.within(this.cmd.publish(`${this.prefix}preempt:${id}`, holder), deadline)
         preempted = holder
       }
       const left = deadline - Date.now()
       if (left <= 0) throw new UploadLockedError()
       if (holder !== null) await this.releaseOf(id, Math.min(left, this.pollMs))
-      sentAt = performance.now()
     }
-    return this.lease(id, key, token, sentAt)
+  }
+
+  /** `p`'s outcome, or UploadLockedError if it has none by `deadline` (Date.now() clock). */
+  private async within<T>(p: Promise<T>, deadline: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UploadLockedError()), Math.max(0, deadline - Date.now()))
+    })
+    try {
+      return await Promise.race([p, late])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** Closes the connections. Locks still held expire after their TTL. */
