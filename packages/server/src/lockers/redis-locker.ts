@@ -12,10 +12,15 @@
  *   its last confirmed renewal (Redis restarted the lifetime later than that). Past that point, because Redis was
  *   slow or unreachable, or the holder's own event loop stalled, `held()` answers false and the signal aborts, so
  *   the transfer takes no more bytes; the last quarter is left for the write already under way to land. Redis can
- *   give the key to another node only after the full `ttlMs` without renewal.
+ *   give the key to another node only after the full `ttlMs` without renewal. Having stopped, the holder gives the
+ *   lock up for good: it renews no more (the key then expires within `ttlMs`), and a renewal sent during the outage
+ *   and answered late does not make `held()` true again.
  * - Preemption is a message on `PREFIX preempt:ID` carrying the holder's token; the node holding that lease aborts
  *   its signal. A waiter learns of a release from `PREFIX released:ID`, and polls as a fallback.
  * - A holder that loses its lock (its renewal found another token) has its signal aborted too.
+ * - A Redis that does not answer holds no request for long: acquiring gives up with UploadLockedError at its lock
+ *   wait (a lock Redis sets for it later is let go), release returns after a renewal interval (it only lets the next
+ *   request in before the key expires by itself).
  */
 import { randomUUID } from 'node:crypto'
 import { UploadLockedError } from '@rufh/protocol'
@@ -77,24 +82,44 @@ export class RedisLocker implements Locker {
   }
 
   async acquire(id: string, { timeoutMs }: AcquireOptions): Promise<Lease> {
-    await this.ready
+    const deadline = Date.now() + timeoutMs
+    // Every command is bounded by the lock wait: a Redis that does not answer gets a 423 in time, not a request
+    // left waiting for as long as Redis is away (then served after its client gave up).
+    await this.within(this.ready, deadline)
     const key = `${this.prefix}lock:${id}`
     const token = randomUUID()
-    const deadline = Date.now() + timeoutMs
     let preempted: string | undefined
-    let sentAt = performance.now()
-    while ((await this.cmd.set(key, token, 'PX', this.ttlMs, 'NX')) !== 'OK') {
-      const holder = await this.cmd.get(key)
+    for (;;) {
+      const sentAt = performance.now()
+      const set = this.cmd.set(key, token, 'PX', this.ttlMs, 'NX')
+      const got = await this.within(set, deadline).catch((e: unknown) => {
+        // Redis may still run it: a lock taken for nobody is let go as soon as it answers, not left to expire.
+        set.then((r) => r === 'OK' && this.cmd.eval(RELEASE, 1, key, token)).catch(() => {})
+        throw e
+      })
+      if (got === 'OK') return this.lease(id, key, token, sentAt)
+      const holder = await this.within(this.cmd.get(key), deadline)
       if (holder !== null && holder !== preempted) {
-        await this.cmd.publish(`${this.prefix}preempt:${id}`, holder)
+        await this.within(this.cmd.publish(`${this.prefix}preempt:${id}`, holder), deadline)
         preempted = holder
       }
       const left = deadline - Date.now()
       if (left <= 0) throw new UploadLockedError()
       if (holder !== null) await this.releaseOf(id, Math.min(left, this.pollMs))
-      sentAt = performance.now()
     }
-    return this.lease(id, key, token, sentAt)
+  }
+
+  /** `p`'s outcome, or UploadLockedError if it has none by `deadline` (Date.now() clock). */
+  private async within<T>(p: Promise<T>, deadline: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UploadLockedError()), Math.max(0, deadline - Date.now()))
+    })
+    try {
+      return await Promise.race([p, late])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** Closes the connections. Locks still held expire after their TTL. */
@@ -110,28 +135,39 @@ export class RedisLocker implements Locker {
     // Proven until three quarters of the lifetime after the last confirmed renewal was sent (see the top comment).
     const proof = (this.ttlMs * 3) / 4
     let provenUntil = sentAt + proof
+    let released = false
+    // Set once the lock is given up (proof ran out, or another token found): for good. A renewal answered after that
+    // (sent during an outage, run when Redis came back) proves nothing to a holder that has stopped, and renewing
+    // would keep the key alive for a holder that no longer writes.
+    let gaveUp = false
+    let expiry: NodeJS.Timeout | undefined
     const lose = (why: string) => {
+      gaveUp = true
+      clearInterval(renewal)
+      clearTimeout(expiry)
       if (!controller.signal.aborted) controller.abort(new Error(why))
     }
-    // Fires when the proof runs out with no newer renewal confirmed; re-armed by each confirmed renewal.
-    let expiry: NodeJS.Timeout | undefined
-    const arm = () => {
-      clearTimeout(expiry)
-      expiry = setTimeout(() => proven(), Math.max(0, provenUntil - performance.now()))
-      expiry.unref()
-    }
     const proven = (): boolean => {
-      if (performance.now() < provenUntil) return true
+      if (!gaveUp && performance.now() < provenUntil) return true
       lose('the lock could not be renewed in time')
       return false
     }
-    arm()
-    const renewal = setInterval(() => {
+    // Fires when the proof runs out with no newer renewal confirmed; re-armed by each confirmed renewal. Node's timers
+    // run on the event loop's whole-millisecond clock, not on performance.now(), and often fire up to ~2 ms before the
+    // instant asked for: such an early call finds the lock still proven and re-arms for the rest. (Without that, an
+    // early timer left the signal unaborted while Redis did not answer, if no write came to call held(): issue 15.)
+    const arm = () => {
+      clearTimeout(expiry)
+      expiry = setTimeout(() => proven() && arm(), Math.max(1, Math.ceil(provenUntil - performance.now())))
+      expiry.unref()
+    }
+    const renewal: NodeJS.Timeout = setInterval(() => {
       const at = performance.now()
       this.cmd.eval(RENEW, 1, key, token, String(this.ttlMs)).then(
         (kept) => {
+          if (released || gaveUp) return
           if (kept !== 1) return lose('the lock was lost')
-          if (released || at + proof <= provenUntil) return
+          if (at + proof <= provenUntil) return
           provenUntil = at + proof
           arm()
         },
@@ -139,7 +175,7 @@ export class RedisLocker implements Locker {
       )
     }, this.ttlMs / 4)
     renewal.unref()
-    let released = false
+    arm()
     return {
       signal: controller.signal,
       held: proven,
@@ -149,8 +185,20 @@ export class RedisLocker implements Locker {
         clearInterval(renewal)
         clearTimeout(expiry)
         this.held.delete(token)
-        await this.cmd.eval(RELEASE, 1, key, token)
-        await this.cmd.publish(`${this.prefix}released:${id}`, token)
+        // Releasing only lets another request in before the key expires by itself (within the lifetime: renewals
+        // have stopped). The request's answer waits for it, so a Redis that does not answer holds that back for at
+        // most a renewal interval; the release still runs (token-checked) when Redis answers. A failure before that
+        // bound is the caller's to see, as before.
+        const done = this.cmd
+          .eval(RELEASE, 1, key, token)
+          .then(() => this.cmd.publish(`${this.prefix}released:${id}`, token))
+        done.catch(() => {})
+        let bound: NodeJS.Timeout | undefined
+        try {
+          await Promise.race([done, new Promise((r) => (bound = setTimeout(r, this.ttlMs / 4)))])
+        } finally {
+          clearTimeout(bound)
+        }
       },
     }
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { UploadLockedError } from '@rufh/protocol'
 import { Redis } from 'ioredis'
-import { MemoryLocker } from '../lockers/locker.js'
+import { type Lease, MemoryLocker } from '../lockers/locker.js'
 import { RedisLocker } from '../lockers/redis-locker.js'
 import { BodyReader } from '../procedures/body-reader.js'
 import { send, startTestServer, type TestServer } from './kit/index.js'
@@ -92,6 +92,135 @@ describe('RedisLocker (real redis-server)', { timeout: 30_000 }, () => {
     await check.quit()
   })
 
+  it('Redis paused past the lifetime: the holder stops writing before its lock can expire, then another node takes it', async () => {
+    const ttl = 1000
+    const [a, b] = [locker(ttl), locker(ttl)]
+    const held = await a.acquire('u6', { timeoutMs: 1000 })
+    const w = writer(held)
+    try {
+      await sleep(300) // a renewal or two confirmed
+      assert.equal(w.abortedAt, 0, `not stopped before the pause: ${reason(held)}`)
+      // The client falls silent too: no chunk asks held(), so the holder must notice by itself that its proof ran out.
+      w.quiet = true
+      const pausedAt = performance.now()
+      redis.child.kill('SIGSTOP')
+      try {
+        await sleep(ttl * 1.5)
+      } finally {
+        redis.child.kill('SIGCONT')
+      }
+      w.quiet = false
+      // The key has expired in Redis: the other node gets it at once, then the renewals A sent during the pause are
+      // answered (0: the key is gone).
+      const next = await b.acquire('u6', { timeoutMs: 3000 })
+      assert.equal(next.held?.(), true)
+      await sleep(100)
+      w.end()
+      await w.done
+      assert.ok(w.abortedAt > 0, 'the holder was told to stop')
+      assert.equal(w.reader.stopped, 'lost', reason(held))
+      assert.equal(held.held?.(), false, 'and no longer counts the lock as held')
+      assert.ok(w.passed.length >= 10, `it was writing (${w.passed.length} chunks)`)
+      // Every renewal confirmed was sent before the pause, so the proof (3/4 of the lifetime) ran out by
+      // pausedAt + 3/4 ttl; Redis keeps the key a whole lifetime after the last renewal it ran, which was no earlier.
+      const last = w.passed[w.passed.length - 1] as number
+      assert.ok(last < pausedAt + (ttl * 3) / 4, `a chunk passed ${Math.round(last - pausedAt)} ms into the pause`)
+      assert.ok(
+        w.passed.every((at) => at < w.abortedAt),
+        'no chunk passed after the holder was told to stop',
+      )
+      assert.ok(
+        w.stoppedAt - pausedAt < ttl,
+        `the writer stopped ${Math.round(w.stoppedAt - pausedAt)} ms into the pause`,
+      )
+      await next.release()
+    } finally {
+      w.end()
+      await held.release()
+    }
+  })
+
+  it('Redis back just after the holder gave up: late renewal answers do not revive it, and its lock expires', async (t) => {
+    const ttl = 1000
+    const [a, b] = [locker(ttl), locker(ttl)]
+    const held = await a.acquire('u6b', { timeoutMs: 1000 })
+    const w = writer(held)
+    try {
+      await sleep(300)
+      assert.equal(w.abortedAt, 0, `not stopped before the pause: ${reason(held)}`)
+      const pausedAt = performance.now()
+      redis.child.kill('SIGSTOP')
+      // Resumed the moment the holder gives up (or after 2 lifetimes if it never does): the key still lives in Redis,
+      // and the renewals sent during the pause run now and extend it.
+      await new Promise<void>((r) => {
+        const give = setTimeout(r, 2 * ttl)
+        held.signal.addEventListener('abort', () => {
+          clearTimeout(give)
+          r()
+        })
+      })
+      redis.child.kill('SIGCONT')
+      const resumedAt = performance.now()
+      assert.ok(w.abortedAt > 0, 'the holder was told to stop')
+      assert.ok(w.abortedAt - pausedAt < ttl, `told ${Math.round(w.abortedAt - pausedAt)} ms into the pause`)
+      const check = new Redis(redis.url)
+      const left = await check.pttl('rufh:lock:u6b') // answered after the renewals queued before it
+      await check.quit()
+      await sleep(50) // A's renewals were answered with the PTTL above: their replies have arrived
+      assert.equal(held.held?.(), false, 'a renewal answered after giving up does not prove the lock again')
+      t.diagnostic(
+        `stopped ${Math.round(w.abortedAt - pausedAt)} ms into the pause; the key had ${left} ms left after it`,
+      )
+      // The holder has given up and no longer renews: the other node gets the upload within one lifetime.
+      const next = await b.acquire('u6b', { timeoutMs: 3 * ttl })
+      const waited = performance.now() - resumedAt
+      assert.ok(waited < ttl + 500, `waited ${Math.round(waited)} ms after Redis came back`)
+      w.end()
+      await w.done
+      assert.equal(w.reader.stopped, 'lost', reason(held))
+      assert.equal(held.held?.(), false)
+      assert.ok(
+        w.passed.every((at) => at < w.abortedAt),
+        'no chunk passed after the holder was told to stop',
+      )
+      await next.release()
+    } finally {
+      w.end()
+      await held.release()
+    }
+  })
+
+  it('while Redis does not answer, release and acquire end in time; both take effect once Redis is back', async () => {
+    const ttl = 1000
+    const [a, b] = [locker(ttl), locker(ttl)]
+    const held = await a.acquire('u6c', { timeoutMs: 1000 })
+    redis.child.kill('SIGSTOP')
+    const t0 = performance.now()
+    let released = Number.POSITIVE_INFINITY
+    let refused = Number.POSITIVE_INFINITY
+    try {
+      // A request's answer waits for its release, and a request waits for a lock no longer than its lock wait.
+      const both = Promise.all([
+        held.release().then(() => (released = performance.now() - t0)),
+        assert.rejects(b.acquire('u6d', { timeoutMs: 300 }), UploadLockedError).then(() => {
+          refused = performance.now() - t0
+        }),
+      ])
+      await Promise.race([both, sleep(2 * ttl)])
+    } finally {
+      redis.child.kill('SIGCONT')
+    }
+    assert.ok(released < ttl / 2, `release took ${Math.round(released)} ms`)
+    assert.ok(refused < 300 + ttl / 2, `the refusal took ${Math.round(refused)} ms`)
+    // Both keys would live most of a lifetime more: the uploads are free at once only if the release ran and the lock
+    // that Redis set for the refused request once it ran again was let go.
+    const t1 = performance.now()
+    const next = await Promise.all([b.acquire('u6c', { timeoutMs: 3000 }), a.acquire('u6d', { timeoutMs: 3000 })])
+    const waited = performance.now() - t1
+    assert.ok(waited < ttl / 2, `waited ${Math.round(waited)} ms after Redis came back`)
+    await Promise.all(next.map((l) => l.release()))
+  })
+
   it('after an event-loop stall past the lifetime, the holder passes no further byte to the store', async () => {
     const held = await locker(400).acquire('u7', { timeoutMs: 1000 })
     const busy = (ms: number) => {
@@ -159,6 +288,52 @@ describe('RedisLocker (real redis-server)', { timeout: 30_000 }, () => {
 })
 
 const TUS = { 'tus-resumable': '1.0.0' }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const reason = (lease: Lease) => (lease.signal.reason as Error | undefined)?.message
+
+/**
+ * A transfer holding `lease`, read as the server reads a body (BodyReader): a chunk every 10 ms (unless `quiet`)
+ * until `end()`.
+ * `passed` holds when (performance.now()) each chunk was passed on to the store, `abortedAt` when the lease's signal
+ * aborted, `stoppedAt` when the reader ended.
+ */
+function writer(lease: Lease) {
+  let ended = false
+  async function* body() {
+    while (!ended) {
+      if (!w.quiet) yield Buffer.from('x')
+      await sleep(10)
+    }
+  }
+  const never = new AbortController().signal
+  const w = {
+    passed: [] as number[],
+    /** The client sends nothing while set: then only the lease's own timer can stop the reader. */
+    quiet: false,
+    abortedAt: 0,
+    stoppedAt: 0,
+    end: () => {
+      ended = true
+    },
+    reader: undefined as unknown as BodyReader,
+    done: undefined as unknown as Promise<void>,
+  }
+  lease.signal.addEventListener('abort', () => (w.abortedAt = performance.now()))
+  w.reader = new BodyReader(body(), {
+    idleMs: 60_000,
+    client: never,
+    preempt: lease.signal,
+    held: () => lease.held?.() ?? true,
+    shutdown: never,
+    tap: () => w.passed.push(performance.now()),
+  })
+  w.done = (async () => {
+    for await (const _ of w.reader);
+    w.stoppedAt = performance.now()
+  })()
+  return w
+}
 
 /** Creates a tus upload on s1, streams part of a PATCH into it, HEADs it on s2, then sends the rest of the body. */
 async function patchThenHead(s1: TestServer, s2: TestServer) {
