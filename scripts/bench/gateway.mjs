@@ -1,5 +1,6 @@
 /**
  * Suite `gateway`: one upload in one request sent directly to a plain node:http backend, and the same upload through
+ * a bare node:http proxy (the floor: what any proxy hop costs) and through
  * `rufh gateway` in stream mode and in spool mode (upload time + forward time), each in its own process on 127.0.0.1.
  * Same client, alternating runs, medians; the gateway's RSS is sampled every 50 ms.
  */
@@ -15,7 +16,7 @@ export const title = 'Gateway: one upload through `rufh gateway` (stream, spool)
 export const description =
   'One upload, whole body in one request (node:http streaming a random file from disk with Content-Length, new ' +
   'connection per upload), to `scripts/bench/plain-backend.mjs` (node:http, hashes the body, answers its sha256) ' +
-  'directly, and through `rufh gateway --mode stream` and `--mode spool` in front of it (a `POST /bench` creation ' +
+  'directly, through a bare node:http proxy (the floor), and through `rufh gateway --mode stream` and `--mode spool` in front of it (a `POST /bench` creation ' +
   "with `Upload-Draft-Interop-Version: 6`, `Upload-Complete: ?1`). Every answer's sha256 is checked. For spool, " +
   '"upload" ends when the last body byte is written and "forward" is the rest, until the relayed backend answer ' +
   'has arrived.'
@@ -73,9 +74,15 @@ export async function run(ctx) {
       procs.push(p)
       return { ...p, dir }
     }
+    const floor = await startServer(
+      [join(root, 'scripts/bench/floor-proxy.mjs'), backend.url],
+      /^floor proxy serving (\S+)/m,
+    )
+    procs.push(floor)
     const draft = { 'upload-draft-interop-version': '6', 'upload-complete': '?1' }
     const targets = [
       { name: 'direct to the backend', server: backend, headers: {} },
+      { name: 'bare node:http proxy (floor)', server: floor, headers: {}, floor: true },
       { name: '`rufh gateway --mode stream`', server: await gateway('stream'), headers: draft },
       { name: '`rufh gateway --mode spool`', server: await gateway('spool'), headers: draft, spool: true },
     ]
@@ -117,16 +124,18 @@ export async function run(ctx) {
     for (let i = 0; i < runs; i++) for (const t of targets) t.runs.push(await once(t, `run ${i + 1}`))
 
     const base = median(targets[0].runs.map((r) => r.mbps))
+    const floorBase = median(targets[1].runs.map((r) => r.mbps))
     const rows = [
       [
         'path',
         'median s',
         'median MB/s',
         '× direct',
+        '× floor proxy',
         'spool: upload + forward (s)',
-        'gateway RSS growth max (MiB)',
-        'gateway idle RSS; growth warm-up; growth per run (MiB)',
-        'median CPU s: gateway / backend',
+        'proxy RSS growth max (MiB)',
+        'proxy idle RSS; growth warm-up; growth per run (MiB)',
+        'median CPU s: proxy / backend',
       ],
     ]
     for (const t of targets) {
@@ -136,6 +145,7 @@ export async function run(ctx) {
         median(t.runs.map((r) => r.seconds)).toFixed(3),
         median(t.runs.map((r) => r.mbps)).toFixed(1),
         (median(t.runs.map((r) => r.mbps)) / base).toFixed(3),
+        t.server === backend ? '' : (median(t.runs.map((r) => r.mbps)) / floorBase).toFixed(3),
         t.spool
           ? `${median(t.runs.map((r) => r.upload)).toFixed(3)} + ${median(t.runs.map((r) => r.forward)).toFixed(3)}`
           : '',
@@ -144,19 +154,26 @@ export async function run(ctx) {
         `${t.idle !== undefined ? median(t.runs.map((r) => r.gatewayCpu)).toFixed(2) : '–'} / ${median(t.runs.map((r) => r.backendCpu)).toFixed(2)}`,
       ])
     }
-    const stream = targets[1]
+    const stream = targets[2]
     const ratio = median(stream.runs.map((r) => r.mbps)) / base
-    const maxGrowth = Math.max(...targets.slice(1).flatMap((t) => [t.first.growth, ...t.runs.map((r) => r.growth)]))
+    const floorRatio = floorBase / base
+    const maxGrowth = Math.max(...targets.slice(2).flatMap((t) => [t.first.growth, ...t.runs.map((r) => r.growth)]))
     const verdict = (ok) => (ok ? 'met' : '**not met**')
     const notes = [
-      `${runs} timed runs per path of ${formatSize(size)} each, alternating direct, stream, spool, after one untimed ` +
-        'warm-up per path. Spool uploads are deleted after each run.',
-      `Targets: stream ≥ ${MIN_STREAM_RATIO}× direct: ${ratio.toFixed(3)}×, ${verdict(ratio >= MIN_STREAM_RATIO)}; ` +
-        `gateway RSS growth < ${mib(MAX_GROWTH)} MiB: max ${mib(maxGrowth)} MiB, ${verdict(maxGrowth < MAX_GROWTH)}.`,
-      'RSS growth: VmRSS of the gateway process sampled every 50 ms during each upload (and VmHWM, reset before it), ' +
+      `${runs} timed runs per path of ${formatSize(size)} each, alternating direct, floor proxy, stream, spool, ` +
+        'after one untimed warm-up per path. Spool uploads are deleted after each run.',
+      'Floor proxy: `scripts/bench/floor-proxy.mjs`, a bare node:http reverse proxy (body piped to the same backend, ' +
+        "answer piped back, no protocol logic, the gateway's 256 KiB / 1 MiB highWaterMarks): what one proxy hop " +
+        `costs when client, proxy and backend share the cores. It reaches ${floorRatio.toFixed(3)}× direct; ` +
+        `"× floor proxy" is each path's throughput over the floor's.`,
+      `Targets: stream ≥ ${MIN_STREAM_RATIO}× direct: ${ratio.toFixed(3)}×, ${verdict(ratio >= MIN_STREAM_RATIO)} ` +
+        `(${(ratio / floorRatio).toFixed(3)}× the floor proxy); gateway RSS growth < ${mib(MAX_GROWTH)} MiB: max ` +
+        `${mib(maxGrowth)} MiB, ${verdict(maxGrowth < MAX_GROWTH)}.`,
+      '"Proxy" is the process between client and backend: the gateway, or the floor proxy. ' +
+        'RSS growth: VmRSS of that process sampled every 50 ms during each upload (and VmHWM, reset before it), ' +
         'minus VmRSS just before it. The max covers the warm-up upload too; idle RSS is read before the warm-up.',
-      'CPU s: utime + stime of the gateway and of the backend process over each upload (/proc/PID/stat, 10 ms ticks); ' +
-        'the client is this process. On a loaded machine wall time depends on how the cores are shared (the gateway ' +
+      'CPU s: utime + stime of the proxy and of the backend process over each upload (/proc/PID/stat, 10 ms ticks); ' +
+        'the client is this process. On a loaded machine wall time depends on how the cores are shared (a proxied ' +
         'path has one process more); the CPU seconds show what each process spends.',
     ]
     return { rows, notes }

@@ -3,13 +3,13 @@
  * created, and removes the journal's entries with the upload.
  */
 import type { NewUpload, Store, UploadInfo } from '@rufh/server'
-import { requestScope } from './context.js'
+import { creationHead } from './context.js'
 import type { Journal } from './journal.js'
 
 export function capturingStore<S extends Store>(store: S, journal: Journal): S {
-  const record = async (id: string) => {
-    const scope = requestScope.getStore()
-    if (scope) await journal.saveHead(id, scope.head)
+  const record = async (init: NewUpload) => {
+    const head = creationHead(init)
+    if (head) await journal.saveHead(init.id, head)
   }
   return new Proxy(store, {
     get(target, prop, receiver) {
@@ -17,12 +17,12 @@ export function capturingStore<S extends Store>(store: S, journal: Journal): S {
       if (typeof value !== 'function') return value
       if (prop === 'create')
         return async (init: NewUpload): Promise<UploadInfo> => {
-          await record(init.id)
+          await record(init)
           return target.create(init)
         }
       if (prop === 'concatenate')
         return async (init: NewUpload, parts: readonly string[]): Promise<UploadInfo> => {
-          await record(init.id)
+          await record(init)
           return (
             target as unknown as { concatenate: (i: NewUpload, p: readonly string[]) => Promise<UploadInfo> }
           ).concatenate(init, parts)

@@ -21,7 +21,7 @@ import {
 import { capturingStore } from './capture-store.js'
 import { isResumable } from './classify.js'
 import { CompanionJournal, hasCompanions } from './companion-journal.js'
-import { requestScope } from './context.js'
+import { fileHead, tieHeads } from './context.js'
 import { type Delivery, SpoolDelivery } from './delivery.js'
 import { GatewayError, problemReply } from './errors.js'
 import { headOf } from './head.js'
@@ -138,6 +138,7 @@ export function createGateway(options: GatewayOptions): GatewayHandler {
     delivery,
     store,
   )
+  tieHeads(core.config.events)
   const upload = createNodeHandler(core)
   const fn = (req: NodeRequest, res: NodeResponse): void => {
     const head = headOf(req)
@@ -154,7 +155,8 @@ export function createGateway(options: GatewayOptions): GatewayHandler {
         })
       return
     }
-    requestScope.run({ head }, () => upload(req, res))
+    fileHead(req, head)
+    upload(req, res)
   }
   const ready = delivery.recover().then(
     (n) => {

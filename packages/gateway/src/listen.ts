@@ -4,6 +4,7 @@
  */
 import { listenNode, type NodeListenOptions } from '@rufh/server'
 import { createGateway, type GatewayHandler } from './gateway.js'
+import { keepFreedHeap } from './malloc-hint.js'
 import type { GatewayOptions } from './options.js'
 
 export interface GatewayListenOptions extends GatewayOptions {
@@ -25,6 +26,7 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: GatewayListenOptions): Promise<RunningGateway> {
+  keepFreedHeap()
   const handler = createGateway(options)
   const listener = await listenNode(
     { core: handler.core, handler, close: () => handler.close() },

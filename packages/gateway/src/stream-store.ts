@@ -20,7 +20,7 @@ import {
   type UploadPatch,
 } from '@rufh/server'
 import { BackendBody } from './backend-body.js'
-import { requestScope } from './context.js'
+import { creationHead } from './context.js'
 import type { Delivery } from './delivery.js'
 import { GatewayError } from './errors.js'
 import { type ForwardOptions, openBackend, readResponse } from './forward.js'
@@ -63,9 +63,8 @@ export class StreamStore implements Store {
   }
 
   async create(init: NewUpload): Promise<UploadInfo> {
-    const scope = requestScope.getStore()
-    if (!scope) throw new Error('stream mode: no client request in scope')
-    const head = scope.head
+    const head = creationHead(init)
+    if (!head) throw new Error('stream mode: an upload is created only by a client request')
     const headers = backendFields(head, init.id, init.length, init.metadata)
     const { req, response } = openBackend(
       this.o.backend,

@@ -12,9 +12,11 @@
  * A hand-written iterator rather than an async generator: this sits on the path of every body chunk, and a
  * generator adds a promise and a suspended frame per chunk (which also keeps the last chunk alive while the next
  * one is awaited). For the same reason a Node Readable (the request) is pulled through `ReadableSource`, not through
- * Node's async iterator (readable-source.ts).
+ * Node's async iterator (readable-source.ts), and polled: a chunk costs this iterator's own promise and, when none is
+ * buffered yet, one wait; racing the stops against a promise of the source's cost three more promises and two
+ * closures per chunk (25 MB of garbage per GiB of a stream-mode gateway upload, docs/benchmarks.md).
  */
-import { isNodeReadable, ReadableSource } from './readable-source.js'
+import { DONE, isNodeReadable, ReadableSource } from './readable-source.js'
 
 export type StopReason = 'client' | 'preempted' | 'lost' | 'shutdown' | 'idle' | 'limit'
 
@@ -32,8 +34,6 @@ export interface BodyReaderOptions {
 
 type Read = IteratorResult<Uint8Array> | StopReason
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined }
-
 export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   bytes = 0
   stopped: StopReason | undefined
@@ -43,8 +43,11 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
 
   /** Made on the first read: attaching to a Node stream starts reading from the socket. */
   private source: AsyncIterator<Uint8Array> | undefined
+  /** The body when it is a Node Readable: polled, no promise per chunk (readable-source.ts). */
+  private node: ReadableSource | undefined
   private readonly listeners: [AbortSignal, () => void][]
-  private settle: ((r: Read) => void) | undefined
+  /** Ends the current wait: with a stop reason, or (the stream woke) undefined. */
+  private settle: ((r: Read | undefined) => void) | undefined
   private started = false
   private finished = false
   private lastData = 0
@@ -70,41 +73,62 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   async next(): Promise<IteratorResult<Uint8Array>> {
     if (this.finished) return DONE
     if (!this.started) this.start()
-    const { preempt, held, shutdown, limit, tap } = this.options
+    const o = this.options
     for (;;) {
       const already =
-        held?.() === false ? 'lost' : preempt.aborted ? 'preempted' : shutdown.aborted ? 'shutdown' : undefined
+        o.held?.() === false ? 'lost' : o.preempt.aborted ? 'preempted' : o.shutdown.aborted ? 'shutdown' : undefined
       if (already) return this.stop(already)
       let read: Read
-      try {
-        read = await new Promise<Read>((resolve, reject) => {
-          this.settle = resolve
-          // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
-          ;(this.source as AsyncIterator<Uint8Array>).next().then(resolve, reject)
-        })
-      } catch (e) {
-        this.error = e
-        return this.stop('client')
-      } finally {
-        this.settle = undefined
+      const node = this.node
+      if (node) {
+        let polled: Uint8Array | typeof DONE | undefined
+        try {
+          polled = node.poll()
+        } catch (e) {
+          this.error = e
+          return this.stop('client')
+        }
+        if (polled === undefined) {
+          // Nothing buffered: wait for the stream (its `wake`) or a stop, then check the stops and poll again.
+          const woken = await new Promise<Read | undefined>((resolve) => {
+            this.settle = resolve
+          })
+          this.settle = undefined
+          if (typeof woken === 'string') return this.stop(woken)
+          continue
+        }
+        read = polled === DONE ? DONE : { done: false, value: polled as Uint8Array }
+      } else {
+        try {
+          read = await new Promise<Read>((resolve, reject) => {
+            this.settle = resolve as (r: Read | undefined) => void
+            // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
+            ;(this.source as AsyncIterator<Uint8Array>).next().then(resolve, reject)
+          })
+        } catch (e) {
+          this.error = e
+          return this.stop('client')
+        } finally {
+          this.settle = undefined
+        }
+        if (typeof read === 'string') return this.stop(read)
       }
-      if (typeof read === 'string') return this.stop(read)
       if (read.done) {
         this.ended = true
         return this.finish()
       }
       // Read while the lease was proven, maybe handed on after it ran out (a stall): then dropped, never acknowledged.
-      if (held?.() === false) return this.stop('lost')
+      if (o.held?.() === false) return this.stop('lost')
       this.lastData = Date.now()
       let chunk = read.value
       if (chunk.byteLength === 0) continue
-      if (limit !== undefined && this.bytes + chunk.byteLength > limit) {
-        chunk = chunk.subarray(0, limit - this.bytes)
+      if (o.limit !== undefined && this.bytes + chunk.byteLength > o.limit) {
+        chunk = chunk.subarray(0, o.limit - this.bytes)
         this.stop('limit')
         if (chunk.byteLength === 0) return DONE
       }
       this.bytes += chunk.byteLength
-      tap?.(chunk)
+      o.tap?.(chunk)
       return { done: false, value: chunk }
     }
   }
@@ -118,7 +142,11 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   private start(): void {
     this.started = true
     const { body } = this
-    this.source = isNodeReadable(body) ? new ReadableSource(body) : body[Symbol.asyncIterator]()
+    if (isNodeReadable(body)) {
+      const node = new ReadableSource(body)
+      node.wake = () => this.settle?.(undefined)
+      this.node = node
+    } else this.source = body[Symbol.asyncIterator]()
     for (const [signal, fn] of this.listeners) signal.addEventListener('abort', fn)
     // One idle timer per body, re-armed lazily from the time of the last chunk (not one timer per chunk).
     const { idleMs } = this.options

@@ -1,5 +1,6 @@
 /**
- * Pulls a Node Readable (an http.IncomingMessage, an HTTP/2 request) chunk by chunk without an async generator.
+ * Pulls a Node Readable (an http.IncomingMessage, an HTTP/2 request) chunk by chunk without an async generator, and
+ * without a promise: `poll` answers at once, `wake` says when to poll again.
  *
  * Node's own `readable[Symbol.asyncIterator]()` is an async generator: while it awaits the next chunk, its suspended
  * frame still holds the chunk it yielded last. A held upload trickling 16 KiB every half second then keeps one
@@ -10,7 +11,7 @@
  */
 import type { Readable } from 'node:stream'
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined }
+export const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined }
 
 export function isNodeReadable(x: unknown): x is Readable {
   const r = x as Partial<Readable> | undefined
@@ -24,15 +25,17 @@ class PrematureCloseError extends Error {
   }
 }
 
-export class ReadableSource implements AsyncIterator<Uint8Array> {
+export class ReadableSource {
+  /** Called when `poll` may have something new: a chunk arrived, or the stream ended or failed. */
+  wake: (() => void) | undefined
   private ended = false
   private error: unknown
   private failed = false
-  private wake: (() => void) | undefined
-  private readonly onReadable = () => this.notify()
+  private detached = false
+  private readonly onReadable = () => this.wake?.()
   private readonly onEnd = () => {
     this.ended = true
-    this.notify()
+    this.wake?.()
   }
   private readonly onError = (e: unknown) => this.fail(e)
   private readonly onClose = () => {
@@ -49,38 +52,34 @@ export class ReadableSource implements AsyncIterator<Uint8Array> {
     else if (stream.destroyed) this.fail(stream.errored ?? new PrematureCloseError())
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
-    for (;;) {
-      if (this.failed) {
-        this.detach()
-        throw this.error
-      }
-      const chunk = this.stream.destroyed ? null : (this.stream.read() as Uint8Array | null)
-      if (chunk !== null) return { done: false, value: chunk }
-      if (this.ended) {
-        this.detach()
-        return DONE
-      }
-      await new Promise<void>((resolve) => {
-        this.wake = resolve
-      })
+  /**
+   * The next chunk, DONE after the end, or undefined while nothing is buffered (then wait for `wake`); throws the
+   * stream's error. Synchronous, so that a reader pays no promise of its own per chunk (body-reader.ts).
+   */
+  poll(): Uint8Array | typeof DONE | undefined {
+    if (this.failed) {
+      this.detach()
+      throw this.error
     }
-  }
-
-  private notify(): void {
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
+    const chunk = this.stream.destroyed ? null : (this.stream.read() as Uint8Array | null)
+    if (chunk !== null) return chunk
+    if (this.ended) {
+      this.detach()
+      return DONE
+    }
+    return undefined
   }
 
   private fail(e: unknown): void {
     if (this.failed || this.ended) return
     this.failed = true
     this.error = e
-    this.notify()
+    this.wake?.()
   }
 
   private detach(): void {
+    if (this.detached) return
+    this.detached = true
     const s = this.stream
     s.off('readable', this.onReadable)
     s.off('end', this.onEnd)
