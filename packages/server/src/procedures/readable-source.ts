@@ -7,6 +7,11 @@
  * docs/benchmarks.md). This iterator keeps nothing between reads. It ends, and fails, as Node's does: `done` after
  * 'end', the stream's error on 'error', ERR_STREAM_PREMATURE_CLOSE when it closes before its end; after a normal end
  * or a failure it destroys the stream, as Node's does (`destroyOnReturn`).
+ *
+ * It reads in flowing mode ('data'), handing each chunk straight to the waiting read, and pauses the stream only
+ * while a chunk waits for a read. Pulling with 'readable' and `read()` instead lets every 16 KiB chunk fill the
+ * request's buffer (its highWaterMark is 16 KiB), so Node stops and restarts reading the socket once per chunk: two
+ * `epoll_ctl` calls and a pause and resume in JavaScript per chunk that a piping server does not make (issue 17).
  */
 import type { Readable } from 'node:stream'
 
@@ -28,8 +33,20 @@ export class ReadableSource implements AsyncIterator<Uint8Array> {
   private ended = false
   private error: unknown
   private failed = false
-  private wake: (() => void) | undefined
-  private readonly onReadable = () => this.notify()
+  /** The read waiting for a chunk: given one, or woken with none to look again (an end, a failure). */
+  private waiter: ((chunk: Uint8Array | undefined) => void) | undefined
+  /** Chunks that arrived while no read waited; the stream is paused until they are taken. */
+  private readonly pending: Uint8Array[] = []
+  private readonly onData = (chunk: Uint8Array) => {
+    const waiter = this.waiter
+    if (waiter) {
+      this.waiter = undefined
+      waiter(chunk)
+      return
+    }
+    this.pending.push(chunk)
+    this.stream.pause()
+  }
   private readonly onEnd = () => {
     this.ended = true
     this.notify()
@@ -41,12 +58,16 @@ export class ReadableSource implements AsyncIterator<Uint8Array> {
   }
 
   constructor(private readonly stream: Readable) {
-    stream.on('readable', this.onReadable)
     stream.on('end', this.onEnd)
     stream.on('error', this.onError)
     stream.on('close', this.onClose)
     if (stream.readableEnded) this.ended = true
     else if (stream.destroyed) this.fail(stream.errored ?? new PrematureCloseError())
+    else {
+      // Last: from here on chunks flow (resume too, in case someone paused the stream before).
+      stream.on('data', this.onData)
+      stream.resume()
+    }
   }
 
   async next(): Promise<IteratorResult<Uint8Array>> {
@@ -55,22 +76,26 @@ export class ReadableSource implements AsyncIterator<Uint8Array> {
         this.detach()
         throw this.error
       }
-      const chunk = this.stream.destroyed ? null : (this.stream.read() as Uint8Array | null)
-      if (chunk !== null) return { done: false, value: chunk }
+      const queued = this.pending.shift()
+      if (queued !== undefined) {
+        if (this.pending.length === 0 && !this.ended) this.stream.resume()
+        return { done: false, value: queued }
+      }
       if (this.ended) {
         this.detach()
         return DONE
       }
-      await new Promise<void>((resolve) => {
-        this.wake = resolve
+      const chunk = await new Promise<Uint8Array | undefined>((resolve) => {
+        this.waiter = resolve
       })
+      if (chunk !== undefined) return { done: false, value: chunk }
     }
   }
 
   private notify(): void {
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
+    const waiter = this.waiter
+    this.waiter = undefined
+    waiter?.(undefined)
   }
 
   private fail(e: unknown): void {
@@ -82,7 +107,7 @@ export class ReadableSource implements AsyncIterator<Uint8Array> {
 
   private detach(): void {
     const s = this.stream
-    s.off('readable', this.onReadable)
+    s.off('data', this.onData)
     s.off('end', this.onEnd)
     s.off('close', this.onClose)
     // Errors after the end must not become uncaught: keep a listener, as Node's iterator does through finished().
