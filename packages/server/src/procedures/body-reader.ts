@@ -14,6 +14,7 @@
  * one is awaited). For the same reason a Node Readable (the request) is pulled through `ReadableSource`, not through
  * Node's async iterator (readable-source.ts).
  */
+import type { StopSignal } from '../lockers/locker.js'
 import { isNodeReadable, ReadableSource } from './readable-source.js'
 
 export type StopReason = 'client' | 'preempted' | 'lost' | 'shutdown' | 'idle' | 'limit'
@@ -21,8 +22,9 @@ export type StopReason = 'client' | 'preempted' | 'lost' | 'shutdown' | 'idle' |
 export interface BodyReaderOptions {
   limit?: number | undefined
   idleMs: number
-  client: AbortSignal
-  preempt: AbortSignal
+  /** Absent when the body reports its client's going itself (types.ts `bodyReportsClient`). */
+  client?: AbortSignal | undefined
+  preempt: StopSignal
   /** Whether the upload's lease is still provably held (lockers/locker.ts `Lease.held`). */
   held?: (() => boolean) | undefined
   shutdown: AbortSignal
@@ -43,7 +45,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
 
   /** Made on the first read: attaching to a Node stream starts reading from the socket. */
   private source: AsyncIterator<Uint8Array> | undefined
-  private readonly listeners: [AbortSignal, () => void][]
+  private readonly listeners: [StopSignal | undefined, () => void][]
   private settle: ((r: Read) => void) | undefined
   private started = false
   private finished = false
@@ -119,7 +121,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
     this.started = true
     const { body } = this
     this.source = isNodeReadable(body) ? new ReadableSource(body) : body[Symbol.asyncIterator]()
-    for (const [signal, fn] of this.listeners) signal.addEventListener('abort', fn)
+    for (const [signal, fn] of this.listeners) signal?.addEventListener('abort', fn)
     // One idle timer per body, re-armed lazily from the time of the last chunk (not one timer per chunk).
     const { idleMs } = this.options
     const check = () => {
@@ -141,7 +143,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
       this.finished = true
       if (this.started) {
         clearTimeout(this.idle)
-        for (const [signal, fn] of this.listeners) signal.removeEventListener('abort', fn)
+        for (const [signal, fn] of this.listeners) signal?.removeEventListener('abort', fn)
       }
     }
     return DONE

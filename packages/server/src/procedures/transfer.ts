@@ -44,8 +44,8 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
   const reader = new BodyReader(req.body, {
     limit: bound?.bytes,
     idleMs: ctx.cfg.idleTimeoutMs,
-    client: req.signal,
-    preempt: o.lease.signal,
+    client: req.bodyReportsClient ? undefined : req.signal,
+    preempt: o.lease.stop ?? o.lease.signal,
     held: o.lease.held?.bind(o.lease),
     shutdown: ctx.shutdown,
     tap: o.tap,
