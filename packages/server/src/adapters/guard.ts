@@ -108,6 +108,8 @@ export class ConnectionGuard {
     if (!conn) return
     conn.busy++
     clearTimeout(conn.timer)
+    // Dropped, not only cleared: a cleared Timeout kept here would stay alive as long as the request (issue 17).
+    conn.timer = undefined
     done.once('close', () => {
       conn.busy--
       if (conn.busy === 0 && !socket.destroyed) this.free(socket, conn)
@@ -122,6 +124,7 @@ export class ConnectionGuard {
     session.on('stream', (stream: ServerHttp2Stream) => {
       conn.busy++
       clearTimeout(conn.timer)
+      conn.timer = undefined
       stream.once('close', () => {
         conn.busy--
         if (conn.busy === 0 && !session.destroyed) this.free(session.socket as unknown as Socket, conn)

@@ -64,16 +64,28 @@ async function serve(core: UploadHandler, req: NodeRequest, res: NodeResponse): 
     write(res, req, withClose(earlyFailure(core.config, headers, err)))
     return
   }
-  const client = new AbortController()
+  // The client's signal is made only when asked for. An HTTP/1.1 request that loses its client is destroyed with an
+  // error, so the core reading its body needs no signal; an HTTP/2 one just ends (compat API), so there it is needed.
+  let client: AbortController | undefined
+  let gone = false
   res.on('close', () => {
-    if (!res.writableFinished) client.abort()
+    if (res.writableFinished) return
+    gone = true
+    client?.abort()
   })
   const upload: UploadRequest & { asterisk: boolean } = {
     method: req.method ?? 'GET',
     url,
     headers,
     body: req as AsyncIterable<Uint8Array>,
-    signal: client.signal,
+    get signal() {
+      if (!client) {
+        client = new AbortController()
+        if (gone) client.abort()
+      }
+      return client.signal
+    },
+    bodyReportsClient: !('stream' in req),
     asterisk: target === '*',
   }
   const reply = await core.handle(upload, interimSink(req, res))

@@ -16,6 +16,7 @@
  * buffered yet, one wait; racing the stops against a promise of the source's cost three more promises and two
  * closures per chunk (25 MB of garbage per GiB of a stream-mode gateway upload, docs/benchmarks.md).
  */
+import type { StopSignal } from '../lockers/locker.js'
 import { DONE, isNodeReadable, ReadableSource } from './readable-source.js'
 
 export type StopReason = 'client' | 'preempted' | 'lost' | 'shutdown' | 'idle' | 'limit'
@@ -23,8 +24,9 @@ export type StopReason = 'client' | 'preempted' | 'lost' | 'shutdown' | 'idle' |
 export interface BodyReaderOptions {
   limit?: number | undefined
   idleMs: number
-  client: AbortSignal
-  preempt: AbortSignal
+  /** Absent when the body reports its client's going itself (types.ts `bodyReportsClient`). */
+  client?: AbortSignal | undefined
+  preempt: StopSignal
   /** Whether the upload's lease is still provably held (lockers/locker.ts `Lease.held`). */
   held?: (() => boolean) | undefined
   shutdown: AbortSignal
@@ -45,7 +47,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   private source: AsyncIterator<Uint8Array> | undefined
   /** The body when it is a Node Readable: polled, no promise per chunk (readable-source.ts). */
   private node: ReadableSource | undefined
-  private readonly listeners: [AbortSignal, () => void][]
+  private readonly listeners: [StopSignal | undefined, () => void][]
   /** Ends the current wait: with a stop reason, or (the stream woke) undefined. */
   private settle: ((r: Read | undefined) => void) | undefined
   private started = false
@@ -147,7 +149,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
       node.wake = () => this.settle?.(undefined)
       this.node = node
     } else this.source = body[Symbol.asyncIterator]()
-    for (const [signal, fn] of this.listeners) signal.addEventListener('abort', fn)
+    for (const [signal, fn] of this.listeners) signal?.addEventListener('abort', fn)
     // One idle timer per body, re-armed lazily from the time of the last chunk (not one timer per chunk).
     const { idleMs } = this.options
     const check = () => {
@@ -169,7 +171,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
       this.finished = true
       if (this.started) {
         clearTimeout(this.idle)
-        for (const [signal, fn] of this.listeners) signal.removeEventListener('abort', fn)
+        for (const [signal, fn] of this.listeners) signal?.removeEventListener('abort', fn)
       }
     }
     return DONE

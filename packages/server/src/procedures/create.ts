@@ -48,7 +48,8 @@ export async function create(
     if (interim && sel.interimAllowed) interim.send(codec.announce(location, view(info), responseContext(ctx)))
 
     const progress = { codec, interim, allowed: sel.interimAllowed }
-    const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress })
+    // Offset 0 is the store's answer to create, made under the lease we still hold.
+    const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress, offsetKnown: true })
     if (t.failure) {
       if (invalidates(t.failure, codec)) await store.update(id, { invalid: t.failure.message })
       throw new TransferFailure(t.failure, location)

@@ -1,13 +1,18 @@
 /**
- * Pulls a Node Readable (an http.IncomingMessage, an HTTP/2 request) chunk by chunk without an async generator, and
+ * Reads a Node Readable (an http.IncomingMessage, an HTTP/2 request) chunk by chunk without an async generator, and
  * without a promise: `poll` answers at once, `wake` says when to poll again.
  *
  * Node's own `readable[Symbol.asyncIterator]()` is an async generator: while it awaits the next chunk, its suspended
  * frame still holds the chunk it yielded last. A held upload trickling 16 KiB every half second then keeps one
  * 16 KiB buffer alive per upload between chunks, which is most of what a held upload costs in live heap (issue 17,
- * docs/benchmarks.md). This iterator keeps nothing between reads. It ends, and fails, as Node's does: `done` after
- * 'end', the stream's error on 'error', ERR_STREAM_PREMATURE_CLOSE when it closes before its end; after a normal end
- * or a failure it destroys the stream, as Node's does (`destroyOnReturn`).
+ * docs/benchmarks.md). This keeps nothing between reads. It ends, and fails, as Node's does: DONE after 'end', the
+ * stream's error on 'error', ERR_STREAM_PREMATURE_CLOSE when it closes before its end; after a normal end or a
+ * failure it destroys the stream, as Node's does (`destroyOnReturn`).
+ *
+ * It reads in flowing mode ('data') and pauses the stream only while a chunk waits for its reader. Pulling with
+ * 'readable' and `read()` instead lets every 16 KiB chunk fill the request's buffer (its highWaterMark is 16 KiB), so
+ * Node stops and restarts reading the socket once per chunk: two `epoll_ctl` calls and a pause and resume in
+ * JavaScript per chunk that a piping server does not make (issue 17).
  */
 import type { Readable } from 'node:stream'
 
@@ -26,16 +31,28 @@ class PrematureCloseError extends Error {
 }
 
 export class ReadableSource {
-  /** Called when `poll` may have something new: a chunk arrived, or the stream ended or failed. */
+  /** Called when `poll` may have something new after it answered undefined: a chunk, the end, a failure. */
   wake: (() => void) | undefined
   private ended = false
   private error: unknown
   private failed = false
   private detached = false
-  private readonly onReadable = () => this.wake?.()
+  /** `poll` answered undefined and nothing came since: the next event wakes the reader. */
+  private waiting = false
+  /** Chunks that arrived while the reader was busy; the stream is paused until they are taken. */
+  private readonly pending: Uint8Array[] = []
+  private paused = false
+  private readonly onData = (chunk: Uint8Array) => {
+    this.pending.push(chunk)
+    if (this.waiting) this.notify()
+    else if (!this.paused) {
+      this.paused = true
+      this.stream.pause()
+    }
+  }
   private readonly onEnd = () => {
     this.ended = true
-    this.wake?.()
+    this.notify()
   }
   private readonly onError = (e: unknown) => this.fail(e)
   private readonly onClose = () => {
@@ -44,12 +61,16 @@ export class ReadableSource {
   }
 
   constructor(private readonly stream: Readable) {
-    stream.on('readable', this.onReadable)
     stream.on('end', this.onEnd)
     stream.on('error', this.onError)
     stream.on('close', this.onClose)
     if (stream.readableEnded) this.ended = true
     else if (stream.destroyed) this.fail(stream.errored ?? new PrematureCloseError())
+    else {
+      // Last: from here on chunks flow (resume too, in case someone paused the stream before).
+      stream.on('data', this.onData)
+      stream.resume()
+    }
   }
 
   /**
@@ -61,27 +82,40 @@ export class ReadableSource {
       this.detach()
       throw this.error
     }
-    const chunk = this.stream.destroyed ? null : (this.stream.read() as Uint8Array | null)
-    if (chunk !== null) return chunk
+    const chunk = this.pending.shift()
+    if (chunk !== undefined) {
+      if (this.paused && this.pending.length === 0 && !this.ended) {
+        this.paused = false
+        this.stream.resume()
+      }
+      return chunk
+    }
     if (this.ended) {
       this.detach()
       return DONE
     }
+    this.waiting = true
     return undefined
+  }
+
+  private notify(): void {
+    if (!this.waiting) return
+    this.waiting = false
+    this.wake?.()
   }
 
   private fail(e: unknown): void {
     if (this.failed || this.ended) return
     this.failed = true
     this.error = e
-    this.wake?.()
+    this.notify()
   }
 
   private detach(): void {
     if (this.detached) return
     this.detached = true
     const s = this.stream
-    s.off('readable', this.onReadable)
+    s.off('data', this.onData)
     s.off('end', this.onEnd)
     s.off('close', this.onClose)
     // Errors after the end must not become uncaught: keep a listener, as Node's iterator does through finished().

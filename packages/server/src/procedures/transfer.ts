@@ -28,6 +28,8 @@ export interface TransferOptions {
   progress: Progress
   /** Sees every byte on its way to the store (tus checksums). */
   tap?: ((chunk: Uint8Array) => void) | undefined
+  /** `offset` is the store's own answer, read under the lease held since (store.ts `AppendOptions.offsetKnown`). */
+  offsetKnown?: boolean
 }
 
 export interface TransferResult {
@@ -44,8 +46,8 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
   const reader = new BodyReader(req.body, {
     limit: bound?.bytes,
     idleMs: ctx.cfg.idleTimeoutMs,
-    client: req.signal,
-    preempt: o.lease.signal,
+    client: req.bodyReportsClient ? undefined : req.signal,
+    preempt: o.lease.stop ?? o.lease.signal,
     held: o.lease.held?.bind(o.lease),
     shutdown: ctx.shutdown,
     tap: o.tap,
@@ -58,7 +60,7 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
   ctx.cfg.events.emit('transferStarted', o.id, offset)
   let end = offset // a store that throws reports nothing stored
   try {
-    end = await ctx.cfg.store.append(o.id, offset, reader, { onProgress })
+    end = await ctx.cfg.store.append(o.id, offset, reader, { onProgress, offsetKnown: o.offsetKnown === true })
   } finally {
     ctx.cfg.events.emit('transferEnded', o.id, end - offset)
   }

@@ -50,6 +50,13 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   private readonly orphanAgeMs: number
   private readonly readChunkSize: number | undefined
   private ready: Promise<unknown> | undefined
+  /**
+   * Descriptors of data files `create` just made, each kept for the append that follows at once in the same request
+   * (a creation carrying its body, or a tus creation's empty append): that append then needs no open and no fstat
+   * (the file is new, so its size is 0), three file-system calls fewer per upload (issue 17). One not taken by the
+   * end of the creation's turn of the event loop is closed.
+   */
+  private readonly fresh = new Map<string, number>()
 
   constructor(options: DiskStoreOptions) {
     this.directory = options.directory
@@ -78,9 +85,28 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     const fd = await openFd(data, 'wx').catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'EEXIST' ? new UploadExistsError(init.id) : e
     })
-    await closeFd(fd)
-    await this.writeMeta(meta)
+    try {
+      await this.writeMeta(meta)
+    } catch (e) {
+      await closeFd(fd)
+      throw e
+    }
+    this.fresh.set(init.id, fd)
+    setImmediate(() => this.closeFresh(init.id))
     return { ...meta, offset: 0 }
+  }
+
+  /** The descriptor `create` kept for `id`, now the caller's to close; undefined when there is none. */
+  private takeFresh(id: string): number | undefined {
+    const fd = this.fresh.get(id)
+    if (fd !== undefined) this.fresh.delete(id)
+    return fd
+  }
+
+  private closeFresh(id: string): void {
+    const fd = this.takeFresh(id)
+    // A close of a file nobody wrote to has nothing to report.
+    if (fd !== undefined) closeFd(fd).catch(() => {})
   }
 
   async get(id: string): Promise<UploadInfo> {
@@ -106,21 +132,30 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     options: AppendOptions = {},
   ): Promise<number> {
     const { data } = this.paths(id)
-    // The data file is opened when the first bytes arrive, not before: a held upload whose body has not started holds
-    // no file handle, and an append without bytes (a tus creation) costs one stat instead of open, fstat and close.
+    // Right after `create`, its descriptor: the file is new, so its size is 0.
+    const fresh = this.takeFresh(id)
+    // Otherwise the data file is opened when the first bytes arrive, not before: a held upload whose body has not
+    // started holds no file handle, and an append without bytes costs one stat instead of open, fstat and close.
     let fd: number | undefined
     const opened = async (): Promise<number> => {
+      if (fresh !== undefined) {
+        checkOffset(0, offset)
+        fd = fresh
+        return fd
+      }
       fd = await openFd(data, 'r+')
-      checkOffset(await fdSize(fd), offset)
+      // The open proves the upload is there; its size is checked unless the caller knows it (one fstat per append).
+      if (!options.offsetKnown) checkOffset(await fdSize(fd), offset)
       return fd
     }
     try {
       const end = await this.writeStream(opened, offset, body, options.onProgress)
-      if (fd === undefined) checkOffset(await this.size(id), offset)
+      if (fd === undefined) checkOffset(fresh === undefined ? await this.size(id) : 0, offset)
       else if (this.fsync) await datasyncFd(fd)
       return end
     } finally {
-      if (fd !== undefined) await closeFd(fd)
+      const open = fd ?? fresh
+      if (open !== undefined) await closeFd(open)
     }
   }
 
@@ -245,6 +280,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   async remove(id: string): Promise<void> {
     const { data, info } = this.paths(id)
+    this.closeFresh(id)
     // Info first: an upload without info is "not found" even if removing the data is interrupted.
     await rm(info, { force: true })
     await rm(data, { force: true })
