@@ -38,17 +38,7 @@ export async function append(
     const check = a.checksum ? checksum(ctx, a.checksum.algorithm, id, start) : undefined
     await check?.begin()
     const progress = { codec, interim, allowed: sel.interimAllowed }
-    // The offset is the store's answer (get, or the roll-back's truncate), read under the lease we still hold.
-    const t = await transfer(ctx, {
-      req,
-      lease,
-      id,
-      offset: start,
-      bound: plan.bound,
-      progress,
-      tap: check?.tap,
-      offsetKnown: true,
-    })
+    const t = await transfer(ctx, { req, lease, id, offset: start, bound: plan.bound, progress, tap: check?.tap })
     // tus checksum: a body that was cut, or does not match, stores nothing.
     if (check && a.checksum) {
       if (t.failure || !check.matches(a.checksum.digest)) {

@@ -48,8 +48,7 @@ export async function create(
     if (interim && sel.interimAllowed) interim.send(codec.announce(location, view(info), responseContext(ctx)))
 
     const progress = { codec, interim, allowed: sel.interimAllowed }
-    // Offset 0 is the store's answer to create, made under the lease we still hold.
-    const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress, offsetKnown: true })
+    const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress })
     if (t.failure) {
       if (invalidates(t.failure, codec)) await store.update(id, { invalid: t.failure.message })
       throw new TransferFailure(t.failure, location)

@@ -28,8 +28,6 @@ export interface TransferOptions {
   progress: Progress
   /** Sees every byte on its way to the store (tus checksums). */
   tap?: ((chunk: Uint8Array) => void) | undefined
-  /** `offset` is the store's own answer, read under the lease held since (store.ts `AppendOptions.offsetKnown`). */
-  offsetKnown?: boolean
 }
 
 export interface TransferResult {
@@ -60,7 +58,7 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
   ctx.cfg.events.emit('transferStarted', o.id, offset)
   let end = offset // a store that throws reports nothing stored
   try {
-    end = await ctx.cfg.store.append(o.id, offset, reader, { onProgress, offsetKnown: o.offsetKnown === true })
+    end = await ctx.cfg.store.append(o.id, offset, reader, { onProgress })
   } finally {
     ctx.cfg.events.emit('transferEnded', o.id, end - offset)
   }

@@ -144,8 +144,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
         return fd
       }
       fd = await openFd(data, 'r+')
-      // The open proves the upload is there; its size is checked unless the caller knows it (one fstat per append).
-      if (!options.offsetKnown) checkOffset(await fdSize(fd), offset)
+      checkOffset(await fdSize(fd), offset)
       return fd
     }
     try {

@@ -81,11 +81,6 @@ export function newUploadMeta(init: NewUpload): NewUploadMeta {
 export interface AppendOptions {
   /** Called after bytes are stored, with the new durable offset (drives progress 104s). */
   onProgress?: (offset: number) => void
-  /**
-   * `offset` is this store's own last answer for the upload (`get`, `create`, `append`, `truncate`), and the caller
-   * has held the upload's lease since then (as for `update`'s `known`): a store may skip checking it again.
-   */
-  offsetKnown?: boolean
 }
 
 export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid' | 'checkpoint'>>
