@@ -5,7 +5,7 @@
  *
  * Calls per operation (rgw and AWS alike): `get` is one GET of the record (a HEAD when this process has it cached).
  * An append is one GET (or HEAD) of the record, one GET of the tail if it is an object, then per full part one
- * `UploadPart` and one record PUT, and at the end one tail PUT if the tail is over 16 KiB and one record PUT (plus
+ * `UploadPart`, one record PUT per 32 MiB of parts (or per second), and at the end one tail PUT if the tail is over 16 KiB and one record PUT (plus
  * one DELETE of the tail the previous append left for undo). Measured counts: docs/capacity.md. Completion is 2-3 calls and a DELETE.
  */
 import { tmpdir } from 'node:os'
