@@ -5,7 +5,8 @@
  * radosgw is the project's test fixture (packages/store-s3/src/test/rgw.ts) at radosgw's own limits (5 MiB smallest
  * part, 10,000 parts), started and stopped here. Every upload is verified by GET (size and sha256), which both
  * servers answer from the S3 object. The bucket is emptied (and radosgw's garbage collector run) after each upload
- * set, so the memory-backed OSD never fills.
+ * set, so the memory-backed OSD never fills. A third server, the ceiling (s3-ceiling-server.mjs), streams the same
+ * PATCH bodies straight into SDK multipart uploads with no protocol logic: what any Node S3 uploader reaches here.
  *
  * Also counted, for docs/capacity.md: S3 requests per upload and per append, from radosgw's log (s3-ops.mjs), and,
  * in a pass of many smaller appends against `rufh serve --redis`, Redis commands per append (`INFO commandstats`).
@@ -24,7 +25,16 @@ export const description =
   'Both servers store into buckets of one radosgw 16.2 (memstore OSD, radosgw at its default 5 MiB smallest part), ' +
   'parts of 8 MiB, the load generator and both servers on the same 2 cores as radosgw.'
 
-const NAMES = { rufh: '`rufh serve --s3-bucket`', tus: '@tus/server + @tus/s3-store' }
+const NAMES = {
+  rufh: '`rufh serve --s3-bucket`',
+  tus: '@tus/server + @tus/s3-store',
+  ceiling: 'ceiling: node:http → SDK multipart',
+}
+/** The order of the servers in run i (alternated, so that none always goes first or last). */
+const ORDER = [
+  ['tus', 'rufh', 'ceiling'],
+  ['ceiling', 'rufh', 'tus'],
+]
 const ENV = {
   AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
@@ -69,7 +79,7 @@ export async function run(ctx) {
   log(`radosgw up on ${rgw.endpoint} in ${((Date.now() - t0) / 1000).toFixed(0)} s (default part limits)`)
   const admin = rgw.client()
   const rgwLog = new RgwLog(rgw.logFile)
-  const buckets = { rufh: await rgw.bucket(), tus: await rgw.bucket() }
+  const buckets = { rufh: await rgw.bucket(), tus: await rgw.bucket(), ceiling: await rgw.bucket() }
   const servers = {}
   let redis
   const res = {}
@@ -87,6 +97,12 @@ export async function run(ctx) {
     servers.tus = await startServer(
       [join(root, 'scripts/bench/tus-s3-server.mjs'), rgw.endpoint, buckets.tus],
       /^tus serving (\S+)/m,
+      undefined,
+      ENV,
+    )
+    servers.ceiling = await startServer(
+      [join(root, 'scripts/bench/s3-ceiling-server.mjs'), rgw.endpoint, buckets.ceiling],
+      /^ceiling serving (\S+)/m,
       undefined,
       ENV,
     )
@@ -120,7 +136,7 @@ export async function run(ctx) {
 
     for (let i = 0; i < runs; i++) {
       for (const [sk, o] of Object.entries(scenarios)) {
-        for (const key of i % 2 ? ['rufh', 'tus'] : ['tus', 'rufh']) {
+        for (const key of ORDER[i % 2]) {
           const s = servers[key]
           const { r, mem, cpu, s3 } = await measure(key, s.url, buckets[key], s.pid, o, i + 1)
           res[`${key}:${sk}`] ??= { goodput: [], patch: [], rss: [], cpu: [], s3: [], before: [] }
@@ -194,8 +210,9 @@ function report(res, counts, scenarios, runs, failures, loads) {
     ['upload set', 'server', 'goodput MB/s (median)', 'min–max', 'p99 PATCH ms', 'peak RSS MiB', 'server CPU s / GiB'],
   ]
   const notes = []
+  const SHORT = { rufh: 'rufh', tus: '@tus', ceiling: 'ceiling' }
   for (const [sk, o] of Object.entries(scenarios)) {
-    for (const key of ['rufh', 'tus']) {
+    for (const key of ['rufh', 'tus', 'ceiling']) {
       const g = res[`${key}:${sk}`].goodput
       rows.push([
         o.label,
@@ -207,26 +224,31 @@ function report(res, counts, scenarios, runs, failures, loads) {
         m(`${key}:${sk}`, 'cpu').toFixed(2),
       ])
     }
-    const ratio = (f) => m(`rufh:${sk}`, f) / m(`tus:${sk}`, f)
-    rows.push([
-      o.label,
-      'rufh / @tus',
-      `${ratio('goodput').toFixed(2)}× (target ≥ 1.5×)`,
-      '',
-      `${ratio('patch').toFixed(2)}× (target ≤ 1×)`,
-      `${ratio('rss').toFixed(2)}× (target ≤ 0.5×)`,
-      `${ratio('cpu').toFixed(2)}×`,
-    ])
+    const ratio = (a, f) => m(`${a}:${sk}`, f) / m(`tus:${sk}`, f)
+    for (const a of ['rufh', 'ceiling']) {
+      const target = (t) => (a === 'rufh' ? ` (target ${t})` : '')
+      rows.push([
+        o.label,
+        `${SHORT[a]} / @tus`,
+        `${ratio(a, 'goodput').toFixed(2)}×${target('≥ 1.5×')}`,
+        '',
+        `${ratio(a, 'patch').toFixed(2)}×${target('≤ 1×')}`,
+        `${ratio(a, 'rss').toFixed(2)}×${target('≤ 0.5×')}`,
+        `${ratio(a, 'cpu').toFixed(2)}×`,
+      ])
+    }
+    const each = (f, d) =>
+      ['rufh', 'tus', 'ceiling']
+        .map((key) => `${SHORT[key]} ${res[`${key}:${sk}`][f].map((x) => x.toFixed(d)).join(', ')}`)
+        .join('; ')
     notes.push(
-      `${o.label}: RSS when the set started (MiB; run 1 is the idle process for the first set): rufh ${res[`rufh:${sk}`].before.map((x) => x.toFixed(0)).join(', ')}, @tus ${res[`tus:${sk}`].before.map((x) => x.toFixed(0)).join(', ')}.`,
+      `${o.label}: RSS when the set started (MiB; run 1 is the idle process for the first set): ${each('before', 0)}.`,
     )
-    const perRun = (key, f, d) => res[`${key}:${sk}`][f].map((x) => x.toFixed(d)).join(', ')
     notes.push(
-      `${o.label} per run: goodput MB/s rufh ${perRun('rufh', 'goodput', 0)}, @tus ${perRun('tus', 'goodput', 0)}; ` +
-        `peak RSS MiB rufh ${perRun('rufh', 'rss', 0)}, @tus ${perRun('tus', 'rss', 0)}; ` +
-        `p99 PATCH ms rufh ${perRun('rufh', 'patch', 0)}, @tus ${perRun('tus', 'patch', 0)}.`,
+      `${o.label} per run: goodput MB/s ${each('goodput', 0)} — peak RSS MiB ${each('rss', 0)} — ` +
+        `p99 PATCH ms ${each('patch', 0)} — server CPU s / GiB ${each('cpu', 2)}.`,
     )
-    for (const key of ['rufh', 'tus']) {
+    for (const key of ['rufh', 'tus', 'ceiling']) {
       const s3 = res[`${key}:${sk}`].s3[0]
       notes.push(
         `S3 requests per upload, ${o.label}, ${NAMES[key]} (run 1): ${(s3.total / o.users).toFixed(1)} — ${formatOps(s3.ops, o.users)}` +

@@ -1,24 +1,25 @@
 /**
- * Streaming one request body into an upload: bytes are cut into parts of exactly the upload's part size, spooled to
- * a temporary file each (part-buffer.ts), each sent with `UploadPart` while the next one fills, and the record
- * naming it written while later parts are sent. Up to `PARTS_IN_FLIGHT` parts go at once: temporary disk is at
- * most one part more than that per append, memory a few chunks. What is left when the body ends, fewer than one
- * part's bytes, is kept as the new tail (tail.ts). Any number of appends of any size therefore uses one part number
- * per `partSize` bytes, never one per append.
+ * Streaming one request body into an upload: bytes are cut into parts of exactly the upload's part size, held in the
+ * store's part memory or spooled to a temporary file each (part-buffer.ts), each sent with `UploadPart` while the
+ * next one fills, and the record naming them written while later parts are sent. Up to `PARTS_IN_FLIGHT` parts go
+ * at once: temporary disk is at most one part more than that per append, memory the store's part memory plus a few
+ * chunks. What is left when the body ends, fewer than one part's bytes, is kept as the new tail (tail.ts). Any number
+ * of appends of any size therefore uses one part number per `partSize` bytes, never one per append.
  *
- * Durability: the record (`<id>.info`) is rewritten after parts S3 acknowledged (only an unbroken run from the
- * first: a part acknowledged out of order waits for the ones before it) and after the new tail is written, and only
- * then is the new offset reported (`onProgress`, the return value). Nothing is deleted before a record that no
+ * Durability: the record (`<id>.info`) is rewritten once `RECORD_EVERY` bytes of parts S3 acknowledged are not named
+ * by it yet, or `RECORD_AFTER_MS` after a part it does not name was acknowledged (only an unbroken run from the
+ * first: a part acknowledged out of order waits for the ones before it), and when the body ends (with the new tail),
+ * and only then is the new offset reported (`onProgress`, the return value). Parts acknowledged but not yet recorded
+ * are not reported. Nothing is deleted before a record that no
  * longer needs it is stored: the old tail stays (as the undo point for `truncate`) until the next append has
  * committed. So a crash between any two S3 calls leaves a record whose offset is the last one reported, or more,
  * and counts only bytes S3 holds. A part sent but never recorded is sent again (same number) by the next append.
  */
-import { createReadStream } from 'node:fs'
 import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3'
 import { LimitError } from '@rufh/protocol'
 import type { AppendOptions } from '@rufh/server'
 import { type Bucket, withRetries } from './bucket.js'
-import { PartBuffer, remove, type SpooledPart } from './part-buffer.js'
+import { PartBuffer, type PartMemory, partBody, type SpooledPart } from './part-buffer.js'
 import { offsetOf, type UploadRecord } from './record.js'
 import { storeSpooledTail, tailChunks } from './tail.js'
 
@@ -27,12 +28,30 @@ export interface AppendLimits {
   maxParts: number
   /** Tails up to this many bytes live inside the record (tail.ts). */
   inlineTail: number
-  /** Where parts wait until they are sent (part-buffer.ts). */
+  /** Where parts wait until they are sent when `memory` has no room (part-buffer.ts). */
   tempDir: string
+  /** The store's memory for parts (part-buffer.ts); none: every part goes to `tempDir`. */
+  memory?: PartMemory | undefined
+  /** Bytes of acknowledged parts that make the record be rewritten during an append (default `RECORD_EVERY`). */
+  recordEvery?: number | undefined
 }
 
 /** Parts of one append on their way to S3 at once: temporary disk per append is at most one more than this. */
 export const PARTS_IN_FLIGHT = 4
+
+/**
+ * Default `AppendLimits.recordEvery`: bytes of acknowledged parts after which the record is rewritten during an
+ * append (and so the offset reported, as a 104 where the protocol has them). One record PUT per part cost 129 PutObject for a 1 GiB upload, each a request
+ * for the server's SDK and for the S3 service; a 32 MiB step makes that 33. What a crash can cost is unchanged in
+ * kind: parts sent but not recorded are sent again by the next append, now up to 32 MiB of them.
+ */
+export const RECORD_EVERY = 32 * 1024 * 1024
+
+/**
+ * A part acknowledged is recorded (and reported) at most this long after, however few bytes follow it: a slow or
+ * stalled body still sees its stored parts reported (the server sends progress 104s at most once a second anyway).
+ */
+export const RECORD_AFTER_MS = 1000
 
 export async function appendBody(
   b: Bucket,
@@ -46,7 +65,7 @@ export async function appendBody(
   const before = { parts: rec.parts.length, tail: rec.tail }
   const staleTail = rec.undo?.tail
   let committed = false
-  const buffer = new PartBuffer(partSize, limits.tempDir)
+  const buffer = new PartBuffer(partSize, limits.tempDir, limits.memory)
   let tailLoaded = false
   /** Part uploads running; each resolves when S3 acknowledged its part (or failed). */
   const inFlight = new Set<Promise<void>>()
@@ -56,6 +75,8 @@ export async function appendBody(
   let multipart: Promise<string> | undefined
   /** Record writes, in order: parts go on to S3 while the record naming the earlier ones is written. */
   let commits: Promise<void> = Promise.resolve()
+  /** Parts named by the last record write queued (it writes what `rec` holds when it runs: maybe more). */
+  let queuedParts = rec.parts.length
   let failure: { e: unknown } | undefined
   let bodyFailure: unknown
   let hasBodyFailure = false
@@ -74,10 +95,29 @@ export async function appendBody(
     options.onProgress?.(offset)
   }
   const queueCommit = (): void => {
+    queuedParts = rec.parts.length
     commits = commits.then(commit)
     commits.catch((e) => {
       failure ??= { e }
     })
+  }
+  /**
+   * Set once the body is read to its end (or failed): the timer is off, since the end writes the record anyway once
+   * every part is back (record writes queued by parts still arriving are awaited with it).
+   */
+  let ending = false
+  let recordTimer: NodeJS.Timeout | undefined
+  const recordSoon = (): void => {
+    if ((rec.parts.length - queuedParts) * partSize >= (limits.recordEvery ?? RECORD_EVERY)) queueCommit()
+    else if (!ending)
+      recordTimer ??= setTimeout(() => {
+        recordTimer = undefined
+        if (!ending && rec.parts.length > queuedParts) queueCommit()
+      }, RECORD_AFTER_MS)
+  }
+  const stopRecording = (): void => {
+    ending = true
+    clearTimeout(recordTimer)
   }
   const check = (): void => {
     if (failure) throw failure.e
@@ -102,7 +142,7 @@ export async function appendBody(
           Key: b.layout.object(rec.id),
           UploadId: uploadId,
           PartNumber: n,
-          Body: createReadStream(part.path),
+          Body: partBody(part),
           ContentLength: part.size,
         }),
       ),
@@ -119,7 +159,7 @@ export async function appendBody(
     if (!grew) return
     // The first part starts where the tail started (a tail is shorter than a part), so it holds the whole tail.
     rec.tail = undefined
-    queueCommit()
+    recordSoon()
   }
 
   const it = body[Symbol.asyncIterator]()
@@ -150,33 +190,37 @@ export async function appendBody(
           if (nextPart > limits.maxParts)
             throw new LimitError('max-size', (nextPart - 1) * partSize + p.size, limits.maxParts * partSize)
         } catch (e) {
-          await remove(p.path)
+          await buffer.release(p)
           throw e
         }
-        // The part's file goes once it is sent or has failed (the buffer no longer holds it).
+        // The part's memory or file is released once it is sent or has failed (the buffer no longer holds it).
         const sending: Promise<void> = sendPart(p, nextPart++)
           .catch((e) => {
             failure ??= { e }
           })
           .finally(() => {
             inFlight.delete(sending)
-            return remove(p.path)
+            return buffer.release(p)
           })
         inFlight.add(sending)
       }
     }
+    stopRecording()
     await Promise.all(inFlight)
     check()
-    await commits
     const rest = await buffer.takeRest()
     if (rest) {
-      rec.tail = await storeSpooledTail(b, rec, rest, limits.inlineTail).finally(() => remove(rest.path))
+      rec.tail = await storeSpooledTail(b, rec, rest, limits.inlineTail).finally(() => buffer.release(rest))
       queueCommit()
-      await commits
-    }
+    } else if (rec.parts.length > queuedParts) queueCommit()
+    await commits
+    check()
   } catch (e) {
-    // An S3 failure: stop reading the body; the offset stays the last one committed.
+    // An S3 failure: stop reading the body; the offset stays the last one committed, or what the parts S3 did
+    // acknowledge make it, if their record can still be written.
+    stopRecording()
     await Promise.all(inFlight)
+    if (rec.parts.length > queuedParts) queueCommit()
     await commits.catch(() => {})
     try {
       await it.return?.()

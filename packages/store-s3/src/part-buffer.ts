@@ -1,29 +1,85 @@
 /**
- * Bytes held until they make up one part, cut exactly at part boundaries, in temporary files (one per part) rather
- * than in memory: a part waits there until it is sent, and is sent from there (a file stream). Memory per running
- * append is then a few chunks, whatever the part size; temporary disk is at most `PARTS_IN_FLIGHT` + 1 parts per
- * append (append.ts). Held in memory, 100 concurrent 8 MiB uploads waiting on a busy S3 service held
- * 800+ MiB of parts (4.5× @tus/s3-store, which also spools parts to disk; docs/benchmarks.md `s3`).
+ * Bytes held until they make up one part, cut exactly at part boundaries: in memory while the store's part memory
+ * (`PartMemory`, shared by all its appends) has room for one more part, else in a temporary file (one per part). A
+ * part waits there until it is sent, and is sent from there (the buffer itself, or a file stream).
+ *
+ * Why both: a part spooled to disk costs a write and a read of its bytes (on Node 20 with io_uring, both run on the
+ * main thread: about 2.5 s of CPU per GiB on this project's bench machine, a third of the server's CPU, docs/
+ * benchmarks.md `s3`), and the 64 KiB buffers of the file stream keep the garbage collector busy. But parts held in
+ * memory without bound made 100 concurrent 8 MiB uploads on a busy S3 service hold 800+ MiB (4.5× @tus/s3-store,
+ * which spools to disk). So a fixed amount of memory (default 5 parts, `S3StoreOptions.partMemory`) is reused for
+ * part after part, and what does not fit goes to disk: memory per store is bounded by that amount plus a few chunks
+ * per running append; temporary disk is at most `PARTS_IN_FLIGHT` + 1 parts per append (append.ts).
  *
  * Files are named `rufh-s3-<random>` in the given folder and removed once sent or when the append ends (`discard`).
  */
 import { randomUUID } from 'node:crypto'
+import { createReadStream, type ReadStream } from 'node:fs'
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
-/** A full part, or the rest, in its own file. */
-export interface SpooledPart {
-  path: string
-  size: number
+/** A full part, or the rest: in memory (`bytes`, of which the first `size` are the part's) or in its own file. */
+export type SpooledPart = { size: number } & ({ bytes: Buffer; path?: undefined } | { path: string; bytes?: undefined })
+
+/**
+ * Memory for parts, shared by every append of one store: buffers of at most `bytes` in all, handed out whole and
+ * reused when given back while parts are still in use (so a running upload does not allocate and collect a part's
+ * worth of buffers per part); once none is in use they are let go, so an idle server does not keep them resident.
+ */
+export class PartMemory {
+  private used = 0
+  private readonly free: Buffer[] = []
+
+  constructor(readonly bytes: number) {}
+
+  /** A buffer of `size` bytes (its content is stale), or undefined when the memory is used up. */
+  take(size: number): Buffer | undefined {
+    const i = this.free.findIndex((b) => b.byteLength === size)
+    if (i >= 0) {
+      this.used += size
+      return this.free.splice(i, 1)[0]
+    }
+    // Buffers of other sizes (uploads with larger parts) make room for this one.
+    while (this.free.length > 0 && this.used + this.freeBytes() + size > this.bytes) this.free.shift()
+    if (this.used + this.freeBytes() + size > this.bytes) return undefined
+    this.used += size
+    return Buffer.allocUnsafeSlow(size)
+  }
+
+  give(b: Buffer): void {
+    this.used -= b.byteLength
+    if (this.used > 0) this.free.push(b)
+    else this.free.length = 0
+  }
+
+  /** Bytes kept for reuse (not handed out). */
+  get kept(): number {
+    return this.freeBytes()
+  }
+
+  /** Bytes handed out and not given back yet. */
+  get inUse(): number {
+    return this.used
+  }
+
+  private freeBytes(): number {
+    return this.free.reduce((n, b) => n + b.byteLength, 0)
+  }
 }
+
+type Filling = { size: number } & (
+  | { buf: Buffer; path?: undefined }
+  | { path: string; fh: FileHandle; buf?: undefined }
+)
 
 export class PartBuffer {
   private readonly full: SpooledPart[] = []
-  private current: { path: string; fh: FileHandle; size: number } | undefined
+  private current: Filling | undefined
 
   constructor(
     private readonly partSize: number,
     private readonly dir: string,
+    private readonly memory: PartMemory | undefined,
   ) {}
 
   /** Bytes held: full parts and the part being filled. */
@@ -34,24 +90,28 @@ export class PartBuffer {
   async push(chunk: Uint8Array): Promise<void> {
     let at = 0
     while (at < chunk.byteLength) {
-      if (!this.current) {
-        const path = join(this.dir, `rufh-s3-${randomUUID()}`)
-        this.current = { path, fh: await open(path, 'wx', 0o600), size: 0 }
-      }
+      if (!this.current) this.current = await this.start()
       const c = this.current
       const n = Math.min(chunk.byteLength - at, this.partSize - c.size)
-      await c.fh.write(chunk, at, n)
+      if (c.buf) c.buf.set(chunk.subarray(at, at + n), c.size)
+      else await c.fh.write(chunk, at, n)
       c.size += n
       at += n
       if (c.size === this.partSize) {
-        await c.fh.close()
-        this.full.push({ path: c.path, size: c.size })
         this.current = undefined
+        this.full.push(await close(c))
       }
     }
   }
 
-  /** The oldest full part, if there is one; the caller removes its file (`remove`) once it is sent. */
+  private async start(): Promise<Filling> {
+    const buf = this.memory?.take(this.partSize)
+    if (buf) return { buf, size: 0 }
+    const path = join(this.dir, `rufh-s3-${randomUUID()}`)
+    return { path, fh: await open(path, 'wx', 0o600), size: 0 }
+  }
+
+  /** The oldest full part, if there is one; the caller releases it (`release`) once it is sent. */
   takePart(): SpooledPart | undefined {
     return this.full.shift()
   }
@@ -62,25 +122,42 @@ export class PartBuffer {
     const c = this.current
     if (!c) return undefined
     this.current = undefined
-    await c.fh.close()
-    return { path: c.path, size: c.size }
+    return close(c)
   }
 
-  /** Removes every file still held (an append that failed, or ended). */
+  /** Releases every part still held (an append that failed, or ended). */
   async discard(): Promise<void> {
     const c = this.current
     this.current = undefined
-    if (c) await c.fh.close().catch(() => {})
-    const paths = [...this.full.map((p) => p.path), ...(c ? [c.path] : [])]
+    const held = [...this.full]
     this.full.length = 0
-    await Promise.all(paths.map(remove))
+    if (c) held.push(await close(c).catch(() => ({ size: 0, path: c.path as string })))
+    await Promise.all(held.map((p) => this.release(p)))
+  }
+
+  /** Gives a part's memory back, or removes its file. */
+  release(p: SpooledPart): Promise<void> {
+    if (p.bytes) {
+      this.memory?.give(p.bytes)
+      return Promise.resolve()
+    }
+    return rm(p.path, { force: true })
   }
 }
 
-export function remove(path: string): Promise<void> {
-  return rm(path, { force: true })
+async function close(c: Filling): Promise<SpooledPart> {
+  if (c.buf) return { bytes: c.buf, size: c.size }
+  await c.fh.close()
+  return { path: c.path, size: c.size }
 }
 
-export function readPart(p: SpooledPart): Promise<Buffer> {
-  return readFile(p.path)
+/** A part's bytes as a body to send: the buffer itself, or its file as a stream (a new one per attempt). */
+export function partBody(p: SpooledPart): Buffer | ReadStream {
+  // The default 64 KiB reads: with 1 MiB ones, 100 parts sent from disk at once held 2 MiB each (peak RSS 317 MiB
+  // against 185 in the same run, docs/benchmarks.md `s3`).
+  return p.bytes ? p.bytes.subarray(0, p.size) : createReadStream(p.path)
+}
+
+export async function readPart(p: SpooledPart): Promise<Buffer> {
+  return p.bytes ? Buffer.from(p.bytes.subarray(0, p.size)) : readFile(p.path)
 }

@@ -5,7 +5,7 @@
  *
  * Calls per operation (rgw and AWS alike): `get` is one GET of the record (a HEAD when this process has it cached).
  * An append is one GET (or HEAD) of the record, one GET of the tail if it is an object, then per full part one
- * `UploadPart` and one record PUT, and at the end one tail PUT if the tail is over 16 KiB and one record PUT (plus
+ * `UploadPart`, one record PUT per 32 MiB of parts (or per second), and at the end one tail PUT if the tail is over 16 KiB and one record PUT (plus
  * one DELETE of the tail the previous append left for undo). Measured counts: docs/capacity.md. Completion is 2-3 calls and a DELETE.
  */
 import { tmpdir } from 'node:os'
@@ -28,12 +28,13 @@ import {
   type UploadInfo,
   type UploadPatch,
 } from '@rufh/server'
-import { appendBody } from './append.js'
+import { appendBody, PARTS_IN_FLIGHT } from './append.js'
 import { Bucket, isNotFound } from './bucket.js'
 import { concatenateObjects } from './concat.js'
 import { explain, S3StoreError } from './errors.js'
 import { finish } from './finish.js'
 import { Layout } from './layout.js'
+import { PartMemory } from './part-buffer.js'
 import { infoOf, newRecord, type UploadRecord } from './record.js'
 import { loadTail } from './tail.js'
 import { truncateRecord } from './truncate.js'
@@ -56,10 +57,21 @@ export interface S3StoreOptions {
   /** Tails (bytes past the last full part) up to this size are kept inside the record. Default 16 KiB. */
   inlineTail?: number
   /**
-   * Where parts wait, as files, until they are sent: at most 5 parts per running append (part-buffer.ts). Default
-   * the system's temporary folder (`os.tmpdir()`).
+   * Where parts wait, as files, until they are sent, when `partMemory` is used up: at most 5 parts per running
+   * append (part-buffer.ts). Default the system's temporary folder (`os.tmpdir()`).
    */
   tempDir?: string
+  /**
+   * Bytes of memory for parts waiting to be sent, shared by all appends of this store and reused part after part
+   * (part-buffer.ts); parts that do not fit wait in `tempDir`. Default 5 parts of `partSize` (40 MiB: what one append
+   * holds at most, so that one upload at a time never touches the disk); 0: all on disk.
+   */
+  partMemory?: number
+  /**
+   * During an append, the record is rewritten (and the offset reported) once this many bytes of parts S3
+   * acknowledged are not in it yet, and at the end. Default 32 MiB (append.ts `RECORD_EVERY`).
+   */
+  recordEvery?: number
 }
 
 const MiB = 1024 * 1024
@@ -71,6 +83,8 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
   readonly maxParts: number
   readonly inlineTail: number
   readonly tempDir: string
+  readonly partMemory: PartMemory
+  readonly recordEvery: number | undefined
 
   constructor(o: S3StoreOptions) {
     this.bucket = new Bucket(o.client, o.bucket, new Layout(o.prefix ?? ''))
@@ -79,6 +93,8 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
     this.maxParts = o.maxParts ?? 10_000
     this.inlineTail = Math.min(o.inlineTail ?? 16 * 1024, this.partSize)
     this.tempDir = o.tempDir ?? tmpdir()
+    this.partMemory = new PartMemory(o.partMemory ?? (PARTS_IN_FLIGHT + 1) * this.partSize)
+    this.recordEvery = o.recordEvery
     if (!Number.isSafeInteger(this.partSize) || this.partSize < 1 || this.partSize > 5 * 1024 * MiB)
       throw new RangeError(`partSize must be between 1 byte and 5 GiB (got ${this.partSize})`)
   }
@@ -93,7 +109,13 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
   }
 
   private limits() {
-    return { maxParts: this.maxParts, inlineTail: this.inlineTail, tempDir: this.tempDir }
+    return {
+      maxParts: this.maxParts,
+      inlineTail: this.inlineTail,
+      tempDir: this.tempDir,
+      memory: this.partMemory,
+      recordEvery: this.recordEvery,
+    }
   }
 
   private record(id: string): Promise<UploadRecord> {

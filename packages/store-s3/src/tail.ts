@@ -37,7 +37,7 @@ export async function* tailChunks(b: Bucket, t: TailRef): AsyncIterable<Uint8Arr
   if (n !== t.size) throw new Error(`a tail of upload has ${n} bytes, expected ${t.size}`)
 }
 
-/** `storeTail` for bytes spooled to a file (part-buffer.ts): a tail object is streamed from the file. */
+/** `storeTail` for bytes held by a part buffer (part-buffer.ts): a tail object is streamed from its file if it has one. */
 export async function storeSpooledTail(
   b: Bucket,
   rec: UploadRecord,
@@ -47,6 +47,7 @@ export async function storeSpooledTail(
   if (p.size <= inlineMax) return storeTail(b, rec, await readPart(p), inlineMax)
   rec.generation++
   const key = b.layout.tail(rec.id, rec.generation)
-  await b.putFile(key, p.path, p.size)
+  if (p.bytes) await b.putBytes(key, p.bytes.subarray(0, p.size))
+  else await b.putFile(key, p.path, p.size)
   return { size: p.size, key }
 }

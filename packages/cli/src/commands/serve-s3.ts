@@ -13,6 +13,7 @@ export const S3_OPTIONS = {
   's3-region': { type: 'string' },
   's3-prefix': { type: 'string' },
   's3-part-size': { type: 'string' },
+  's3-part-memory': { type: 'string' },
   's3-path-style': { type: 'boolean', default: false },
 } as const
 
@@ -22,6 +23,8 @@ export const S3_USAGE = `  --s3-bucket BUCKET        store uploads in this S3 bu
   --s3-region REGION        default AWS_REGION, else us-east-1
   --s3-prefix PREFIX        put every key under PREFIX (e.g. uploads/)
   --s3-part-size SIZE       part size (default 8MiB; temporary disk per running append: at most 5 parts)
+  --s3-part-memory SIZE     memory for parts waiting to be sent, shared by all uploads; the rest wait on disk
+                            (default 5 parts; 0: all on disk)
   --s3-path-style           bucket in the URL path, not the host name (most non-AWS endpoints)`
 
 type Values = Record<string, string | boolean | string[] | undefined>
@@ -50,6 +53,8 @@ export async function s3StoreOf(values: Values): Promise<S3Setup | undefined> {
   const partSize = part !== undefined ? parseSize(part, '--s3-part-size') : undefined
   if (partSize !== undefined && (partSize < 5 * 2 ** 20 || partSize > 5 * 2 ** 30))
     throw new UsageError('--s3-part-size must be between 5MiB and 5GiB (S3 part limits)')
+  const memory = str('s3-part-memory')
+  const partMemory = memory !== undefined ? parseSize(memory, '--s3-part-memory') : undefined
   // The SDK is pinned to a release that supports Node 20: its notice about later releases is not for operators.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
   // Loaded only with --s3-bucket: the AWS SDK is about 10 MiB of idle RSS a disk server would carry (issue 17).
@@ -60,7 +65,13 @@ export async function s3StoreOf(values: Values): Promise<S3Setup | undefined> {
     forcePathStyle: values['s3-path-style'] === true,
   })
   const prefix = str('s3-prefix') ?? ''
-  const store = new S3Store({ client, bucket, prefix, ...(partSize ? { partSize } : {}) })
+  const store = new S3Store({
+    client,
+    bucket,
+    prefix,
+    ...(partSize ? { partSize } : {}),
+    ...(partMemory !== undefined ? { partMemory } : {}),
+  })
   return {
     store,
     describe: `s3://${bucket}/${prefix}`,

@@ -28,7 +28,10 @@ after(async () => {
   await rgw?.stop()
 })
 
-/** 1 KiB parts, tails above 256 bytes as objects: appends cross parts, and both kinds of tail occur. */
+/**
+ * 1 KiB parts, tails above 256 bytes as objects: appends cross parts, and both kinds of tail occur; the record
+ * rewritten after every 2 acknowledged parts, so that appends also write records between parts.
+ */
 function store(prefix: string, fault?: number): { s: S3Store; calls: string[] } {
   const client = rgw.client()
   clients.push(client)
@@ -41,6 +44,7 @@ function store(prefix: string, fault?: number): { s: S3Store; calls: string[] } 
     minPartSize: MIN_PART_SIZE,
     maxParts: PART_LIMIT,
     inlineTail: 256,
+    recordEvery: 2 * MIN_PART_SIZE,
   })
   return { s, calls }
 }
