@@ -1,23 +1,39 @@
 /**
  * Sends a byte range of a file to a Node writable (an http.ClientRequest or an HTTP/2 stream). `fs.ReadStream` reads
- * into a fresh buffer every time and hands it on; here two buffers of 1 MiB are reused: one is read (a thread-pool
- * `pread`) while the other is being written, and a buffer is read into again only once the sink's write callback says
- * the socket has taken its bytes. No allocation, no page faults and no garbage per chunk, half the reads of a 512 KiB
- * stream: about 0.2 s less client CPU per GiB than piping an `fs.ReadStream` (docs/benchmarks.md, client-cpu).
+ * into a fresh buffer every time and hands it on; here a few small buffers are reused, and a buffer is read into
+ * again only once the sink's write callback says the socket has taken its bytes. No allocation, no page faults and no
+ * garbage per chunk.
+ *
+ * Reads are synchronous `pread`s on the event loop's thread while they are fast (the file is in the page cache, the
+ * usual case for a file just written or read): a thread-pool read costs two thread switches per chunk, which on a
+ * 2-core machine cost more CPU than the copy itself, and small buffers that stay in the CPU's cache make both copies
+ * (page cache → buffer, buffer → socket) cheaper. One read slower than SLOW_READ_MS means the disk is being waited
+ * for: the rest of the range is read through the thread pool, so that the event loop is never held for long.
+ * Measured against curl -T in the client-cpu bench (docs/benchmarks.md).
  *
  * Only for sinks that are done with a chunk when they call its write callback (node:http requests, node:http2 streams:
  * both hand it to the socket first), which is what makes the reuse safe.
  */
-import { close, open, read } from 'node:fs'
+import { close, open, read, readSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import type { FileRange } from '../core/types.js'
 import { UploadError } from '../errors.js'
 import type { BodyHooks } from './node-body.js'
 
-/** Bytes per read: large enough that the thread-pool round trips are few, small enough to stay in the CPU's cache. */
-const READ_SIZE = 1 << 20
-/** One buffer read while one is written: the socket never waits for the disk when the file is in the page cache. */
-const BUFFERS = 2
+/** Bytes per read: few enough that buffer and socket copies stay in a core's L2 cache. */
+const READ_SIZE = 256 * 1024
+/** Buffers in flight: one is read while others wait in the socket's queue, so the socket never waits for a read. */
+const BUFFERS = 4
+/** A read taking longer than this (ms) went to the disk: from then on reads leave the event loop's thread. */
+export const SLOW_READ_MS = 2
+/**
+ * A write the socket takes at once calls back on the next tick, not from the event loop: after this many bytes
+ * sent without the event loop running, the next read waits for it (responses, timers, aborts must get through).
+ */
+const BYTES_PER_TURN = 4 * 1024 * 1024
+
+/** Test hook: every synchronous read is reported as taking this long (ms) on top of its real time. */
+export const readTiming = { extraMs: 0 }
 
 /** Starts sending; returns a function that stops sending (the request is then cut by its caller). */
 export function sendFileRange(range: FileRange, sink: Writable, what: string, hooks: BodyHooks): () => void {
@@ -26,6 +42,9 @@ export function sendFileRange(range: FileRange, sink: Writable, what: string, ho
   let fd: number | undefined
   let reading = false
   let stopped = false
+  let sync = true
+  let sinceTurn = 0
+  let waitingTurn = false
   const free: Buffer[] = []
   let allocated = 0
 
@@ -49,36 +68,68 @@ export function sendFileRange(range: FileRange, sink: Writable, what: string, ho
     allocated++
     return Buffer.allocUnsafeSlow(Math.min(READ_SIZE, end - range.start))
   }
+  const nextTurn = () => {
+    waitingTurn = false
+    sinceTurn = 0
+    pump()
+  }
 
-  const pump = () => {
-    if (stopped || reading || fd === undefined) return
-    if (pos >= end) {
-      stopped = true
-      closeFile()
-      hooks.ended()
-      sink.end()
-      return
+  /** `n` bytes were read into `buf` at `pos`: they go to the sink. Returns false when the sending failed. */
+  const got = (buf: Buffer, n: number): boolean => {
+    // The file was fingerprinted at this size: fewer bytes mean it shrank under us.
+    if (n === 0) {
+      fail(`${path} ended ${end - pos} bytes early (it changed during the upload)`)
+      return false
     }
-    const buf = nextBuffer()
-    if (!buf) return
-    reading = true
-    const want = Math.min(buf.byteLength, end - pos)
-    read(fd, buf, 0, want, pos, (err, n) => {
-      reading = false
-      if (stopped) return closeFile()
-      if (err) return fail(`reading the body failed: ${err.message}`, err)
-      // The file was fingerprinted at this size: fewer bytes mean it shrank under us.
-      if (n === 0) return fail(`${path} ended ${end - pos} bytes early (it changed during the upload)`)
-      pos += n
-      sink.write(n === buf.byteLength ? buf : buf.subarray(0, n), (e) => {
-        // On an error the sink is destroyed and the transport reports why.
-        if (e) return
-        free.push(buf)
-        pump()
-      })
-      hooks.progress?.(pos - range.start)
+    pos += n
+    sinceTurn += n
+    sink.write(n === buf.byteLength ? buf : buf.subarray(0, n), (e) => {
+      // On an error the sink is destroyed and the transport reports why.
+      if (e) return
+      free.push(buf)
       pump()
     })
+    hooks.progress?.(pos - range.start)
+    return !stopped
+  }
+
+  const pump = () => {
+    while (!stopped && !reading && !waitingTurn && fd !== undefined) {
+      if (pos >= end) {
+        stopped = true
+        closeFile()
+        hooks.ended()
+        sink.end()
+        return
+      }
+      if (sinceTurn >= BYTES_PER_TURN) {
+        waitingTurn = true
+        setImmediate(nextTurn)
+        return
+      }
+      const buf = nextBuffer()
+      if (!buf) return
+      const want = Math.min(buf.byteLength, end - pos)
+      if (!sync) {
+        reading = true
+        read(fd, buf, 0, want, pos, (err, n) => {
+          reading = false
+          if (stopped) return closeFile()
+          if (err) return fail(`reading the body failed: ${err.message}`, err)
+          if (got(buf, n)) pump()
+        })
+        return
+      }
+      const t0 = performance.now()
+      let n: number
+      try {
+        n = readSync(fd, buf, 0, want, pos)
+      } catch (err) {
+        return fail(`reading the body failed: ${(err as Error).message}`, err)
+      }
+      if (performance.now() - t0 + readTiming.extraMs > SLOW_READ_MS) sync = false
+      if (!got(buf, n)) return
+    }
   }
 
   if (end === range.start) {
