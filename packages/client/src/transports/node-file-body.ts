@@ -7,8 +7,10 @@
  * Reads are synchronous `pread`s on the event loop's thread while they are fast (the file is in the page cache, the
  * usual case for a file just written or read): a thread-pool read costs two thread switches per chunk, which on a
  * 2-core machine cost more CPU than the copy itself, and small buffers that stay in the CPU's cache make both copies
- * (page cache → buffer, buffer → socket) cheaper. One read slower than SLOW_READ_MS means the disk is being waited
- * for: the rest of the range is read through the thread pool, so that the event loop is never held for long.
+ * (page cache → buffer, buffer → socket) cheaper. A read that slept (a voluntary context switch) for longer than
+ * SLOW_READ_MS waited for the disk: the rest of the range is read through the thread pool, so that the event loop is
+ * never held for long. A read that merely took long because the thread was preempted (a loaded machine) does not
+ * count: switching then would only make every later chunk dearer.
  * Measured against curl -T in the client-cpu bench (docs/benchmarks.md).
  *
  * Only for sinks that are done with a chunk when they call its write callback (node:http requests, node:http2 streams:
@@ -24,16 +26,21 @@ import type { BodyHooks } from './node-body.js'
 const READ_SIZE = 256 * 1024
 /** Buffers in flight: one is read while others wait in the socket's queue, so the socket never waits for a read. */
 const BUFFERS = 4
-/** A read taking longer than this (ms) went to the disk: from then on reads leave the event loop's thread. */
-export const SLOW_READ_MS = 2
+/** A read that slept longer than this (ms) went to the disk: from then on reads leave the event loop's thread. */
+const SLOW_READ_MS = 2
 /**
  * A write the socket takes at once calls back on the next tick, not from the event loop: after this many bytes
  * sent without the event loop running, the next read waits for it (responses, timers, aborts must get through).
  */
 const BYTES_PER_TURN = 4 * 1024 * 1024
 
-/** Test hook: every synchronous read is reported as taking this long (ms) on top of its real time. */
-export const readTiming = { extraMs: 0 }
+/**
+ * Whether a synchronous read of `ms` milliseconds came from the disk; `slept()` tells whether the process blocked
+ * meanwhile. Replaceable by tests, to take the thread-pool path.
+ */
+export const readPolicy = {
+  fromDisk: (ms: number, slept: () => boolean): boolean => ms > SLOW_READ_MS && slept(),
+}
 
 /** Starts sending; returns a function that stops sending (the request is then cut by its caller). */
 export function sendFileRange(range: FileRange, sink: Writable, what: string, hooks: BodyHooks): () => void {
@@ -121,13 +128,16 @@ export function sendFileRange(range: FileRange, sink: Writable, what: string, ho
         return
       }
       const t0 = performance.now()
+      // getrusage counts every thread's switches; the others are idle while this one reads, so a rise is this read.
+      const v0 = process.resourceUsage().voluntaryContextSwitches
       let n: number
       try {
         n = readSync(fd, buf, 0, want, pos)
       } catch (err) {
         return fail(`reading the body failed: ${(err as Error).message}`, err)
       }
-      if (performance.now() - t0 + readTiming.extraMs > SLOW_READ_MS) sync = false
+      const slept = () => process.resourceUsage().voluntaryContextSwitches > v0
+      if (readPolicy.fromDisk(performance.now() - t0, slept)) sync = false
       if (!got(buf, n)) return
     }
   }
