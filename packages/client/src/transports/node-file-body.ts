@@ -1,17 +1,15 @@
 /**
  * Sends a byte range of a file to a Node writable (an http.ClientRequest or an HTTP/2 stream). `fs.ReadStream` reads
- * into a fresh buffer every time and hands it on; here a few small buffers are reused, and a buffer is read into
- * again only once the sink's write callback says the socket has taken its bytes. No allocation, no page faults and no
- * garbage per chunk.
+ * into a fresh buffer every time and hands it on; here two buffers of 1 MiB are reused: one is read while the other is
+ * being written, and a buffer is read into again only once the sink's write callback says the socket has taken its
+ * bytes. No allocation, no page faults and no garbage per chunk.
  *
- * Reads are synchronous `pread`s on the event loop's thread while they are fast (the file is in the page cache, the
- * usual case for a file just written or read): a thread-pool read costs two thread switches per chunk, which on a
- * 2-core machine cost more CPU than the copy itself, and small buffers that stay in the CPU's cache make both copies
- * (page cache → buffer, buffer → socket) cheaper. A read that slept (a voluntary context switch) for longer than
+ * Reads are synchronous `pread`s on the event loop's thread while they come from the page cache (the usual case for a
+ * file just written or read): a thread-pool read costs a hand-off to a worker and a wake-up of the loop per chunk,
+ * CPU the server on the same 2-core machine then lacks. A read that slept (a voluntary context switch) for longer than
  * SLOW_READ_MS waited for the disk: the rest of the range is read through the thread pool, so that the event loop is
- * never held for long. A read that merely took long because the thread was preempted (a loaded machine) does not
- * count: switching then would only make every later chunk dearer.
- * Measured against curl -T in the client-cpu bench (docs/benchmarks.md).
+ * never held for long. A read that only took long because the thread was preempted (a loaded machine) does not count:
+ * switching then would only make every later chunk dearer. Measured against curl -T in the client-cpu bench.
  *
  * Only for sinks that are done with a chunk when they call its write callback (node:http requests, node:http2 streams:
  * both hand it to the socket first), which is what makes the reuse safe.
@@ -22,10 +20,13 @@ import type { FileRange } from '../core/types.js'
 import { UploadError } from '../errors.js'
 import type { BodyHooks } from './node-body.js'
 
-/** Bytes per read: few enough that buffer and socket copies stay in a core's L2 cache. */
-const READ_SIZE = 256 * 1024
-/** Buffers in flight: one is read while others wait in the socket's queue, so the socket never waits for a read. */
-const BUFFERS = 4
+/**
+ * Bytes per read: the stream machinery costs JS time per chunk, and 256 KiB chunks cost more CPU than 1 MiB ones did
+ * in the client-cpu bench (the smaller buffer's cache hits do not make up for 4 times the chunks).
+ */
+const READ_SIZE = 1 << 20
+/** One buffer read while one is written: the socket never waits for the disk when the file is in the page cache. */
+const BUFFERS = 2
 /** A read that slept longer than this (ms) went to the disk: from then on reads leave the event loop's thread. */
 const SLOW_READ_MS = 2
 /**
