@@ -1,7 +1,8 @@
 /**
  * File bodies in the Node transports (transports/node-file-body.ts): read into two reused buffers, so these check
  * what reuse could break — bytes of a many-buffer file arrive exact over HTTP/1.1 and HTTP/2 from any offset, a file
- * that shrinks mid-body fails with ERR_SOURCE, and an early final response stops the reads and closes the file.
+ * that shrinks mid-body fails with ERR_SOURCE, and an early final response stops the reads and closes the file — both
+ * with synchronous reads (page cache) and after a read judged to come from the disk moved the rest to the thread pool.
  */
 import assert from 'node:assert/strict'
 import { readdirSync, readlinkSync } from 'node:fs'
@@ -11,6 +12,7 @@ import net, { type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createUpload, FileSource, NodeHttp2Transport, NodeHttpTransport, type Transport } from '../index.js'
+import { readPolicy } from '../transports/node-file-body.js'
 import { pseudoRandom, startTestServer, type TestServer } from './server.test.helper.js'
 
 // Five and a half read buffers, not a multiple of any power of two.
@@ -44,6 +46,40 @@ function fdsOn(path: string): number {
   return n
 }
 
+const MODES = ['synchronous reads', 'thread pool'] as const
+const chunkSizes = [Number.POSITIVE_INFINITY, 1_500_000]
+/** One body for the whole file, then one per 1.5 MB slice. */
+const BODIES = 1 + Math.ceil(SIZE / 1_500_000)
+const defaultPolicy = readPolicy.fromDisk
+
+/** Reads stay synchronous, or the first one of each body counts as a disk read; counts the judgements. */
+function useMode(mode: (typeof MODES)[number]): { count: number } {
+  const judged = { count: 0 }
+  readPolicy.fromDisk = () => {
+    judged.count++
+    return mode === 'thread pool'
+  }
+  return judged
+}
+
+describe('synchronous file reads', () => {
+  it('count as disk reads only when they slept, and for longer than a page-cache read takes', () => {
+    assert.equal(
+      defaultPolicy(50, () => true),
+      true,
+    )
+    // Preempted on a loaded machine, not waiting for the disk.
+    assert.equal(
+      defaultPolicy(50, () => false),
+      false,
+    )
+    assert.equal(
+      defaultPolicy(0.2, () => true),
+      false,
+    )
+  })
+})
+
 describe('file bodies in the Node transports', { timeout: 60_000 }, () => {
   let server: TestServer
   let file: string
@@ -54,95 +90,107 @@ describe('file bodies in the Node transports', { timeout: 60_000 }, () => {
     file = join(server.dir, 'big.bin')
     await writeFile(file, data)
   })
-  after(() => server.close())
+  after(() => {
+    readPolicy.fromDisk = defaultPolicy
+    return server.close()
+  })
 
-  for (const [name, make] of [
-    ['HTTP/1.1', () => new NodeHttpTransport()],
-    ['HTTP/2', () => new NodeHttp2Transport()],
-  ] as const)
-    it(`${name}: a ${SIZE}-byte file arrives byte-exact, whole and in slices starting mid-buffer`, async () => {
-      const transport: Transport = make()
-      try {
-        for (const chunkSize of [Number.POSITIVE_INFINITY, 1_500_000]) {
-          const seen: number[] = []
-          const up = await createUpload(file, {
-            endpoint: server.url,
-            transport,
-            chunkSize,
-            onProgress: (p) => seen.push(p.sent),
-          })
-          const r = await up.start()
-          assert.ok((await server.bytesOf(r.url!)).equals(data), `chunkSize ${chunkSize}: stored bytes differ`)
-          assert.equal(seen.at(-1), SIZE)
-          assert.ok(
-            seen.every((n, i) => i === 0 || n >= seen[i - 1]!),
-            'progress is monotonic',
-          )
+  for (const mode of MODES)
+    for (const [name, make] of [
+      ['HTTP/1.1', () => new NodeHttpTransport()],
+      ['HTTP/2', () => new NodeHttp2Transport()],
+    ] as const)
+      it(`${name}, ${mode}: a ${SIZE}-byte file arrives byte-exact, whole and in slices starting mid-buffer`, async () => {
+        const transport: Transport = make()
+        const judged = useMode(mode)
+        try {
+          for (const chunkSize of chunkSizes) {
+            const seen: number[] = []
+            const up = await createUpload(file, {
+              endpoint: server.url,
+              transport,
+              chunkSize,
+              onProgress: (p) => seen.push(p.sent),
+            })
+            const r = await up.start()
+            assert.ok((await server.bytesOf(r.url!)).equals(data), `chunkSize ${chunkSize}: stored bytes differ`)
+            assert.equal(seen.at(-1), SIZE)
+            assert.ok(
+              seen.every((n, i) => i === 0 || n >= seen[i - 1]!),
+              'progress is monotonic',
+            )
+          }
+          // Thread pool: the first read of each body was judged slow, and no later read of it was synchronous.
+          if (mode === 'thread pool') assert.equal(judged.count, BODIES)
+          else assert.ok(judged.count > BODIES, `only ${judged.count} synchronous reads`)
+        } finally {
+          if (transport instanceof NodeHttp2Transport) transport.close()
         }
+      })
+
+  for (const mode of MODES)
+    it(`${mode}: a file that shrinks while its body is sent fails with ERR_SOURCE`, async () => {
+      useMode(mode)
+      const shrinking = join(server.dir, 'shrinking.bin')
+      await writeFile(shrinking, data)
+      const sink = await plainServer((req, res) => {
+        req.resume()
+        req.on('end', () => res.end())
+      })
+      try {
+        const source = await FileSource.open(shrinking)
+        const { body } = await source.slice(0, SIZE)
+        let cut: Promise<void> | undefined
+        const sent = new NodeHttpTransport().request({
+          method: 'POST',
+          url: sink.url,
+          headers: {},
+          body,
+          signal: new AbortController().signal,
+          // After the first buffer: the reads that follow find the file 1 MiB long.
+          onProgress: () => {
+            cut ??= truncate(shrinking, 1024 * 1024)
+          },
+        })
+        await assert.rejects(sent, { code: 'ERR_SOURCE' })
+        assert.ok(cut, 'progress was reported')
       } finally {
-        if (transport instanceof NodeHttp2Transport) transport.close()
+        await sink.close()
       }
     })
 
-  it('a file that shrinks while its body is sent fails with ERR_SOURCE', async () => {
-    const shrinking = join(server.dir, 'shrinking.bin')
-    await writeFile(shrinking, data)
-    const sink = await plainServer((req, res) => {
-      req.resume()
-      req.on('end', () => res.end())
+  for (const mode of MODES)
+    it(`${mode}: an early final response stops reading and closes the file`, async () => {
+      useMode(mode)
+      // Answers at the first body bytes and reads no further, as a server refusing a too large upload may; the
+      // connection stays open, so the client must stop by itself.
+      const held = new Set<net.Socket>()
+      const raw = net.createServer((socket) => {
+        held.add(socket)
+        socket.once('data', () => {
+          socket.pause()
+          socket.write('HTTP/1.1 413 Content Too Large\r\ncontent-length: 0\r\n\r\n')
+        })
+        socket.on('error', () => {})
+      })
+      await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r))
+      try {
+        const source = await FileSource.open(file)
+        const { body } = await source.slice(0, SIZE)
+        const res = await new NodeHttpTransport({ agent: new http.Agent({ keepAlive: false }) }).request({
+          method: 'POST',
+          url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/`,
+          headers: {},
+          body,
+          signal: new AbortController().signal,
+        })
+        assert.equal(res.status, 413)
+        // The file is closed asynchronously, within a few ticks of the response.
+        for (let i = 0; i < 50 && fdsOn(file) > 0; i++) await new Promise((r) => setTimeout(r, 20))
+        assert.equal(fdsOn(file), 0, 'the file is still open')
+      } finally {
+        for (const s of held) s.destroy()
+        await new Promise((r) => raw.close(r))
+      }
     })
-    try {
-      const source = await FileSource.open(shrinking)
-      const { body } = await source.slice(0, SIZE)
-      let cut: Promise<void> | undefined
-      const sent = new NodeHttpTransport().request({
-        method: 'POST',
-        url: sink.url,
-        headers: {},
-        body,
-        signal: new AbortController().signal,
-        // After the first buffer: the reads that follow find the file 1 MiB long.
-        onProgress: () => {
-          cut ??= truncate(shrinking, 1024 * 1024)
-        },
-      })
-      await assert.rejects(sent, { code: 'ERR_SOURCE' })
-      assert.ok(cut, 'progress was reported')
-    } finally {
-      await sink.close()
-    }
-  })
-
-  it('an early final response stops reading and closes the file', async () => {
-    // Answers at the first body bytes and reads no further, as a server refusing a too large upload may; the
-    // connection stays open, so the client must stop by itself.
-    const held = new Set<net.Socket>()
-    const raw = net.createServer((socket) => {
-      held.add(socket)
-      socket.once('data', () => {
-        socket.pause()
-        socket.write('HTTP/1.1 413 Content Too Large\r\ncontent-length: 0\r\n\r\n')
-      })
-      socket.on('error', () => {})
-    })
-    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r))
-    try {
-      const source = await FileSource.open(file)
-      const { body } = await source.slice(0, SIZE)
-      const res = await new NodeHttpTransport({ agent: new http.Agent({ keepAlive: false }) }).request({
-        method: 'POST',
-        url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/`,
-        headers: {},
-        body,
-        signal: new AbortController().signal,
-      })
-      assert.equal(res.status, 413)
-      // The file is closed asynchronously, within a few ticks of the response.
-      for (let i = 0; i < 50 && fdsOn(file) > 0; i++) await new Promise((r) => setTimeout(r, 20))
-      assert.equal(fdsOn(file), 0, 'the file is still open')
-    } finally {
-      for (const s of held) s.destroy()
-      await new Promise((r) => raw.close(r))
-    }
-  })
 })
