@@ -6,10 +6,12 @@
  *
  * Reads are synchronous `pread`s on the event loop's thread while they come from the page cache (the usual case for a
  * file just written or read): a thread-pool read costs a hand-off to a worker and a wake-up of the loop per chunk,
- * CPU the server on the same 2-core machine then lacks. A read that slept (a voluntary context switch) for longer than
- * SLOW_READ_MS waited for the disk: the rest of the range is read through the thread pool, so that the event loop is
- * never held for long. A read that only took long because the thread was preempted (a loaded machine) does not count:
- * switching then would only make every later chunk dearer. Measured against curl -T in the client-cpu bench.
+ * CPU the server on the same 2-core machine then lacks. Reads that slept (a voluntary context switch) for longer than
+ * SLOW_READ_MS, twice in a row, waited for the disk: the rest of the range is read through the thread pool, so that
+ * the event loop is never held for long. A read that only took long because the thread was preempted (a loaded
+ * machine) must not count, as switching would only make every later chunk dearer; the switch count is process-wide
+ * (another thread may sleep meanwhile), so one slow read alone is not trusted either: in the bench, about one upload
+ * in six of 512 MiB had one such read, none had two in a row. Measured against curl -T in the client-cpu bench.
  *
  * Only for sinks that are done with a chunk when they call its write callback (node:http requests, node:http2 streams:
  * both hand it to the socket first), which is what makes the reuse safe.
@@ -27,8 +29,10 @@ import type { BodyHooks } from './node-body.js'
 const READ_SIZE = 1 << 20
 /** One buffer read while one is written: the socket never waits for the disk when the file is in the page cache. */
 const BUFFERS = 2
-/** A read that slept longer than this (ms) went to the disk: from then on reads leave the event loop's thread. */
+/** A read that slept longer than this (ms) went to the disk. */
 const SLOW_READ_MS = 2
+/** After this many disk reads in a row, reads leave the event loop's thread. */
+export const DISK_READS_TO_SWITCH = 2
 /**
  * A write the socket takes at once calls back on the next tick, not from the event loop: after this many bytes
  * sent without the event loop running, the next read waits for it (responses, timers, aborts must get through).
@@ -51,6 +55,7 @@ export function sendFileRange(range: FileRange, sink: Writable, what: string, ho
   let reading = false
   let stopped = false
   let sync = true
+  let diskReads = 0
   let sinceTurn = 0
   let waitingTurn = false
   const free: Buffer[] = []
@@ -138,7 +143,8 @@ export function sendFileRange(range: FileRange, sink: Writable, what: string, ho
         return fail(`reading the body failed: ${(err as Error).message}`, err)
       }
       const slept = () => process.resourceUsage().voluntaryContextSwitches > v0
-      if (readPolicy.fromDisk(performance.now() - t0, slept)) sync = false
+      diskReads = readPolicy.fromDisk(performance.now() - t0, slept) ? diskReads + 1 : 0
+      if (diskReads >= DISK_READS_TO_SWITCH) sync = false
       if (!got(buf, n)) return
     }
   }
