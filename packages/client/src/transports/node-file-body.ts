@@ -11,7 +11,7 @@
  * the event loop is never held for long. A read that only took long because the thread was preempted (a loaded
  * machine) must not count, as switching would only make every later chunk dearer; the switch count is process-wide
  * (another thread may sleep meanwhile) and page-cache reads do sleep now and then, so one slow read alone is not
- * trusted either: 10 uploads of a cached 512 MiB file on a loaded 2-core VM had 70 reads over 2 ms, 37 of them
+ * trusted either: 10 uploads of a cached 512 MiB file on a loaded 2-core VM had 70 reads over 2 ms, 34 of them
  * sleeping, never two in a row. Measured against curl -T in the client-cpu bench.
  *
  * Only for sinks that are done with a chunk when they call its write callback (node:http requests, node:http2 streams:
