@@ -10,9 +10,10 @@ import { truncate, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { createUpload, FileSource, NodeHttp2Transport, NodeHttpTransport, type Transport } from '../index.js'
-import { DISK_READS_TO_SWITCH, readPolicy } from '../transports/node-file-body.js'
+import { DISK_READS_TO_SWITCH, readPolicy, sendFileRange } from '../transports/node-file-body.js'
 import { pseudoRandom, startTestServer, type TestServer } from './server.test.helper.js'
 
 // Five and a half read buffers, not a multiple of any power of two.
@@ -194,4 +195,39 @@ describe('file bodies in the Node transports', { timeout: 60_000 }, () => {
         await new Promise((r) => raw.close(r))
       }
     })
+
+  it('a sink that takes every chunk at once still lets the event loop run during the body', async () => {
+    useMode('synchronous reads')
+    // Its write callbacks come on the next tick, as a socket's do when the kernel takes the bytes at once: without a
+    // bound, reading and writing would chain ticks until the end and hold back every timer and response.
+    let taken = 0
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        taken += chunk.byteLength
+        callback()
+      },
+    })
+    let takenWhenLoopRan: number | undefined
+    await new Promise<void>((resolve, reject) => {
+      sendFileRange({ path: file, start: 0, end: SIZE }, sink, 'test body', {
+        progress: () => {
+          if (takenWhenLoopRan === undefined) {
+            takenWhenLoopRan = -1
+            setImmediate(() => {
+              takenWhenLoopRan = taken
+            })
+          }
+        },
+        ended: resolve,
+        failed: reject,
+      })
+    })
+    assert.equal(taken, SIZE)
+    assert.ok(
+      takenWhenLoopRan !== undefined && takenWhenLoopRan > 0 && takenWhenLoopRan < SIZE,
+      takenWhenLoopRan === -1
+        ? 'the event loop did not run before the whole body was sent'
+        : `the event loop ran after ${takenWhenLoopRan} of ${SIZE} bytes`,
+    )
+  })
 })
