@@ -135,7 +135,7 @@ export function sendFileRange(range: FileRange, sink: Writable, what: string, ho
         return
       }
       const t0 = performance.now()
-      // getrusage counts every thread's switches; the others are idle while this one reads, so a rise is this read.
+      // getrusage counts every thread's switches: a rise is most likely this read's, hence two in a row to switch.
       const v0 = process.resourceUsage().voluntaryContextSwitches
       let n: number
       try {
