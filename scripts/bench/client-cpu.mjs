@@ -16,10 +16,10 @@ export const title =
 
 export const description =
   'One upload per run and client, each client in its own fresh process, into the same `rufh serve --log-level warn` ' +
-  'on 127.0.0.1. `@rufh/client`: `upload(path, { endpoint })` with its defaults (HTTP/1.1, optimistic creation), and ' +
+  'on 127.0.0.1. `@rufh/client`: `upload(path, { endpoint })` with its defaults (HTTP/1.1, `interop: "auto"`: an `OPTIONS`, an empty creation `POST` at the newest version, then the whole file in one `PATCH`), and ' +
   'the same with `transport: new NodeHttp2Transport()` (h2c). tus-js-client 4.3.1: `protocol: "ietf-draft-05"` from ' +
   '`fs.createReadStream(path)`. curl 7.88: `curl -sS -X POST -H "Upload-Draft-Interop-Version: 8" -H ' +
-  '"Upload-Complete: ?1" -T FILE http://127.0.0.1:PORT/files` (one optimistic creation, like @rufh/client). Node clients: CPU and time from ' +
+  '"Upload-Complete: ?1" -T FILE http://127.0.0.1:PORT/files` (one optimistic creation: the whole file in the `POST`). Node clients: CPU and time from ' +
   'the upload call to its completion (module loading excluded); curl: its whole process.'
 
 const CLIENTS = [

@@ -8,7 +8,8 @@
  * counted) and stays alive until stdin ends, so that the parent can read /proc/PID/status after the upload.
  *
  * - `rufh`: `@rufh/client` (packages/client/dist) from the file path with its defaults (`interop: 'auto'`, newest
- *   version the server speaks; optimistic creation; `chunkSize` ∞ for files). `rufh-h2`: the same over
+ *   version the server speaks, found by `OPTIONS` and an empty creation, then the file in one `PATCH`; `chunkSize` ∞
+ *   for files). `rufh-h2`: the same over
   `NodeHttp2Transport` (h2c with prior knowledge).
  * - `tus-js-client`: tus-js-client with `protocol: 'ietf-draft-05'` from `fs.createReadStream(FILE)` with
  *   `uploadSize`, other options default (`chunkSize: Infinity`).

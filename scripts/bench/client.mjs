@@ -16,7 +16,7 @@ export const description =
   'One upload of a random file from disk per run, each client in its own fresh Node process ' +
   '(`scripts/bench/client-upload.mjs CLIENT FILE URL`), into the same `rufh serve --log-level warn` process on ' +
   '127.0.0.1. `@rufh/client`: `upload(path, { endpoint })`, all defaults (`interop: "auto"` → the newest version the ' +
-  'server speaks, optimistic creation: the whole file in the creation request). tus-js-client 4.3.1: ' +
+  'server speaks: with no version remembered for the endpoint it sends an `OPTIONS`, an empty creation `POST`, then the whole file in one `PATCH`). tus-js-client 4.3.1: ' +
   '`new Upload(fs.createReadStream(path), { endpoint, protocol: "ietf-draft-05", uploadSize })`, other options ' +
   'default (`chunkSize: Infinity`, `uploadDataDuringCreation: false`). Time is measured inside the client process, ' +
   'from the upload call to its completion (module loading excluded). Client RSS is that child process only.'
@@ -160,8 +160,9 @@ export async function run(ctx) {
       `Throughput per run (MB/s, in order): ${CLIENTS.map((c) => `${c.key} ${c.runs.map((r) => r.mbps.toFixed(0)).join(', ')}`).join('; ')}.`,
       `Interop version used: @rufh/client ${ours.first.interop} (auto: the newest \`rufh serve\` speaks); ` +
         `tus-js-client ${tus.first.interop} (\`ietf-draft-05\` sends \`Upload-Draft-Interop-Version: 6\`).`,
-      'How the two send the file: @rufh/client creates optimistically, streaming the whole file from disk in the ' +
-        'creation `POST` (`Upload-Complete: ?1`; the upload URL arrives in a 104). tus-js-client in `ietf-draft-05` ' +
+      'How the two send the file: @rufh/client, in a fresh process with nothing remembered, asks `OPTIONS`, creates ' +
+        'empty (a guessed version gets no content, so a server that does not speak it loses nothing), then streams ' +
+        'the whole file from disk in one `PATCH` (`Upload-Complete: ?1`). tus-js-client in `ietf-draft-05` ' +
         'mode creates carefully: an empty `POST` with `Upload-Complete: ?0`, then, with its default ' +
         '`chunkSize: Infinity`, one `PATCH` with the whole file (`Content-Type: application/partial-upload`, ' +
         '`Upload-Complete: ?1`). For an `fs.ReadStream` that has a `path` it ignores the stream and re-opens the file ' +
