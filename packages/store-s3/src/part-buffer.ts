@@ -87,6 +87,11 @@ export class PartBuffer {
     return this.full.length * this.partSize + (this.current?.size ?? 0)
   }
 
+  /** Bytes the part being filled still takes (a whole part's when none is being filled). */
+  get room(): number {
+    return this.partSize - (this.current?.size ?? 0)
+  }
+
   async push(chunk: Uint8Array): Promise<void> {
     let at = 0
     while (at < chunk.byteLength) {
