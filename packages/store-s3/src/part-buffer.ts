@@ -11,6 +11,10 @@
  * part after part, and what does not fit goes to disk: memory per store is bounded by that amount plus a few chunks
  * per running append; temporary disk is at most `PARTS_IN_FLIGHT` + 1 parts per append (append.ts).
  *
+ * A part streamed to S3 while it fills (part-stream.ts) is held here too, as its copy: the bytes a cut body leaves
+ * (they become the tail) and what a resend sends. Such a copy is written but, once S3 holds the part, never read, so
+ * streamed parts cost half the disk work of held ones when part memory is used up.
+ *
  * Files are named `rufh-s3-<random>` in the given folder and removed once sent or when the append ends (`discard`).
  */
 import { randomUUID } from 'node:crypto'
