@@ -71,10 +71,27 @@ export class PartMemory {
   }
 }
 
-type Filling = { size: number } & (
-  | { buf: Buffer; path?: undefined }
-  | { path: string; fh: FileHandle; buf?: undefined }
-)
+/**
+ * A file's bytes are written in batches of about this many (one `writev` of the chunks as they came, not copied):
+ * one write per 64 KiB chunk cost 1.0 s of CPU per GiB, one per 1 MiB 0.47 s (8 MiB files, 4 at a time, on this
+ * project's bench machine at load 8): the cost is the call per write, not the bytes. The chunks wait in memory
+ * meanwhile: at most this much per part being filled.
+ */
+const WRITE_BATCH = 1024 * 1024
+/** And at most this many chunks per write (well under the system's IOV_MAX of 1024), however small they are. */
+const WRITE_BATCH_CHUNKS = 128
+
+/** A part being filled in a file: chunks not yet written wait in `pending`. */
+type FileFilling = {
+  size: number
+  path: string
+  fh: FileHandle
+  buf?: undefined
+  pending: Uint8Array[]
+  pendingBytes: number
+}
+
+type Filling = ({ size: number } & { buf: Buffer; path?: undefined }) | FileFilling
 
 export class PartBuffer {
   private readonly full: SpooledPart[] = []
@@ -103,7 +120,11 @@ export class PartBuffer {
       const c = this.current
       const n = Math.min(chunk.byteLength - at, this.partSize - c.size)
       if (c.buf) c.buf.set(chunk.subarray(at, at + n), c.size)
-      else await c.fh.write(chunk, at, n)
+      else {
+        c.pending.push(at === 0 && n === chunk.byteLength ? chunk : chunk.subarray(at, at + n))
+        c.pendingBytes += n
+        if (c.pendingBytes >= WRITE_BATCH || c.pending.length >= WRITE_BATCH_CHUNKS) await flush(c)
+      }
       c.size += n
       at += n
       if (c.size === this.partSize) {
@@ -117,7 +138,7 @@ export class PartBuffer {
     const buf = this.memory?.take(this.partSize)
     if (buf) return { buf, size: 0 }
     const path = join(this.dir, `rufh-s3-${randomUUID()}`)
-    return { path, fh: await open(path, 'wx', 0o600), size: 0 }
+    return { path, fh: await open(path, 'wx', 0o600), size: 0, pending: [], pendingBytes: 0 }
   }
 
   /** The oldest full part, if there is one; the caller releases it (`release`) once it is sent. */
@@ -156,8 +177,27 @@ export class PartBuffer {
 
 async function close(c: Filling): Promise<SpooledPart> {
   if (c.buf) return { bytes: c.buf, size: c.size }
-  await c.fh.close()
+  try {
+    await flush(c)
+  } finally {
+    await c.fh.close()
+  }
   return { path: c.path, size: c.size }
+}
+
+/** Writes the chunks a file part holds in memory (appending: the file is only ever written in order). */
+async function flush(c: FileFilling): Promise<void> {
+  const chunks = c.pending
+  if (chunks.length === 0) return
+  const want = c.pendingBytes
+  c.pending = []
+  c.pendingBytes = 0
+  let done = (await c.fh.writev(chunks)).bytesWritten
+  // A short write (rare for a regular file) is followed by one of the rest, from where it stopped.
+  if (done < want) {
+    const all = Buffer.concat(chunks)
+    while (done < want) done += (await c.fh.write(all, done, want - done)).bytesWritten
+  }
 }
 
 /** A part's bytes as a body to send: the buffer itself, or its file as a stream (a new one per attempt). */
