@@ -1,25 +1,31 @@
 /**
- * Streaming one request body into an upload: bytes are cut into parts of exactly the upload's part size, held in the
- * store's part memory or spooled to a temporary file each (part-buffer.ts), each sent with `UploadPart` while the
- * next one fills, and the record naming them written while later parts are sent. Up to `PARTS_IN_FLIGHT` parts go
- * at once: temporary disk is at most one part more than that per append, memory the store's part memory plus a few
- * chunks. What is left when the body ends, fewer than one part's bytes, is kept as the new tail (tail.ts). Any number
- * of appends of any size therefore uses one part number per `partSize` bytes, never one per append.
+ * Streaming one request body into an upload: bytes are cut into parts of exactly the upload's part size, each sent
+ * with `UploadPart`, and the record naming them written while later parts are sent. A part the body is known to fill
+ * completely (the append was told the body's length, `AppendOptions.bodyLength`, and the tail plus that length reach
+ * past the part's end) is streamed to S3 as its bytes arrive, with a copy kept until S3 holds it (part-stream.ts);
+ * any other part is held first in the store's part memory or a temporary file (part-buffer.ts) and sent once full,
+ * while the next one fills. Up to `PARTS_IN_FLIGHT` parts go at once: temporary disk is at most one part more than
+ * that per append, memory the store's part memory plus a few chunks (and `STREAM_AHEAD` per streamed part). What is
+ * left when the body ends, fewer than one part's bytes, is kept as the new tail (tail.ts): also when the body ends
+ * early inside a streamed part, whose request is then aborted and whose received bytes are all in its copy. Any
+ * number of appends of any size therefore uses one part number per `partSize` bytes, never one per append.
  *
  * Durability: the record (`<id>.info`) is rewritten once `RECORD_EVERY` bytes of parts S3 acknowledged are not named
  * by it yet, or `RECORD_AFTER_MS` after a part it does not name was acknowledged (only an unbroken run from the
  * first: a part acknowledged out of order waits for the ones before it), and when the body ends (with the new tail),
  * and only then is the new offset reported (`onProgress`, the return value). Parts acknowledged but not yet recorded
- * are not reported. Nothing is deleted before a record that no
- * longer needs it is stored: the old tail stays (as the undo point for `truncate`) until the next append has
- * committed. So a crash between any two S3 calls leaves a record whose offset is the last one reported, or more,
- * and counts only bytes S3 holds. A part sent but never recorded is sent again (same number) by the next append.
+ * are not reported; a streamed part counts only once S3 acknowledged it, as a held one. Nothing is deleted before a
+ * record that no longer needs it is stored: the old tail stays (as the undo point for `truncate`) until the next
+ * append has committed. So a crash between any two S3 calls leaves a record whose offset is the last one reported,
+ * or more, and counts only bytes S3 holds. A part sent but never recorded (or cut while streamed) is sent again
+ * (same number) by the next append.
  */
-import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3'
+import { CreateMultipartUploadCommand, UploadPartCommand, type UploadPartCommandInput } from '@aws-sdk/client-s3'
 import { LimitError } from '@rufh/protocol'
 import type { AppendOptions } from '@rufh/server'
 import { type Bucket, withRetries } from './bucket.js'
 import { PartBuffer, type PartMemory, partBody, type SpooledPart } from './part-buffer.js'
+import { PartStream } from './part-stream.js'
 import { offsetOf, type UploadRecord } from './record.js'
 import { storeSpooledTail, tailChunks } from './tail.js'
 
@@ -132,23 +138,33 @@ export async function appendBody(
     return created.UploadId
   }
 
-  const sendPart = async (part: SpooledPart, n: number): Promise<void> => {
-    multipart ??= rec.multipart !== undefined ? Promise.resolve(rec.multipart) : startMultipart()
-    const uploadId = await multipart
-    const r = await withRetries(() =>
-      b.client.send(
-        new UploadPartCommand({
-          Bucket: b.name,
-          Key: b.layout.object(rec.id),
-          UploadId: uploadId,
-          PartNumber: n,
-          Body: partBody(part),
-          ContentLength: part.size,
-        }),
-      ),
+  const uploadIdOf = (): Promise<string> =>
+    (multipart ??= rec.multipart !== undefined ? Promise.resolve(rec.multipart) : startMultipart())
+
+  const uploadPart = async (
+    uploadId: string,
+    n: number,
+    body: UploadPartCommandInput['Body'],
+    size: number,
+    signal?: AbortSignal,
+  ): Promise<string> => {
+    const r = await b.client.send(
+      new UploadPartCommand({
+        Bucket: b.name,
+        Key: b.layout.object(rec.id),
+        UploadId: uploadId,
+        PartNumber: n,
+        Body: body,
+        ContentLength: size,
+      }),
+      signal ? { abortSignal: signal } : {},
     )
     if (!r.ETag) throw new Error('S3 returned no ETag for a part')
-    acknowledged.set(n, r.ETag)
+    return r.ETag
+  }
+
+  const acknowledge = (n: number, etag: string): void => {
+    acknowledged.set(n, etag)
     // Only an unbroken run of parts counts: the record never names a part after a missing one.
     let grew = false
     for (let next = rec.parts.length + 1; acknowledged.has(next); next++) {
@@ -160,6 +176,93 @@ export async function appendBody(
     // The first part starts where the tail started (a tail is shorter than a part), so it holds the whole tail.
     rec.tail = undefined
     recordSoon()
+  }
+
+  const sendPart = async (part: SpooledPart, n: number): Promise<void> => {
+    const uploadId = await uploadIdOf()
+    acknowledge(n, await withRetries(() => uploadPart(uploadId, n, partBody(part), part.size)))
+  }
+
+  /** Sends the full parts the buffer holds (parts not streamed). */
+  const sendFull = async (): Promise<void> => {
+    for (let part = buffer.takePart(); part; part = buffer.takePart()) {
+      const p = part
+      try {
+        // Back-pressure: the body is not read further while PARTS_IN_FLIGHT parts are on their way.
+        while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight)
+        check()
+        if (nextPart > limits.maxParts)
+          throw new LimitError('max-size', (nextPart - 1) * partSize + p.size, limits.maxParts * partSize)
+      } catch (e) {
+        await buffer.release(p)
+        throw e
+      }
+      // The part's memory or file is released once it is sent or has failed (the buffer no longer holds it).
+      const sending: Promise<void> = sendPart(p, nextPart++)
+        .catch((e) => {
+          failure ??= { e }
+        })
+        .finally(() => {
+          inFlight.delete(sending)
+          return buffer.release(p)
+        })
+      inFlight.add(sending)
+    }
+  }
+
+  /** Bytes this append ends at if the body ends normally, counted from where the tail starts. */
+  const planned = options.bodyLength !== undefined ? (rec.tail?.size ?? 0) + options.bodyLength : undefined
+  /** Bytes given to the buffer so far: the tail's, then the body's. */
+  let fed = 0
+  /** The part being streamed while it fills, if any; it counts as in flight from its first byte. */
+  let streaming: PartStream | undefined
+
+  const startStream = async (): Promise<PartStream> => {
+    while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight)
+    check()
+    const n = nextPart++
+    const s = new PartStream(
+      partSize,
+      async (body, signal) => uploadPart(await uploadIdOf(), n, body, partSize, signal),
+      (p) => buffer.release(p),
+    )
+    const sending: Promise<void> = s.done
+      .then(
+        (etag) => acknowledge(n, etag),
+        (e) => {
+          // A cut part is no failure: its bytes become the tail.
+          if (!s.wasCut) failure ??= { e }
+        },
+      )
+      .finally(() => {
+        inFlight.delete(sending)
+      })
+    inFlight.add(sending)
+    return s
+  }
+
+  /** Takes `chunk` into parts: streamed when the body is known to fill the part, else held and sent once full. */
+  const feed = async (chunk: Uint8Array): Promise<void> => {
+    for (let at = 0; at < chunk.byteLength; ) {
+      // The part limit is left to the held path, which refuses the part once it is full (LimitError).
+      if (!streaming && buffer.size === 0 && planned !== undefined && fed + partSize <= planned)
+        if (nextPart <= limits.maxParts) streaming = await startStream()
+      const piece = chunk.subarray(at, at + Math.min(chunk.byteLength - at, buffer.room))
+      at += piece.byteLength
+      fed += piece.byteLength
+      await buffer.push(piece)
+      if (!streaming) {
+        await sendFull()
+        continue
+      }
+      const s = streaming
+      const copy = buffer.takePart()
+      if (copy) {
+        streaming = undefined
+        await s.handOver(copy)
+      }
+      await s.write(piece)
+    }
   }
 
   const it = body[Symbol.asyncIterator]()
@@ -178,33 +281,13 @@ export async function appendBody(
       if (chunk.byteLength === 0) continue
       if (!tailLoaded) {
         tailLoaded = true
-        if (rec.tail) for await (const c of tailChunks(b, rec.tail)) await buffer.push(c)
+        if (rec.tail) for await (const c of tailChunks(b, rec.tail)) await feed(c)
       }
-      await buffer.push(chunk)
-      for (let part = buffer.takePart(); part; part = buffer.takePart()) {
-        const p = part
-        try {
-          // Back-pressure: the body is not read further while PARTS_IN_FLIGHT parts are on their way.
-          while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight)
-          check()
-          if (nextPart > limits.maxParts)
-            throw new LimitError('max-size', (nextPart - 1) * partSize + p.size, limits.maxParts * partSize)
-        } catch (e) {
-          await buffer.release(p)
-          throw e
-        }
-        // The part's memory or file is released once it is sent or has failed (the buffer no longer holds it).
-        const sending: Promise<void> = sendPart(p, nextPart++)
-          .catch((e) => {
-            failure ??= { e }
-          })
-          .finally(() => {
-            inFlight.delete(sending)
-            return buffer.release(p)
-          })
-        inFlight.add(sending)
-      }
+      await feed(chunk)
     }
+    // The body ended (or failed) inside a part it was to fill: that part's bytes, all in its copy, are the tail.
+    streaming?.cut()
+    streaming = undefined
     stopRecording()
     await Promise.all(inFlight)
     check()
@@ -218,6 +301,7 @@ export async function appendBody(
   } catch (e) {
     // An S3 failure: stop reading the body; the offset stays the last one committed, or what the parts S3 did
     // acknowledge make it, if their record can still be written.
+    streaming?.cut()
     stopRecording()
     await Promise.all(inFlight)
     if (rec.parts.length > queuedParts) queueCommit()

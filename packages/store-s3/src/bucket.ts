@@ -150,14 +150,17 @@ export class Bucket {
 /** The SDK's own retry policy (3 attempts) would retry a buffered body; a stream body it sends once. */
 const ATTEMPTS = 3
 
-/** Runs `send` again (with a new body stream) after a failure S3 may not repeat: a 5xx, a dropped connection. */
-export async function withRetries<T>(send: () => Promise<T>): Promise<T> {
+/**
+ * Runs `send` again (with a new body stream) after a failure S3 may not repeat: a 5xx, a dropped connection. Not
+ * once `signal` is aborted: the caller gave the request up (a part whose body was cut, part-stream.ts).
+ */
+export async function withRetries<T>(send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await send()
     } catch (e) {
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
-      if (attempt >= ATTEMPTS || (status !== undefined && status < 500)) throw e
+      if (attempt >= ATTEMPTS || (status !== undefined && status < 500) || signal?.aborted) throw e
       await new Promise((r) => setTimeout(r, 100 * 2 ** attempt))
     }
   }

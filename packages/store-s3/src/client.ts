@@ -22,6 +22,15 @@ export interface S3ClientOptions {
   credentials?: S3ClientConfig['credentials']
 }
 
+/**
+ * The SDK's own logger (none by default) gets nothing from this store's client either, except that the SDK writes
+ * "An error was encountered in a non-retryable streaming request." to the console whenever a request with a stream
+ * body fails and no logger is set: with parts streamed as they arrive (part-stream.ts), that is every client that
+ * goes away inside a part. The store handles those failures itself (a cut part's bytes become the tail; other
+ * failures are resent or reported), so the line says nothing to the operator.
+ */
+const QUIET: NonNullable<S3ClientConfig['logger']> = { debug() {}, info() {}, warn() {}, error() {} }
+
 /** Commands whose bodies are data: sent unsigned (see above). */
 const DATA_COMMANDS = new Set(['UploadPartCommand', 'PutObjectCommand'])
 
@@ -31,6 +40,7 @@ export function createS3Client(o: S3ClientOptions = {}): S3Client {
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     forcePathStyle: o.forcePathStyle ?? false,
     ...(o.credentials ? { credentials: o.credentials } : {}),
+    logger: QUIET,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   })

@@ -57,8 +57,9 @@ export interface S3StoreOptions {
   /** Tails (bytes past the last full part) up to this size are kept inside the record. Default 16 KiB. */
   inlineTail?: number
   /**
-   * Where parts wait, as files, until they are sent, when `partMemory` is used up: at most 5 parts per running
-   * append (part-buffer.ts). Default the system's temporary folder (`os.tmpdir()`).
+   * Where parts wait, as files, until they are sent (a part streamed while it fills: its copy, until S3 holds it,
+   * part-stream.ts), when `partMemory` is used up: at most 5 parts per running append (part-buffer.ts). Default the
+   * system's temporary folder (`os.tmpdir()`).
    */
   tempDir?: string
   /**

@@ -2,7 +2,15 @@
  * Streams one request body into the store under a lease, sending progress 104s, and turns the way the body ended
  * into the outcome the protocol needs. Used by creation and append alike.
  */
-import { type ProtocolCodec, type RufhError, ShuttingDownError, UploadInterruptedError } from '@rufh/protocol'
+import {
+  Field,
+  type HeaderReader,
+  type ProtocolCodec,
+  type RufhError,
+  readContentLength,
+  ShuttingDownError,
+  UploadInterruptedError,
+} from '@rufh/protocol'
 import type { Ctx } from '../context.js'
 import type { Lease } from '../lockers/locker.js'
 import { type Bound, passedBound } from '../rules/upload-rules.js'
@@ -58,11 +66,20 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
   ctx.cfg.events.emit('transferStarted', o.id, offset)
   let end = offset // a store that throws reports nothing stored
   try {
-    end = await ctx.cfg.store.append(o.id, offset, reader, { onProgress })
+    end = await ctx.cfg.store.append(o.id, offset, reader, { onProgress, bodyLength: bodyLengthOf(req.headers) })
   } finally {
     ctx.cfg.events.emit('transferEnded', o.id, end - offset)
   }
   return { offset: end, ended: reader.ended, failure: reader.ended ? undefined : failureOf(reader, bound, offset) }
+}
+
+/**
+ * The bytes the body carries when it ends normally, for the store to plan by (S3 streams parts it knows will fill):
+ * Content-Length, unless the body is chunked (RFC 9112 §6.3: Transfer-Encoding overrides Content-Length).
+ */
+function bodyLengthOf(h: HeaderReader): number | undefined {
+  if (h.get(Field.transferEncoding)) return undefined
+  return readContentLength(h)
 }
 
 function failureOf(reader: BodyReader, bound: Bound | undefined, start: number): RufhError {

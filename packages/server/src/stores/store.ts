@@ -81,6 +81,11 @@ export function newUploadMeta(init: NewUpload): NewUploadMeta {
 export interface AppendOptions {
   /** Called after bytes are stored, with the new durable offset (drives progress 104s). */
   onProgress?: (offset: number) => void
+  /**
+   * How many bytes the body will yield if it ends normally (the request's Content-Length), when known. A hint: the
+   * body may still end early or fail (a cut client), and a store must then keep what it got as without the hint.
+   */
+  bodyLength?: number | undefined
 }
 
 export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid' | 'checkpoint'>>

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test'
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { newUploadId } from '@rufh/server'
 import { S3Store } from '../s3-store.js'
-import { failFromCall, InjectedFault } from './faults.js'
+import { failFromCall, InjectedFault, onUploadPart, type PartRequest } from './faults.js'
 import { MIN_PART_SIZE, PART_LIMIT, type Rgw, startRgw } from './rgw.js'
 
 let rgw: Rgw
@@ -32,10 +32,11 @@ after(async () => {
  * 1 KiB parts, tails above 256 bytes as objects: appends cross parts, and both kinds of tail occur; the record
  * rewritten after every 2 acknowledged parts, so that appends also write records between parts.
  */
-function store(prefix: string, fault?: number): { s: S3Store; calls: string[] } {
+function store(prefix: string, fault?: number): { s: S3Store; calls: string[]; parts: PartRequest[] } {
   const client = rgw.client()
   clients.push(client)
   const calls = fault !== undefined ? failFromCall(client, fault).calls : []
+  const parts = onUploadPart(client)
   const s = new S3Store({
     client,
     bucket,
@@ -46,7 +47,7 @@ function store(prefix: string, fault?: number): { s: S3Store; calls: string[] } 
     inlineTail: 256,
     recordEvery: 2 * MIN_PART_SIZE,
   })
-  return { s, calls }
+  return { s, calls, parts }
 }
 
 function bytes(n: number, seed: number): Buffer {
@@ -81,47 +82,55 @@ const BODY = bytes(2600, 4)
 const DATA = Buffer.concat([...PREP, BODY])
 
 describe('S3Store crash safety on radosgw', { timeout: 300_000 }, () => {
-  test('append: a crash before any of its S3 calls never lowers the acknowledged offset nor counts unstored bytes', async () => {
-    let made: string[] = []
-    for (let n = 1; ; n++) {
-      const prefix = `append-${n}/`
-      const id = newUploadId()
-      const prep = store(prefix).s
-      await prep.create({ id, length: undefined, expiresAt: undefined, metadata: {} })
-      let acked = 0
-      for (const p of PREP) acked = await prep.append(id, acked, chunked(p, 128))
-      const { s, calls } = store(prefix, n)
-      const progress: number[] = []
-      let crashed = false
-      try {
-        acked = await s.append(id, acked, chunked(BODY, 300), { onProgress: (o) => progress.push(o) })
-      } catch (e) {
-        assert.ok(e instanceof InjectedFault, String(e))
-        crashed = true
+  // Without the body's length every part is held first; with it, the 3 parts are streamed as they fill (part-stream.ts).
+  for (const bodyLength of [undefined, BODY.byteLength])
+    test(`append${bodyLength !== undefined ? ' (parts streamed)' : ''}: a crash before any of its S3 calls never lowers the acknowledged offset nor counts unstored bytes`, async () => {
+      let made: string[] = []
+      for (let n = 1; ; n++) {
+        const prefix = `append-${bodyLength ?? 'held'}-${n}/`
+        const id = newUploadId()
+        const prep = store(prefix).s
+        await prep.create({ id, length: undefined, expiresAt: undefined, metadata: {} })
+        let acked = 0
+        for (const p of PREP) acked = await prep.append(id, acked, chunked(p, 128))
+        const { s, calls, parts } = store(prefix, n)
+        const progress: number[] = []
+        let crashed = false
+        try {
+          acked = await s.append(id, acked, chunked(BODY, 300), { onProgress: (o) => progress.push(o), bodyLength })
+        } catch (e) {
+          assert.ok(e instanceof InjectedFault, String(e))
+          crashed = true
+        }
+        acked = Math.max(acked, ...progress)
+        const after = store(prefix).s
+        const offset = (await after.get(id)).offset
+        assert.ok(offset >= acked, `fault at call ${n} (${calls.at(-1)}): offset ${offset} < acknowledged ${acked}`)
+        assert.ok(offset <= DATA.byteLength)
+        if (offset < DATA.byteLength) await after.append(id, offset, chunked(DATA.subarray(offset), 700))
+        await after.update(id, { complete: true })
+        assert.ok((await read(after, id)).equals(DATA), `fault at call ${n} (${calls.at(-1)}): bytes differ`)
+        await assertRemoved(after, prefix)
+        if (!crashed) {
+          made = calls
+          // The run without a fault: each part went the way this case means (streamed or held first).
+          const way = bodyLength !== undefined ? 'stream' : 'buffer'
+          assert.deepEqual(
+            parts.map((p) => p.body),
+            [way, way, way],
+          )
+          break
+        }
       }
-      acked = Math.max(acked, ...progress)
-      const after = store(prefix).s
-      const offset = (await after.get(id)).offset
-      assert.ok(offset >= acked, `fault at call ${n} (${calls.at(-1)}): offset ${offset} < acknowledged ${acked}`)
-      assert.ok(offset <= DATA.byteLength)
-      if (offset < DATA.byteLength) await after.append(id, offset, chunked(DATA.subarray(offset), 700))
-      await after.update(id, { complete: true })
-      assert.ok((await read(after, id)).equals(DATA), `fault at call ${n} (${calls.at(-1)}): bytes differ`)
-      await assertRemoved(after, prefix)
-      if (!crashed) {
-        made = calls
-        break
-      }
-    }
-    // The append reads the record and the tail, uploads 3 parts, writes the record after them and after the new
-    // (inline) tail, and deletes the previous append's undo tail; parts acknowledged together may share a record PUT,
-    // so the number of PUTs varies with timing.
-    const count = (name: string) => made.filter((c) => c === name).length
-    assert.ok(count('GetObjectCommand') >= 2, made.join(' '))
-    assert.equal(count('UploadPartCommand'), 3, made.join(' '))
-    assert.ok(count('PutObjectCommand') >= 2, made.join(' '))
-    assert.equal(count('DeleteObjectCommand'), 1, made.join(' '))
-  })
+      // The append reads the record and the tail, uploads 3 parts, writes the record after them and after the new
+      // (inline) tail, and deletes the previous append's undo tail; parts acknowledged together may share a record PUT,
+      // so the number of PUTs varies with timing.
+      const count = (name: string) => made.filter((c) => c === name).length
+      assert.ok(count('GetObjectCommand') >= 2, made.join(' '))
+      assert.equal(count('UploadPartCommand'), 3, made.join(' '))
+      assert.ok(count('PutObjectCommand') >= 2, made.join(' '))
+      assert.equal(count('DeleteObjectCommand'), 1, made.join(' '))
+    })
 
   const cases: [string, Buffer[]][] = [
     ['parts and a tail object', [bytes(2500, 5)]],
