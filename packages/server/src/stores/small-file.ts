@@ -9,7 +9,7 @@ import { closeFd, openFd, readAt } from './fd.js'
 const FIRST_READ = 4096
 
 /**
- * The file's text parsed as JSON. A read shorter than asked is the end of a regular file; the parse proves it, because
+ * The file's text parsed as JSON; undefined when the file is empty. A read shorter than asked is the end of a regular file; the parse proves it, because
  * the file holds one JSON value (written whole, then renamed into place) and no strict prefix of a JSON object parses.
  * When it does not parse, the rest is read to the end as `readFile` would.
  */
@@ -26,6 +26,7 @@ export async function readJsonFile(path: string): Promise<unknown> {
       }
       const bytesRead = await readAt(fd, buf, n, buf.length - n, n)
       n += bytesRead
+      if (n === 0) return undefined
       if (bytesRead === 0) return JSON.parse(buf.toString('utf8', 0, n))
       if (n < buf.length) {
         const value = parsed(buf.toString('utf8', 0, n))
