@@ -2,13 +2,15 @@
  * The embedded default store: one data file and one JSON info file per upload in a folder.
  *
  * Crash safety: the offset is the data file's size, so it is exactly the bytes the kernel holds, and after `kill -9`
- * at any moment the offset reported never exceeds the bytes stored. The info file is replaced atomically (write to a
- * temporary file, then rename). A new upload's info file is written where it belongs (created exclusively, then one
+ * at any moment the offset reported never exceeds the bytes stored. The info file is replaced atomically: in place
+ * with one write of at most a page, over a record that carries a checksum (info-record.ts: a reader that raced the
+ * write sees a mismatch and reads again, and a kill -9 cannot tear a one-page write), otherwise by writing a temporary
+ * file and renaming it over the old one. A new upload's info file is written where it belongs (created exclusively, then one
  * write): nothing is there to replace, nobody has the upload's URL before `create` returns, and a `kill -9` between
  * the create and the write leaves an empty info file, which is no upload (`get` answers not found) and is reclaimed
  * with its data file (disk-orphans.ts). With `fsync: true`, data is flushed before an append returns and info files
  * and the folder are flushed on every change, which extends the guarantee to power loss at some cost in throughput
- * (new info files then go through a temporary file too: a power loss can leave a file written in place torn).
+ * (info files then always go through a temporary file: a power loss can leave a file written in place torn).
  *
  * Memory: appends stream through a small write queue (at most `highWaterMark` bytes buffered), whatever the body size.
  */
@@ -18,7 +20,8 @@ import { join } from 'node:path'
 import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
 import { reclaimOrphans } from './disk-orphans.js'
-import { closeFd, datasyncFd, fdSize, openFd, pathSize, renamePath, syncFd, writeAllAt } from './fd.js'
+import { closeFd, datasyncFd, fdSize, openFd, pathSize, readAt, renamePath, syncFd, writeAllAt } from './fd.js'
+import { decodeInfo, encodeInfo, RECORD_HEAD, TornInfoError } from './info-record.js'
 import { readJsonFile } from './small-file.js'
 import {
   type AppendOptions,
@@ -46,6 +49,11 @@ export interface DiskStoreOptions {
 }
 
 type Meta = Omit<UploadInfo, 'offset'>
+
+/** The most an info record written in place may take: one page (a kill -9 cannot tear a write within one). */
+const PAGE = 4096
+/** Reads of an info file that fails its checksum before it is reported (readMeta). */
+const TORN_READS = 5
 
 export class DiskStore implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore, ReclaimingStore {
   readonly directory: string
@@ -277,7 +285,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   async update(id: string, patch: UploadPatch, known?: UploadInfo): Promise<UploadInfo> {
     const meta = known ? metaOf(known) : await this.readMeta(id)
     const next: Meta = { ...meta, ...patch }
-    await this.writeMeta(next)
+    await this.replaceMeta(next)
     return settled(next, known ? known.offset : await this.size(id))
   }
 
@@ -322,11 +330,16 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   private async readMeta(id: string): Promise<Meta> {
     const { info } = this.paths(id)
     let raw: Partial<Meta>
-    try {
-      raw = (await readJsonFile(info)) as Partial<Meta>
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
-      throw e
+    for (let attempt = 1; ; attempt++) {
+      try {
+        raw = (await readJsonFile(info, decodeInfo)) as Partial<Meta>
+        break
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
+        // Raced an in-place replace (replaceMeta): the next read sees the whole new record. Still torn after a few
+        // reads is no race (a power loss without fsync tore it): reported.
+        if (!(e instanceof TornInfoError) || attempt === TORN_READS) throw e
+      }
     }
     // Empty: a creation killed between making its info file and writing it (writeNewMeta); it never returned.
     if (raw === undefined) throw new UploadNotFoundError()
@@ -359,7 +372,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       throw e.code === 'EEXIST' ? new UploadExistsError(meta.id) : e
     })
     try {
-      await writeAllAt(fd, [Buffer.from(JSON.stringify(meta))], 0)
+      await writeAllAt(fd, [Buffer.from(encodeInfo(meta))], 0)
     } catch (e) {
       await closeFd(fd).catch(() => {})
       await rm(info, { force: true }).catch(() => {})
@@ -368,13 +381,45 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     await closeFd(fd)
   }
 
-  /** Atomic replace: readers see the old or the new info, never a torn one. */
+  /**
+   * Replaces an upload's info, in place when it can: one write over the old record, no new inode (see writeNewMeta
+   * for why that matters). Only when the new record fits in the first page (a kill -9 cannot tear it) and the old
+   * one is a record too (any mixture of the two that a racing reader sees then fails the checksum, info-record.ts);
+   * it is padded with spaces over the old one's length. Otherwise, and with fsync, through a temporary file.
+   * Callers hold the upload's lease, so no two replaces of one info race.
+   */
+  private async replaceMeta(meta: Meta): Promise<void> {
+    const record = Buffer.from(encodeInfo(meta))
+    if (this.fsync || record.length > PAGE) return this.writeMeta(meta)
+    const { info } = this.paths(meta.id)
+    const fd = await openFd(info, 'r+').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined
+      throw e
+    })
+    if (fd === undefined) return this.writeMeta(meta)
+    let written = false
+    try {
+      const old = Buffer.allocUnsafe(PAGE)
+      const n = await readAt(fd, old, 0, PAGE, 0)
+      if (n < PAGE && old.toString('latin1', 0, RECORD_HEAD.length) === RECORD_HEAD) {
+        const out = n > record.length ? Buffer.alloc(n, 0x20) : record
+        if (out !== record) record.copy(out)
+        await writeAllAt(fd, [out], 0)
+        written = true
+      }
+    } finally {
+      await closeFd(fd)
+    }
+    if (!written) await this.writeMeta(meta)
+  }
+
+  /** Atomic replace through a temporary file: readers see the old or the new info, never a torn one. */
   private async writeMeta(meta: Meta): Promise<void> {
     const { info } = this.paths(meta.id)
     const tmp = `${info}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
     const fd = await openFd(tmp, 'w')
     try {
-      await writeAllAt(fd, [Buffer.from(JSON.stringify(meta))], 0)
+      await writeAllAt(fd, [Buffer.from(encodeInfo(meta))], 0)
       if (this.fsync) await syncFd(fd)
     } finally {
       await closeFd(fd)
