@@ -3,7 +3,7 @@
  * written (kill -9 inside a concatenation, which streams the parts into the new data file and writes its info last,
  * or between a creation's two files, or inside a removal, which deletes the info first) and temporary info files
  * (kill -9 inside an atomic info replace), and an empty info file with its data file (kill -9 between a creation's
- * making its info file and writing it, disk-store.ts `writeNewMeta`). None of them is an upload (`get` answers not
+ * making its info file and writing it, disk-info.ts `create`). None of them is an upload (`get` answers not
  * found), so nothing else ever removes them. They are removed once they are older than `olderThanMs` by their last
  * change: a concatenation or a creation still running keeps touching its file, so only a dead one's file ages.
  */
@@ -11,7 +11,7 @@ import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isUploadId } from '../ids.js'
 
-/** `<id>.json.<pid>.<random>.tmp`: disk-store.ts `writeMeta`. */
+/** `<id>.json.<pid>.<random>.tmp`: disk-info.ts `viaTemporary`. */
 const TMP_INFO = /^[^/]+\.json\.\d+\.[a-z0-9]+\.tmp$/
 
 export async function reclaimOrphans(directory: string, olderThanMs: number, now = Date.now()): Promise<number> {

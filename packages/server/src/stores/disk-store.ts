@@ -19,10 +19,9 @@ import { mkdir, readdir, rm, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
+import { InfoFiles, type Meta } from './disk-info.js'
 import { reclaimOrphans } from './disk-orphans.js'
-import { closeFd, datasyncFd, fdSize, openFd, pathSize, readAt, renamePath, syncFd, writeAllAt } from './fd.js'
-import { decodeInfo, encodeInfo, RECORD_HEAD, TornInfoError } from './info-record.js'
-import { readJsonFile } from './small-file.js'
+import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAt } from './fd.js'
 import {
   type AppendOptions,
   type ConcatenatingStore,
@@ -48,13 +47,6 @@ export interface DiskStoreOptions {
   readChunkSize?: number
 }
 
-type Meta = Omit<UploadInfo, 'offset'>
-
-/** The most an info record written in place may take: one page (a kill -9 cannot tear a write within one). */
-const PAGE = 4096
-/** Reads of an info file that fails its checksum before it is reported (readMeta). */
-const TORN_READS = 5
-
 export class DiskStore implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore, ReclaimingStore {
   readonly directory: string
   private readonly fsync: boolean
@@ -62,6 +54,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   private readonly orphanAgeMs: number
   private readonly readChunkSize: number | undefined
   private ready: Promise<unknown> | undefined
+  private readonly infos: InfoFiles
   /**
    * Descriptors of data files `create` just made, each kept for the append that follows at once in the same request
    * (a creation carrying its body, or a tus creation's empty append): that append then needs no open and no fstat
@@ -76,6 +69,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     this.highWaterMark = options.highWaterMark ?? 256 * 1024
     this.orphanAgeMs = options.orphanAgeMs ?? 3_600_000
     this.readChunkSize = options.readChunkSize
+    this.infos = new InfoFiles(this.directory, this.fsync)
   }
 
   private ensureDir(): Promise<unknown> {
@@ -98,7 +92,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       throw e.code === 'EEXIST' ? new UploadExistsError(init.id) : e
     })
     try {
-      await this.writeNewMeta(meta)
+      await this.infos.create(meta, this.paths(meta.id).info)
     } catch (e) {
       await closeFd(fd)
       throw e
@@ -123,7 +117,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   async get(id: string): Promise<UploadInfo> {
     // Both at once: each is a thread-pool round trip, and neither depends on the other.
-    const [meta, offset] = await Promise.all([this.readMeta(id), this.size(id)])
+    const [meta, offset] = await Promise.all([this.infos.read(id, this.paths(id).info), this.size(id)])
     return settled(meta, offset)
   }
 
@@ -277,15 +271,15 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       concat: init.concat,
       owner: init.owner,
     }
-    await this.writeNewMeta(meta)
+    await this.infos.create(meta, this.paths(meta.id).info)
     return { ...meta, offset }
   }
 
   /** With `known` (the caller holds the lease, store.ts), neither the info nor the offset is read again. */
   async update(id: string, patch: UploadPatch, known?: UploadInfo): Promise<UploadInfo> {
-    const meta = known ? metaOf(known) : await this.readMeta(id)
+    const meta = known ? metaOf(known) : await this.infos.read(id, this.paths(id).info)
     const next: Meta = { ...meta, ...patch }
-    await this.replaceMeta(next)
+    await this.infos.replace(next, this.paths(id).info)
     return settled(next, known ? known.offset : await this.size(id))
   }
 
@@ -325,114 +319,6 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       ...(this.readChunkSize !== undefined ? { highWaterMark: this.readChunkSize } : {}),
     })
     for await (const chunk of stream) yield chunk as Uint8Array
-  }
-
-  private async readMeta(id: string): Promise<Meta> {
-    const { info } = this.paths(id)
-    let raw: Partial<Meta>
-    for (let attempt = 1; ; attempt++) {
-      try {
-        raw = (await readJsonFile(info, decodeInfo)) as Partial<Meta>
-        break
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
-        // Raced an in-place replace (replaceMeta): the next read sees the whole new record. Still torn after a few
-        // reads is no race (a power loss without fsync tore it): reported.
-        if (!(e instanceof TornInfoError) || attempt === TORN_READS) throw e
-      }
-    }
-    // Empty: a creation killed between making its info file and writing it (writeNewMeta); it never returned.
-    if (raw === undefined) throw new UploadNotFoundError()
-    return {
-      id,
-      length: raw.length ?? undefined,
-      complete: raw.complete === true,
-      invalid: raw.invalid ?? undefined,
-      createdAt: raw.createdAt ?? 0,
-      expiresAt: raw.expiresAt ?? undefined,
-      metadata: raw.metadata ?? {},
-      concat: raw.concat ?? undefined,
-      owner: typeof raw.owner === 'string' ? raw.owner : undefined,
-      ...(raw.completesAtLength === true ? { completesAtLength: true } : {}),
-      ...(typeof raw.checkpoint === 'number' ? { checkpoint: raw.checkpoint } : {}),
-    }
-  }
-
-  /**
-   * A new upload's info, written in place: created exclusively and written with one call, so no temporary file, no
-   * rename and one inode fewer per upload than `writeMeta` (on file systems where making an inode is costly, such as
-   * ext4 without a journal, which scans past recently freed inodes, that is most of a held upload's server CPU: issue
-   * 17). Readers cannot race it: the upload's URL is given out only after `create` returns. A failed write removes
-   * the file, so that what is left is a data file without info (an orphan, disk-orphans.ts).
-   */
-  private async writeNewMeta(meta: Meta): Promise<void> {
-    if (this.fsync) return this.writeMeta(meta)
-    const { info } = this.paths(meta.id)
-    const fd = await openFd(info, 'wx').catch((e: NodeJS.ErrnoException) => {
-      throw e.code === 'EEXIST' ? new UploadExistsError(meta.id) : e
-    })
-    try {
-      await writeAllAt(fd, [Buffer.from(encodeInfo(meta))], 0)
-    } catch (e) {
-      await closeFd(fd).catch(() => {})
-      await rm(info, { force: true }).catch(() => {})
-      throw e
-    }
-    await closeFd(fd)
-  }
-
-  /**
-   * Replaces an upload's info, in place when it can: one write over the old record, no new inode (see writeNewMeta
-   * for why that matters). Only when the new record fits in the first page (a kill -9 cannot tear it) and the old
-   * one is a record too (any mixture of the two that a racing reader sees then fails the checksum, info-record.ts);
-   * it is padded with spaces over the old one's length. Otherwise, and with fsync, through a temporary file.
-   * Callers hold the upload's lease, so no two replaces of one info race.
-   */
-  private async replaceMeta(meta: Meta): Promise<void> {
-    const record = Buffer.from(encodeInfo(meta))
-    if (this.fsync || record.length > PAGE) return this.writeMeta(meta)
-    const { info } = this.paths(meta.id)
-    const fd = await openFd(info, 'r+').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined
-      throw e
-    })
-    if (fd === undefined) return this.writeMeta(meta)
-    let written = false
-    try {
-      const old = Buffer.allocUnsafe(PAGE)
-      const n = await readAt(fd, old, 0, PAGE, 0)
-      if (n < PAGE && old.toString('latin1', 0, RECORD_HEAD.length) === RECORD_HEAD) {
-        const out = n > record.length ? Buffer.alloc(n, 0x20) : record
-        if (out !== record) record.copy(out)
-        await writeAllAt(fd, [out], 0)
-        written = true
-      }
-    } finally {
-      await closeFd(fd)
-    }
-    if (!written) await this.writeMeta(meta)
-  }
-
-  /** Atomic replace through a temporary file: readers see the old or the new info, never a torn one. */
-  private async writeMeta(meta: Meta): Promise<void> {
-    const { info } = this.paths(meta.id)
-    const tmp = `${info}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-    const fd = await openFd(tmp, 'w')
-    try {
-      await writeAllAt(fd, [Buffer.from(encodeInfo(meta))], 0)
-      if (this.fsync) await syncFd(fd)
-    } finally {
-      await closeFd(fd)
-    }
-    await renamePath(tmp, info)
-    if (this.fsync) {
-      const dir = await openFd(this.directory, 'r')
-      try {
-        await syncFd(dir)
-      } finally {
-        await closeFd(dir)
-      }
-    }
   }
 }
 

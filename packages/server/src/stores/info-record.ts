@@ -3,7 +3,7 @@
  * the rest, `{"sum":"<crc32 hex>",...}`, maybe followed by spaces (JSON allows them; older servers read it as before,
  * the extra member is ignored).
  *
- * Why a checksum: the disk store replaces an info file in place when it can (disk-store.ts `replaceMeta`), one write
+ * Why a checksum: the disk store replaces an info file in place when it can (disk-info.ts `replace`), one write
  * over the old bytes instead of a temporary file and a rename, because making a new inode per replace is costly on
  * some file systems (issue 17). A reader racing that write may see some of the new bytes and some of the old ones;
  * every record written in place starts with the same eight bytes `{"sum":"` and so does every record it may overwrite
