@@ -14,7 +14,22 @@ import { isUploadId } from '../ids.js'
 /** `<id>.json.<pid>.<random>.tmp`: disk-info.ts `viaTemporary`. */
 const TMP_INFO = /^[^/]+\.json\.\d+\.[a-z0-9]+\.tmp$/
 
-export async function reclaimOrphans(directory: string, olderThanMs: number, now = Date.now()): Promise<number> {
+/**
+ * Info files that may be a killed creation's (empty), to look at again on the next sweep. An empty info file is left
+ * only by a process that died, so the first sweep of a process looks at every info file (one `stat` each), and
+ * later sweeps only at the empty ones that were too young to go: not a `stat` per upload per sweep.
+ */
+export interface EmptyInfos {
+  /** Undefined until the first sweep: every info file is looked at. */
+  candidates: Set<string> | undefined
+}
+
+export async function reclaimOrphans(
+  directory: string,
+  olderThanMs: number,
+  empty: EmptyInfos = { candidates: undefined },
+  now = Date.now(),
+): Promise<number> {
   let names: string[]
   try {
     names = await readdir(directory)
@@ -24,11 +39,16 @@ export async function reclaimOrphans(directory: string, olderThanMs: number, now
   }
   const infos = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)))
   let removed = 0
-  for (const id of infos) {
-    if (!isUploadId(id)) continue
+  const young = new Set<string>()
+  for (const id of empty.candidates ?? infos) {
+    if (!isUploadId(id) || !infos.has(id)) continue
     const info = join(directory, `${id}.json`)
     const st = await stat(info).catch(() => undefined)
-    if (!st?.isFile() || st.size > 0 || now - st.mtimeMs < olderThanMs) continue
+    if (!st?.isFile() || st.size > 0) continue
+    if (now - st.mtimeMs < olderThanMs) {
+      young.add(id)
+      continue
+    }
     // Info first, as a removal does: an upload without info is not found even if removing the data is interrupted.
     await rm(info, { force: true })
     removed++
@@ -38,6 +58,7 @@ export async function reclaimOrphans(directory: string, olderThanMs: number, now
       removed++
     }
   }
+  empty.candidates = young
   for (const name of names) {
     const data = isUploadId(name) && !infos.has(name)
     if (!data && !TMP_INFO.test(name)) continue

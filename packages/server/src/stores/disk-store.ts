@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
 import { InfoFiles, type Meta } from './disk-info.js'
-import { reclaimOrphans } from './disk-orphans.js'
+import { type EmptyInfos, reclaimOrphans } from './disk-orphans.js'
 import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAt } from './fd.js'
 import {
   type AppendOptions,
@@ -55,6 +55,8 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   private readonly readChunkSize: number | undefined
   private ready: Promise<unknown> | undefined
   private readonly infos: InfoFiles
+  /** What `reclaim` looks at again for empty info files (disk-orphans.ts). */
+  private readonly emptyInfos: EmptyInfos = { candidates: undefined }
   /**
    * Descriptors of data files `create` just made, each kept for the append that follows at once in the same request
    * (a creation carrying its body, or a tus creation's empty append): that append then needs no open and no fstat
@@ -307,7 +309,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   /** Removes what crashes left that no upload names (disk-orphans.ts); returns how many files. */
   reclaim(): Promise<number> {
-    return reclaimOrphans(this.directory, this.orphanAgeMs)
+    return reclaimOrphans(this.directory, this.orphanAgeMs, this.emptyInfos)
   }
 
   async *read(id: string, start = 0, end?: number): AsyncIterable<Uint8Array> {

@@ -187,6 +187,10 @@ test('DiskStore: an empty info file (kill -9 between a creation making it and wr
     [live.id, `${live.id}.json`, newCut, `${newCut}.json`].sort(),
     'the old cut creation is gone (info and data); a recent one and the live upload are kept',
   )
+  // The recent one is looked at again by the next sweep (only it: not every info file), and goes once it is old.
+  for (const n of [newCut, `${newCut}.json`]) await backdate(join(dir, n))
+  assert.equal(await store.reclaim(), 2)
+  assert.deepEqual((await readdir(dir)).sort(), [live.id, `${live.id}.json`].sort())
   assert.equal((await store.get(live.id)).length, 3)
 })
 
