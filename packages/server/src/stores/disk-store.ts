@@ -2,9 +2,15 @@
  * The embedded default store: one data file and one JSON info file per upload in a folder.
  *
  * Crash safety: the offset is the data file's size, so it is exactly the bytes the kernel holds, and after `kill -9`
- * at any moment the offset reported never exceeds the bytes stored. The info file is replaced atomically (write to a
- * temporary file, then rename). With `fsync: true`, data is flushed before an append returns and info files and the
- * folder are flushed on every change, which extends the guarantee to power loss at some cost in throughput.
+ * at any moment the offset reported never exceeds the bytes stored. The info file is replaced atomically: in place
+ * with one write of at most a page, over a record that carries a checksum (info-record.ts: a reader that raced the
+ * write sees a mismatch and reads again, and a kill -9 cannot tear a one-page write), otherwise by writing a temporary
+ * file and renaming it over the old one. A new upload's info file is written where it belongs (created exclusively, then one
+ * write): nothing is there to replace, nobody has the upload's URL before `create` returns, and a `kill -9` between
+ * the create and the write leaves an empty info file, which is no upload (`get` answers not found) and is reclaimed
+ * with its data file (disk-orphans.ts). With `fsync: true`, data is flushed before an append returns and info files
+ * and the folder are flushed on every change, which extends the guarantee to power loss at some cost in throughput
+ * (info files then always go through a temporary file: a power loss can leave a file written in place torn).
  *
  * Memory: appends stream through a small write queue (at most `highWaterMark` bytes buffered), whatever the body size.
  */
@@ -13,9 +19,9 @@ import { mkdir, readdir, rm, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { isUploadId } from '../ids.js'
-import { reclaimOrphans } from './disk-orphans.js'
-import { closeFd, datasyncFd, fdSize, openFd, pathSize, renamePath, syncFd, writeAllAt } from './fd.js'
-import { readJsonFile } from './small-file.js'
+import { InfoFiles, type Meta } from './disk-info.js'
+import { type EmptyInfos, reclaimOrphans } from './disk-orphans.js'
+import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAt } from './fd.js'
 import {
   type AppendOptions,
   type ConcatenatingStore,
@@ -41,8 +47,6 @@ export interface DiskStoreOptions {
   readChunkSize?: number
 }
 
-type Meta = Omit<UploadInfo, 'offset'>
-
 export class DiskStore implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore, ReclaimingStore {
   readonly directory: string
   private readonly fsync: boolean
@@ -50,6 +54,9 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   private readonly orphanAgeMs: number
   private readonly readChunkSize: number | undefined
   private ready: Promise<unknown> | undefined
+  private readonly infos: InfoFiles
+  /** What `reclaim` looks at again for empty info files (disk-orphans.ts). */
+  private readonly emptyInfos: EmptyInfos = { candidates: undefined }
   /**
    * Descriptors of data files `create` just made, each kept for the append that follows at once in the same request
    * (a creation carrying its body, or a tus creation's empty append): that append then needs no open and no fstat
@@ -64,6 +71,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     this.highWaterMark = options.highWaterMark ?? 256 * 1024
     this.orphanAgeMs = options.orphanAgeMs ?? 3_600_000
     this.readChunkSize = options.readChunkSize
+    this.infos = new InfoFiles(this.directory, this.fsync)
   }
 
   private ensureDir(): Promise<unknown> {
@@ -86,7 +94,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       throw e.code === 'EEXIST' ? new UploadExistsError(init.id) : e
     })
     try {
-      await this.writeMeta(meta)
+      await this.infos.create(meta, this.paths(meta.id).info)
     } catch (e) {
       await closeFd(fd)
       throw e
@@ -111,7 +119,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   async get(id: string): Promise<UploadInfo> {
     // Both at once: each is a thread-pool round trip, and neither depends on the other.
-    const [meta, offset] = await Promise.all([this.readMeta(id), this.size(id)])
+    const [meta, offset] = await Promise.all([this.infos.read(id, this.paths(id).info), this.size(id)])
     return settled(meta, offset)
   }
 
@@ -265,15 +273,15 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       concat: init.concat,
       owner: init.owner,
     }
-    await this.writeMeta(meta)
+    await this.infos.create(meta, this.paths(meta.id).info)
     return { ...meta, offset }
   }
 
   /** With `known` (the caller holds the lease, store.ts), neither the info nor the offset is read again. */
   async update(id: string, patch: UploadPatch, known?: UploadInfo): Promise<UploadInfo> {
-    const meta = known ? metaOf(known) : await this.readMeta(id)
+    const meta = known ? metaOf(known) : await this.infos.read(id, this.paths(id).info)
     const next: Meta = { ...meta, ...patch }
-    await this.writeMeta(next)
+    await this.infos.replace(next, this.paths(id).info)
     return settled(next, known ? known.offset : await this.size(id))
   }
 
@@ -301,7 +309,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   /** Removes what crashes left that no upload names (disk-orphans.ts); returns how many files. */
   reclaim(): Promise<number> {
-    return reclaimOrphans(this.directory, this.orphanAgeMs)
+    return reclaimOrphans(this.directory, this.orphanAgeMs, this.emptyInfos)
   }
 
   async *read(id: string, start = 0, end?: number): AsyncIterable<Uint8Array> {
@@ -313,52 +321,6 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       ...(this.readChunkSize !== undefined ? { highWaterMark: this.readChunkSize } : {}),
     })
     for await (const chunk of stream) yield chunk as Uint8Array
-  }
-
-  private async readMeta(id: string): Promise<Meta> {
-    const { info } = this.paths(id)
-    let raw: Partial<Meta>
-    try {
-      raw = (await readJsonFile(info)) as Partial<Meta>
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UploadNotFoundError()
-      throw e
-    }
-    return {
-      id,
-      length: raw.length ?? undefined,
-      complete: raw.complete === true,
-      invalid: raw.invalid ?? undefined,
-      createdAt: raw.createdAt ?? 0,
-      expiresAt: raw.expiresAt ?? undefined,
-      metadata: raw.metadata ?? {},
-      concat: raw.concat ?? undefined,
-      owner: typeof raw.owner === 'string' ? raw.owner : undefined,
-      ...(raw.completesAtLength === true ? { completesAtLength: true } : {}),
-      ...(typeof raw.checkpoint === 'number' ? { checkpoint: raw.checkpoint } : {}),
-    }
-  }
-
-  /** Atomic replace: readers see the old or the new info, never a torn one. */
-  private async writeMeta(meta: Meta): Promise<void> {
-    const { info } = this.paths(meta.id)
-    const tmp = `${info}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-    const fd = await openFd(tmp, 'w')
-    try {
-      await writeAllAt(fd, [Buffer.from(JSON.stringify(meta))], 0)
-      if (this.fsync) await syncFd(fd)
-    } finally {
-      await closeFd(fd)
-    }
-    await renamePath(tmp, info)
-    if (this.fsync) {
-      const dir = await openFd(this.directory, 'r')
-      try {
-        await syncFd(dir)
-      } finally {
-        await closeFd(dir)
-      }
-    }
   }
 }
 

@@ -9,11 +9,12 @@ import { closeFd, openFd, readAt } from './fd.js'
 const FIRST_READ = 4096
 
 /**
- * The file's text parsed as JSON. A read shorter than asked is the end of a regular file; the parse proves it, because
- * the file holds one JSON value (written whole, then renamed into place) and no strict prefix of a JSON object parses.
+ * The file's text parsed as JSON (by `decode`, which throws on what is not whole); undefined when the file is empty.
+ * A read shorter than asked is the end of a regular file; the parse proves it, because the file holds one JSON value
+ * (written whole: renamed into place, or in one write, disk-store.ts) and no strict prefix of a JSON object parses.
  * When it does not parse, the rest is read to the end as `readFile` would.
  */
-export async function readJsonFile(path: string): Promise<unknown> {
+export async function readJsonFile(path: string, decode: (text: string) => unknown = JSON.parse): Promise<unknown> {
   const fd = await openFd(path, 'r')
   try {
     let buf = Buffer.allocUnsafe(FIRST_READ)
@@ -26,9 +27,10 @@ export async function readJsonFile(path: string): Promise<unknown> {
       }
       const bytesRead = await readAt(fd, buf, n, buf.length - n, n)
       n += bytesRead
-      if (bytesRead === 0) return JSON.parse(buf.toString('utf8', 0, n))
+      if (n === 0) return undefined
+      if (bytesRead === 0) return decode(buf.toString('utf8', 0, n))
       if (n < buf.length) {
-        const value = parsed(buf.toString('utf8', 0, n))
+        const value = parsed(buf.toString('utf8', 0, n), decode)
         if (value !== undefined) return value
       }
     }
@@ -37,9 +39,9 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
-function parsed(text: string): unknown {
+function parsed(text: string, decode: (text: string) => unknown): unknown {
   try {
-    return JSON.parse(text)
+    return decode(text)
   } catch {
     return undefined
   }

@@ -11,6 +11,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { UploadNotFoundError } from '@rufh/protocol'
 import { startServer } from '../adapters/listen.js'
 import { isUploadId, newUploadId } from '../ids.js'
 import { DiskStore } from '../stores/disk-store.js'
@@ -161,3 +162,40 @@ test('DiskStore.reclaim removes only old data files without info and old tempora
   assert.equal((await store.get(live.id)).offset, 3)
   assert.equal(await store.reclaim(), 0)
 })
+
+test('DiskStore: an empty info file (kill -9 between a creation making it and writing it) is no upload, reclaimed once old', {
+  timeout: LIMIT_MS,
+}, async () => {
+  const dir = await freshDir()
+  const store = new DiskStore({ directory: dir, orphanAgeMs: 60_000 })
+  const live = await store.create({ id: newUploadId(), length: 3, expiresAt: undefined, metadata: {} })
+  const [oldCut, newCut] = [newUploadId(), newUploadId()]
+  for (const id of [oldCut, newCut]) {
+    await writeFile(join(dir, id), 'ab')
+    await writeFile(join(dir, `${id}.json`), '')
+  }
+  await assert.rejects(store.get(oldCut), (e: Error) => e instanceof UploadNotFoundError)
+  assert.deepEqual(
+    (await collect(store.list())).map((u) => u.id),
+    [live.id],
+    'listing skips an upload whose info is empty',
+  )
+  for (const n of [oldCut, `${oldCut}.json`, live.id, `${live.id}.json`]) await backdate(join(dir, n))
+  assert.equal(await store.reclaim(), 2)
+  assert.deepEqual(
+    (await readdir(dir)).sort(),
+    [live.id, `${live.id}.json`, newCut, `${newCut}.json`].sort(),
+    'the old cut creation is gone (info and data); a recent one and the live upload are kept',
+  )
+  // The recent one is looked at again by the next sweep (only it: not every info file), and goes once it is old.
+  for (const n of [newCut, `${newCut}.json`]) await backdate(join(dir, n))
+  assert.equal(await store.reclaim(), 2)
+  assert.deepEqual((await readdir(dir)).sort(), [live.id, `${live.id}.json`].sort())
+  assert.equal((await store.get(live.id)).length, 3)
+})
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) out.push(x)
+  return out
+}
