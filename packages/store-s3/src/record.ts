@@ -4,7 +4,7 @@
  * `ListParts`, so parts sent but not yet recorded (a crash in between) are never counted, and a completed multipart
  * upload (which `ListParts` no longer knows) is never mistaken for anything.
  */
-import { type Concat, type NewUpload, newUploadMeta, type UploadInfo } from '@rufh/server'
+import { type Concat, type NewUpload, newUploadMeta, storedUploadMeta, type UploadInfo } from '@rufh/server'
 
 export interface PartRef {
   /** S3 part number, 1-based: part `n` holds bytes `[(n-1) * partSize, n * partSize)`. */
@@ -84,17 +84,7 @@ export function parseRecord(text: string, id: string): UploadRecord {
     throw new Error(`the S3 record of upload ${id} is not a version-1 record`)
   return {
     v: 1,
-    id,
-    length: raw.length ?? undefined,
-    complete: raw.complete === true,
-    invalid: raw.invalid ?? undefined,
-    createdAt: raw.createdAt ?? 0,
-    expiresAt: raw.expiresAt ?? undefined,
-    metadata: raw.metadata ?? {},
-    concat: raw.concat ?? undefined,
-    owner: raw.owner ?? undefined,
-    ...(raw.completesAtLength === true ? { completesAtLength: true as const } : {}),
-    ...(typeof raw.checkpoint === 'number' ? { checkpoint: raw.checkpoint } : {}),
+    ...storedUploadMeta(id, raw),
     partSize: raw.partSize,
     multipart: raw.multipart ?? undefined,
     parts: raw.parts ?? [],

@@ -9,7 +9,7 @@ import { UploadExistsError, UploadNotFoundError } from '@rufh/protocol'
 import { closeFd, openFd, readAt, renamePath, syncFd, writeAllAt } from './fd.js'
 import { decodeInfo, encodeInfo, RECORD_HEAD, TornInfoError } from './info-record.js'
 import { readJsonFile } from './small-file.js'
-import type { UploadInfo } from './store.js'
+import { storedUploadMeta, type UploadInfo } from './store.js'
 
 export type Meta = Omit<UploadInfo, 'offset'>
 
@@ -41,19 +41,7 @@ export class InfoFiles {
     }
     // Empty: a creation killed between making its info file and writing it (`create`); it never returned.
     if (raw === undefined) throw new UploadNotFoundError()
-    return {
-      id,
-      length: raw.length ?? undefined,
-      complete: raw.complete === true,
-      invalid: raw.invalid ?? undefined,
-      createdAt: raw.createdAt ?? 0,
-      expiresAt: raw.expiresAt ?? undefined,
-      metadata: raw.metadata ?? {},
-      concat: raw.concat ?? undefined,
-      owner: typeof raw.owner === 'string' ? raw.owner : undefined,
-      ...(raw.completesAtLength === true ? { completesAtLength: true } : {}),
-      ...(typeof raw.checkpoint === 'number' ? { checkpoint: raw.checkpoint } : {}),
-    }
+    return storedUploadMeta(id, raw)
   }
 
   /**

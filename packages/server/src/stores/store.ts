@@ -78,6 +78,26 @@ export function newUploadMeta(init: NewUpload): NewUploadMeta {
   }
 }
 
+/**
+ * The info (offset aside) read back from what a store wrote, a field missing taking its default: the one place stored
+ * fields are read, as `newUploadMeta` is the one place they are set, so stores read records of older versions alike.
+ */
+export function storedUploadMeta(id: string, raw: Partial<Omit<UploadInfo, 'offset'>>): NewUploadMeta {
+  return {
+    id,
+    length: raw.length ?? undefined,
+    complete: raw.complete === true,
+    invalid: raw.invalid ?? undefined,
+    createdAt: raw.createdAt ?? 0,
+    expiresAt: raw.expiresAt ?? undefined,
+    metadata: raw.metadata ?? {},
+    concat: raw.concat ?? undefined,
+    owner: typeof raw.owner === 'string' ? raw.owner : undefined,
+    ...(raw.completesAtLength === true ? { completesAtLength: true as const } : {}),
+    ...(typeof raw.checkpoint === 'number' ? { checkpoint: raw.checkpoint } : {}),
+  }
+}
+
 export interface AppendOptions {
   /** Called after bytes are stored, with the new durable offset (drives progress 104s). */
   onProgress?: (offset: number) => void

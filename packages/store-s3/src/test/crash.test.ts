@@ -5,28 +5,21 @@
  * there, and its bytes are exact: so no offset ever counted bytes that were not stored. Then removal leaves nothing.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { newUploadId } from '@rufh/server'
 import { S3Store } from '../s3-store.js'
 import { failFromCall, InjectedFault, onUploadPart, type PartRequest } from './faults.js'
-import { MIN_PART_SIZE, PART_LIMIT, type Rgw, startRgw } from './rgw.js'
+import { MIN_PART_SIZE, PART_LIMIT, type Rgw, rgwForFile } from './rgw.js'
 
 let rgw: Rgw
 let bucket: string
 const clients: S3Client[] = []
 
-before(
-  async () => {
-    rgw = await startRgw()
-    bucket = await rgw.bucket()
-  },
-  { timeout: 900_000 },
-)
-after(async () => {
-  for (const c of clients) c.destroy()
-  await rgw?.stop()
-})
+rgwForFile((r, b) => {
+  rgw = r
+  bucket = b
+}, clients)
 
 /**
  * 1 KiB parts, tails above 256 bytes as objects: appends cross parts, and both kinds of tail occur; the record

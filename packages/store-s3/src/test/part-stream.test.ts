@@ -9,31 +9,31 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { ListMultipartUploadsCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3'
 import { newUploadId } from '@rufh/server'
 import { STREAM_AHEAD } from '../part-stream.js'
 import { S3Store } from '../s3-store.js'
 import { onUploadPart, type PartRequest } from './faults.js'
-import { MIN_PART_SIZE, PART_LIMIT, type Rgw, startRgw } from './rgw.js'
+import { MIN_PART_SIZE, PART_LIMIT, type Rgw, rgwForFile } from './rgw.js'
 
 let rgw: Rgw
 let bucket: string
 const clients: S3Client[] = []
 const dirs: string[] = []
 
-before(
-  async () => {
-    rgw = await startRgw()
-    bucket = await rgw.bucket()
+rgwForFile(
+  (r, b) => {
+    rgw = r
+    bucket = b
   },
-  { timeout: 900_000 },
+  clients,
+  [
+    async () => {
+      for (const d of dirs) await rm(d, { recursive: true, force: true })
+    },
+  ],
 )
-after(async () => {
-  for (const c of clients) c.destroy()
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
-  await rgw?.stop()
-})
 
 /** Parts well above `STREAM_AHEAD`, so that how far the body was read tells streamed parts from held ones. */
 const P = 1024 * 1024

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { after, before } from 'node:test'
 import { promisify } from 'node:util'
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { ensureDebianPackage } from '../../../server/dist/test/kit/apt.js'
@@ -254,4 +255,29 @@ ${rgwSettings(options)}
     await stop()
     throw new Error(`radosgw fixture failed: ${(e as Error).message}\n${logs}`)
   }
+}
+
+/**
+ * One radosgw and one bucket for the tests of one file: started before them (its first start can install packages,
+ * hence the long timeout), stopped after them together with the S3 clients the tests made (`clients`) and whatever
+ * else they registered (`cleanups`). `ready` is called once both exist.
+ */
+export function rgwForFile(
+  ready: (rgw: Rgw, bucket: string) => void,
+  clients: S3Client[],
+  cleanups: (() => Promise<unknown>)[] = [],
+): void {
+  let rgw: Rgw | undefined
+  before(
+    async () => {
+      rgw = await startRgw()
+      ready(rgw, await rgw.bucket())
+    },
+    { timeout: 900_000 },
+  )
+  after(async () => {
+    for (const c of clients) c.destroy()
+    for (const c of cleanups) await c()
+    await rgw?.stop()
+  })
 }
