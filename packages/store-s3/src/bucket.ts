@@ -69,6 +69,15 @@ export class Bucket {
     this.remember(r.id, etag, text)
   }
 
+  /**
+   * The record this process last wrote or read for `id`, without asking S3 whether it is still current: only for a
+   * caller that has held the upload's lease since then (store.ts `update`'s `known`), when no other writer can exist.
+   */
+  lastSeen(id: string): UploadRecord | undefined {
+    const cached = this.seen.get(id)
+    return cached ? parseRecord(cached.text, id) : undefined
+  }
+
   forget(id: string): void {
     this.seen.delete(id)
   }
