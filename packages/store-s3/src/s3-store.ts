@@ -142,7 +142,8 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
   }
 
   async append(id: string, offset: number, body: AsyncIterable<Uint8Array>, options?: AppendOptions): Promise<number> {
-    const rec = await this.record(id)
+    // Under the caller's lease (`known`), the record last seen here saves a HeadObject per append.
+    const rec = (options?.known && this.agreeing(options.known)) || (await this.record(id))
     const info = infoOf(rec)
     if (info.offset !== offset) throw new OffsetMismatchError(info.offset, offset)
     if (rec.complete) throw new CompletedUploadError(false)

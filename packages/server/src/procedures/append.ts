@@ -38,7 +38,17 @@ export async function append(
     const check = a.checksum ? checksum(ctx, a.checksum.algorithm, id, start) : undefined
     await check?.begin()
     const progress = { codec, interim, allowed: sel.interimAllowed }
-    const t = await transfer(ctx, { req, lease, id, offset: start, bound: plan.bound, progress, tap: check?.tap })
+    // `info` is the store's answer under this lease (a checkpoint written since changes no offset).
+    const t = await transfer(ctx, {
+      req,
+      lease,
+      id,
+      offset: start,
+      bound: plan.bound,
+      progress,
+      tap: check?.tap,
+      known: info,
+    })
     // tus checksum: a body that was cut, or does not match, stores nothing.
     if (check && a.checksum) {
       if (t.failure || !check.matches(a.checksum.digest)) {

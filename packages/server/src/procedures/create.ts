@@ -48,7 +48,7 @@ export async function create(
     if (interim && sel.interimAllowed) interim.send(codec.announce(location, view(info), responseContext(ctx)))
 
     const progress = { codec, interim, allowed: sel.interimAllowed }
-    const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress })
+    const t = await transfer(ctx, { req, lease, id, offset: 0, bound, progress, known: info })
     if (t.failure) {
       if (invalidates(t.failure, codec)) await store.update(id, { invalid: t.failure.message })
       throw new TransferFailure(t.failure, location)

@@ -14,6 +14,7 @@ import {
 import type { Ctx } from '../context.js'
 import type { Lease } from '../lockers/locker.js'
 import { type Bound, passedBound } from '../rules/upload-rules.js'
+import type { UploadInfo } from '../stores/store.js'
 import type { InterimSink, UploadRequest } from '../types.js'
 import { BodyReader } from './body-reader.js'
 
@@ -36,6 +37,8 @@ export interface TransferOptions {
   progress: Progress
   /** Sees every byte on its way to the store (tus checksums). */
   tap?: ((chunk: Uint8Array) => void) | undefined
+  /** The upload as the store last answered for it under `lease` (store.ts `AppendOptions.known`). */
+  known?: UploadInfo | undefined
 }
 
 export interface TransferResult {
@@ -66,7 +69,11 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
   ctx.cfg.events.emit('transferStarted', o.id, offset)
   let end = offset // a store that throws reports nothing stored
   try {
-    end = await ctx.cfg.store.append(o.id, offset, reader, { onProgress, bodyLength: bodyLengthOf(req.headers) })
+    end = await ctx.cfg.store.append(o.id, offset, reader, {
+      onProgress,
+      bodyLength: bodyLengthOf(req.headers),
+      known: o.known,
+    })
   } finally {
     ctx.cfg.events.emit('transferEnded', o.id, end - offset)
   }

@@ -106,6 +106,12 @@ export interface AppendOptions {
    * body may still end early or fail (a cut client), and a store must then keep what it got as without the hint.
    */
   bodyLength?: number | undefined
+  /**
+   * The upload as this store last answered for it, passed only by a caller that has held the upload's lease since then
+   * (as `update`'s `known`). A store may take it instead of reading the upload again; the disk store still checks its
+   * data file's size (that check is what catches a record that disagrees with its data).
+   */
+  known?: UploadInfo | undefined
 }
 
 export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid' | 'checkpoint'>>

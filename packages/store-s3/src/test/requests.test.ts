@@ -2,7 +2,7 @@
  * S3 requests the store saves, on radosgw: a completion by a caller that held the lease since the store's last
  * answer (`update`'s `known`) takes the record this process last saw instead of checking it with a HeadObject; a
  * `known` that disagrees with that record, or no `known`, reads the record as before. The bytes and the completion
- * are checked either way.
+ * are checked either way. The same for an append (`AppendOptions.known`).
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -87,4 +87,24 @@ test('without a known upload, or with one that disagrees, the record is read fro
   assert.ok(calls.includes('HeadObjectCommand') || calls.includes('GetObjectCommand'), calls.join(', '))
   assert.equal(done.complete, true)
   assert.deepEqual(await read(s, stale), DATA)
+})
+
+test('an append with a known upload that agrees sends no HeadObject or GetObject of the record; one that disagrees does', async () => {
+  const { s, calls } = store('known-append/')
+  const id = newUploadId()
+  await s.create({ id, length: 2 * DATA.byteLength, expiresAt: undefined, metadata: {} })
+  const first = await s.get(id)
+  calls.length = 0
+  assert.equal(await s.append(id, 0, once(DATA), { known: first }), DATA.byteLength)
+  assert.deepEqual(
+    calls.filter((c) => c === 'HeadObjectCommand' || c === 'GetObjectCommand'),
+    [],
+  )
+  const second = await s.get(id)
+  calls.length = 0
+  const end = await s.append(id, DATA.byteLength, once(DATA), { known: { ...second, offset: 0 } })
+  assert.equal(end, 2 * DATA.byteLength)
+  assert.ok(calls.includes('HeadObjectCommand') || calls.includes('GetObjectCommand'), calls.join(', '))
+  await s.update(id, { complete: true })
+  assert.deepEqual(await read(s, id), Buffer.concat([DATA, DATA]))
 })
