@@ -252,7 +252,8 @@ export async function appendBody(
       fed += piece.byteLength
       await buffer.push(piece)
       if (!streaming) {
-        await sendFull()
+        // Most chunks fill no part: no async step for them.
+        if (buffer.hasFull) await sendFull()
         continue
       }
       const s = streaming

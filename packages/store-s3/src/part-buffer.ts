@@ -109,6 +109,11 @@ export class PartBuffer {
     return this.full.length * this.partSize + (this.current?.size ?? 0)
   }
 
+  /** Whether a full part waits to be taken (`takePart`). */
+  get hasFull(): boolean {
+    return this.full.length > 0
+  }
+
   /** Bytes the part being filled still takes (a whole part's when none is being filled). */
   get room(): number {
     return this.partSize - (this.current?.size ?? 0)

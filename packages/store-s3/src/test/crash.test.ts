@@ -10,29 +10,24 @@ import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from
 import { newUploadId } from '@rufh/server'
 import { S3Store } from '../s3-store.js'
 import { failFromCall, InjectedFault, onUploadPart, type PartRequest } from './faults.js'
-import { MIN_PART_SIZE, PART_LIMIT, type Rgw, rgwForFile } from './rgw.js'
+import { MIN_PART_SIZE, PART_LIMIT, rgwForFile } from './rgw.js'
 
-let rgw: Rgw
-let bucket: string
 const clients: S3Client[] = []
 
-rgwForFile((r, b) => {
-  rgw = r
-  bucket = b
-}, clients)
+const fixture = rgwForFile(clients)
 
 /**
  * 1 KiB parts, tails above 256 bytes as objects: appends cross parts, and both kinds of tail occur; the record
  * rewritten after every 2 acknowledged parts, so that appends also write records between parts.
  */
 function store(prefix: string, fault?: number): { s: S3Store; calls: string[]; parts: PartRequest[] } {
-  const client = rgw.client()
+  const client = fixture.rgw.client()
   clients.push(client)
   const calls = fault !== undefined ? failFromCall(client, fault).calls : []
   const parts = onUploadPart(client)
   const s = new S3Store({
     client,
-    bucket,
+    bucket: fixture.bucket,
     prefix,
     partSize: MIN_PART_SIZE,
     minPartSize: MIN_PART_SIZE,
@@ -60,11 +55,11 @@ async function read(s: S3Store, id: string): Promise<Buffer> {
 /** After remove(), no object and no multipart upload of the upload is left, whatever a crash left behind. */
 async function assertRemoved(s: S3Store, prefix: string): Promise<void> {
   await s.remove((await s.list()[Symbol.asyncIterator]().next()).value?.id ?? '')
-  const client = rgw.client()
+  const client = fixture.rgw.client()
   clients.push(client)
-  const objects = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))
+  const objects = await client.send(new ListObjectsV2Command({ Bucket: fixture.bucket, Prefix: prefix }))
   assert.deepEqual(objects.Contents?.map((o) => o.Key) ?? [], [])
-  const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }))
+  const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: fixture.bucket, Prefix: prefix }))
   assert.deepEqual(uploads.Uploads ?? [], [])
 }
 

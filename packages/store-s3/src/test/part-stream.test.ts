@@ -15,25 +15,16 @@ import { newUploadId } from '@rufh/server'
 import { STREAM_AHEAD } from '../part-stream.js'
 import { S3Store } from '../s3-store.js'
 import { onUploadPart, type PartRequest } from './faults.js'
-import { MIN_PART_SIZE, PART_LIMIT, type Rgw, rgwForFile } from './rgw.js'
+import { MIN_PART_SIZE, PART_LIMIT, rgwForFile } from './rgw.js'
 
-let rgw: Rgw
-let bucket: string
 const clients: S3Client[] = []
 const dirs: string[] = []
 
-rgwForFile(
-  (r, b) => {
-    rgw = r
-    bucket = b
+const fixture = rgwForFile(clients, [
+  async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true })
   },
-  clients,
-  [
-    async () => {
-      for (const d of dirs) await rm(d, { recursive: true, force: true })
-    },
-  ],
-)
+])
 
 /** Parts well above `STREAM_AHEAD`, so that how far the body was read tells streamed parts from held ones. */
 const P = 1024 * 1024
@@ -41,7 +32,7 @@ const CHUNK = 16 * 1024
 
 let n = 0
 async function store(o: { partMemory?: number; hook?: (r: PartRequest) => Promise<void> | void } = {}) {
-  const client = rgw.client()
+  const client = fixture.rgw.client()
   clients.push(client)
   const seen = onUploadPart(client, o.hook)
   const tempDir = await mkdtemp(join(tmpdir(), 'rufh-part-stream-'))
@@ -49,7 +40,7 @@ async function store(o: { partMemory?: number; hook?: (r: PartRequest) => Promis
   const prefix = `stream-${++n}/`
   const s = new S3Store({
     client,
-    bucket,
+    bucket: fixture.bucket,
     prefix,
     partSize: P,
     minPartSize: MIN_PART_SIZE,
@@ -89,10 +80,10 @@ async function read(s: S3Store, id: string): Promise<Buffer> {
 
 /** The part numbers S3 holds for the upload's multipart upload (what was really stored, not what the record says). */
 async function storedParts(client: S3Client, prefix: string): Promise<number[]> {
-  const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }))
+  const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: fixture.bucket, Prefix: prefix }))
   const u = uploads.Uploads?.[0]
   if (!u) return []
-  const parts = await client.send(new ListPartsCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }))
+  const parts = await client.send(new ListPartsCommand({ Bucket: fixture.bucket, Key: u.Key, UploadId: u.UploadId }))
   return parts.Parts?.map((p) => p.PartNumber ?? 0) ?? []
 }
 

@@ -10,25 +10,20 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { newUploadId } from '@rufh/server'
 import { S3Store } from '../s3-store.js'
 import { failFromCall } from './faults.js'
-import { MIN_PART_SIZE, PART_LIMIT, type Rgw, rgwForFile } from './rgw.js'
+import { MIN_PART_SIZE, PART_LIMIT, rgwForFile } from './rgw.js'
 
-let rgw: Rgw
-let bucket: string
 const clients: S3Client[] = []
 
-rgwForFile((r, b) => {
-  rgw = r
-  bucket = b
-}, clients)
+const fixture = rgwForFile(clients)
 
 /** A store whose S3 calls are listed by command name (the fault never comes). */
 function store(prefix: string): { s: S3Store; calls: string[] } {
-  const client = rgw.client()
+  const client = fixture.rgw.client()
   clients.push(client)
   const { calls } = failFromCall(client, Number.MAX_SAFE_INTEGER)
   const s = new S3Store({
     client,
-    bucket,
+    bucket: fixture.bucket,
     prefix,
     partSize: MIN_PART_SIZE,
     minPartSize: MIN_PART_SIZE,

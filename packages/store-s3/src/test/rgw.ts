@@ -257,27 +257,30 @@ ${rgwSettings(options)}
   }
 }
 
+/** The radosgw and bucket of one test file (`rgwForFile`): set once its `before` hook has run. */
+export interface RgwFixture {
+  rgw: Rgw
+  bucket: string
+}
+
 /**
  * One radosgw and one bucket for the tests of one file: started before them (its first start can install packages,
  * hence the long timeout), stopped after them together with the S3 clients the tests made (`clients`) and whatever
- * else they registered (`cleanups`). `ready` is called once both exist.
+ * else they registered (`cleanups`).
  */
-export function rgwForFile(
-  ready: (rgw: Rgw, bucket: string) => void,
-  clients: S3Client[],
-  cleanups: (() => Promise<unknown>)[] = [],
-): void {
-  let rgw: Rgw | undefined
+export function rgwForFile(clients: S3Client[], cleanups: (() => Promise<unknown>)[] = []): RgwFixture {
+  const fixture = {} as RgwFixture
   before(
     async () => {
-      rgw = await startRgw()
-      ready(rgw, await rgw.bucket())
+      fixture.rgw = await startRgw()
+      fixture.bucket = await fixture.rgw.bucket()
     },
     { timeout: 900_000 },
   )
   after(async () => {
     for (const c of clients) c.destroy()
     for (const c of cleanups) await c()
-    await rgw?.stop()
+    await fixture.rgw?.stop()
   })
+  return fixture
 }
