@@ -40,6 +40,8 @@ export interface AppendLimits {
   memory?: PartMemory | undefined
   /** Bytes of acknowledged parts that make the record be rewritten during an append (default `RECORD_EVERY`). */
   recordEvery?: number | undefined
+  /** A streamed part keeps its copy in `tempDir` when `memory` has no room (else it has none; part-stream.ts). */
+  spoolStreamed?: boolean | undefined
 }
 
 /** Parts of one append on their way to S3 at once: temporary disk per append is at most one more than this. */
@@ -217,7 +219,10 @@ export async function appendBody(
   /** The part being streamed while it fills, if any; it counts as in flight from its first byte. */
   let streaming: PartStream | undefined
 
-  const startStream = async (): Promise<PartStream> => {
+  /** Bytes still to come of the part being streamed when it has no copy (0: it has one, or none is streamed). */
+  let uncopied = 0
+
+  const startStream = async (copied: boolean): Promise<PartStream> => {
     while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight)
     check()
     const n = nextPart++
@@ -225,6 +230,7 @@ export async function appendBody(
       partSize,
       async (body, signal) => uploadPart(await uploadIdOf(), n, body, partSize, signal),
       (p) => buffer.release(p),
+      copied,
     )
     const sending: Promise<void> = s.done
       .then(
@@ -246,10 +252,23 @@ export async function appendBody(
     for (let at = 0; at < chunk.byteLength; ) {
       // The part limit is left to the held path, which refuses the part once it is full (LimitError).
       if (!streaming && buffer.size === 0 && planned !== undefined && fed + partSize <= planned)
-        if (nextPart <= limits.maxParts) streaming = await startStream()
-      const piece = chunk.subarray(at, at + Math.min(chunk.byteLength - at, buffer.room))
+        if (nextPart <= limits.maxParts) {
+          // A copy in part memory costs nothing but the memory; one on disk costs a write of every byte, the largest
+          // cost of 100 uploads at once (issue 15), for a cut or a failed attempt only.
+          const copied = buffer.startInMemory() || limits.spoolStreamed === true
+          streaming = await startStream(copied)
+          uncopied = copied ? 0 : partSize
+        }
+      const piece = chunk.subarray(at, at + Math.min(chunk.byteLength - at, uncopied > 0 ? uncopied : buffer.room))
       at += piece.byteLength
       fed += piece.byteLength
+      if (uncopied > 0) {
+        const s = streaming as PartStream
+        uncopied -= piece.byteLength
+        if (uncopied === 0) streaming = undefined
+        await s.write(piece)
+        continue
+      }
       await buffer.push(piece)
       if (!streaming) {
         // Most chunks fill no part: no async step for them.
@@ -286,7 +305,8 @@ export async function appendBody(
       }
       await feed(chunk)
     }
-    // The body ended (or failed) inside a part it was to fill: that part's bytes, all in its copy, are the tail.
+    // The body ended (or failed) inside a part it was to fill: that part's bytes, all in its copy, are the tail; with
+    // no copy they are lost, none of them acknowledged (the old tail, which such a part starts with, stays recorded).
     streaming?.cut()
     streaming = undefined
     stopRecording()

@@ -147,6 +147,18 @@ export class PartBuffer {
     return { path, fh: await open(path, 'wx', 0o600), size: 0, pending: [], pendingBytes: 0 }
   }
 
+  /**
+   * Starts the next part in part memory now, if there is room (true; also when the part being filled is in memory
+   * already): a part streamed to S3 keeps its copy there (part-stream.ts), and only there unless the append spools
+   * streamed parts (append.ts).
+   */
+  startInMemory(): boolean {
+    if (this.current) return this.current.buf !== undefined
+    const buf = this.memory?.take(this.partSize)
+    if (buf) this.current = { buf, size: 0 }
+    return buf !== undefined
+  }
+
   /** The oldest full part, if there is one; the caller releases it (`release`) once it is sent. */
   takePart(): SpooledPart | undefined {
     return this.full.shift()

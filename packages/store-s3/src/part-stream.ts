@@ -5,13 +5,17 @@
  * temporary file on the main thread (part-buffer.ts); a streamed part's copy is written but, once S3 holds the part,
  * never read.
  *
- * The copy (in part memory, or a temporary file: the append's `PartBuffer`) is still kept, for what can go wrong:
+ * A copy (in part memory, or a temporary file: the append's `PartBuffer`) is kept when part memory has room, or on
+ * disk when the store spools streamed parts (`S3StoreOptions.spoolStreamedParts`), for what can go wrong:
  * - the body ends early or fails inside the part: the request is aborted (S3 got fewer bytes than the part's
  *   Content-Length, so stores nothing under that number), and the bytes received so far, all in the copy, become the
  *   upload's tail exactly as when the part was held (`cut`);
  * - S3 fails the part with a failure worth retrying (`withRetries`, bucket.ts): it is sent again from the copy once
  *   the copy is whole (the body goes on filling it; later bytes are no longer streamed).
- * The copy is released, unread, once S3 has acknowledged the part.
+ * The copy is released, unread, once S3 has acknowledged the part. A part streamed with no copy (`copied` false:
+ * part memory was full and the store does not spool streamed parts) loses, when cut, the bytes it received, none of
+ * which was acknowledged (the offset is reported only for parts S3 holds); the client sends them again from the
+ * offset. Its failed attempt is not retried: it fails the append, whose offset stays what was committed.
  *
  * Back-pressure: the body is read only while the stream to S3 holds less than `STREAM_AHEAD` bytes S3 has not taken,
  * so a slow or stalled S3 holds up the body's reading (plus one chunk) rather than piling up bytes in memory.
@@ -60,6 +64,8 @@ export class PartStream {
     readonly size: number,
     send: SendPart,
     private readonly release: (p: SpooledPart) => Promise<void>,
+    /** Whether the caller keeps a copy (`handOver`): without one, a failed attempt cannot be sent again. */
+    readonly copied = true,
   ) {
     this.body = new Readable({ highWaterMark: STREAM_AHEAD, read: () => this.resume() })
     this.whole = new Promise<SpooledPart>((resolve, reject) => {
@@ -70,15 +76,17 @@ export class PartStream {
     this.whole.catch(() => {})
     const { signal } = this.abort
     let attempt = 0
-    const sent = withRetries(() => {
-      if (attempt++ > 0) return this.whole.then((p) => send(partBody(p), signal))
-      return send(this.body, signal).catch((e: unknown) => {
+    const stream = (): Promise<string> =>
+      send(this.body, signal).catch((e: unknown) => {
         this.dead = true
         this.body.destroy()
         this.resume()
         throw e
       })
-    }, signal)
+    // Without a copy the one attempt is all there is: its failure fails the append (append.ts).
+    const sent = copied
+      ? withRetries(() => (attempt++ > 0 ? this.whole.then((p) => send(partBody(p), signal)) : stream()), signal)
+      : stream()
     this.done = sent.finally(async () => {
       this.settled = true
       this.body.destroy()

@@ -73,6 +73,14 @@ export interface S3StoreOptions {
    * acknowledged are not in it yet, and at the end. Default 32 MiB (append.ts `RECORD_EVERY`).
    */
   recordEvery?: number
+  /**
+   * A part streamed to S3 while it fills (the body is known to fill it, part-stream.ts) keeps a copy in part memory
+   * when there is room. With this set, it keeps one in `tempDir` otherwise; without it (the default), it has none:
+   * a body cut inside it loses that part's bytes, none of them acknowledged (the client sends them again from the
+   * offset), and an S3 failure of it fails the append instead of being retried. Writing those copies was the largest
+   * cost of 100 concurrent uploads (issue 15, docs/storage.md).
+   */
+  spoolStreamedParts?: boolean
 }
 
 const MiB = 1024 * 1024
@@ -86,6 +94,7 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
   readonly tempDir: string
   readonly partMemory: PartMemory
   readonly recordEvery: number | undefined
+  readonly spoolStreamedParts: boolean
 
   constructor(o: S3StoreOptions) {
     this.bucket = new Bucket(o.client, o.bucket, new Layout(o.prefix ?? ''))
@@ -96,6 +105,7 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
     this.tempDir = o.tempDir ?? tmpdir()
     this.partMemory = new PartMemory(o.partMemory ?? (PARTS_IN_FLIGHT + 1) * this.partSize)
     this.recordEvery = o.recordEvery
+    this.spoolStreamedParts = o.spoolStreamedParts === true
     if (!Number.isSafeInteger(this.partSize) || this.partSize < 1 || this.partSize > 5 * 1024 * MiB)
       throw new RangeError(`partSize must be between 1 byte and 5 GiB (got ${this.partSize})`)
   }
@@ -116,6 +126,7 @@ export class S3Store implements ListableStore, ReadableStore, TruncatableStore, 
       tempDir: this.tempDir,
       memory: this.partMemory,
       recordEvery: this.recordEvery,
+      spoolStreamed: this.spoolStreamedParts,
     }
   }
 

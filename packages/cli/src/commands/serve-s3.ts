@@ -15,6 +15,7 @@ export const S3_OPTIONS = {
   's3-part-size': { type: 'string' },
   's3-part-memory': { type: 'string' },
   's3-path-style': { type: 'boolean', default: false },
+  's3-spool-streamed-parts': { type: 'boolean', default: false },
 } as const
 
 export const S3_USAGE = `  --s3-bucket BUCKET        store uploads in this S3 bucket instead of --dir (credentials: AWS_ACCESS_KEY_ID /
@@ -25,6 +26,9 @@ export const S3_USAGE = `  --s3-bucket BUCKET        store uploads in this S3 bu
   --s3-part-size SIZE       part size (default 8MiB; temporary disk per running append: at most 5 parts)
   --s3-part-memory SIZE     memory for parts waiting to be sent, shared by all uploads; the rest wait on disk
                             (default 5 parts; 0: all on disk)
+  --s3-spool-streamed-parts keep a disk copy of a part streamed while it arrives when part memory is full, so that
+                            a cut body keeps its bytes and S3 failures are retried (default: no copy; see
+                            docs/storage.md)
   --s3-path-style           bucket in the URL path, not the host name (most non-AWS endpoints)`
 
 type Values = Record<string, string | boolean | string[] | undefined>
@@ -42,7 +46,8 @@ export async function s3StoreOf(values: Values): Promise<S3Setup | undefined> {
   const bucket = str('s3-bucket')
   if (bucket === undefined) {
     for (const k of Object.keys(S3_OPTIONS))
-      if (k !== 's3-path-style' && str(k) !== undefined) throw new UsageError(`--${k} needs --s3-bucket`)
+      if (k !== 's3-path-style' && k !== 's3-spool-streamed-parts' && str(k) !== undefined)
+        throw new UsageError(`--${k} needs --s3-bucket`)
     return undefined
   }
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
@@ -71,6 +76,7 @@ export async function s3StoreOf(values: Values): Promise<S3Setup | undefined> {
     prefix,
     ...(partSize ? { partSize } : {}),
     ...(partMemory !== undefined ? { partMemory } : {}),
+    spoolStreamedParts: values['s3-spool-streamed-parts'] === true,
   })
   return {
     store,
