@@ -116,7 +116,8 @@ try {
         p99: r.latency.completion.p99,
         verified: r.uploads.verified,
       }
-      ;(res[name] ??= []).push(m)
+      res[name] ??= []
+      res[name].push(m)
       out(
         `${name.padEnd(12)} round ${i + 1}: ${m.goodput.toFixed(1)} MB/s, peak RSS ${m.rss.toFixed(0)} MiB, CPU ${cpu.toFixed(2)} s/GiB, ` +
           `p99 ${m.p99.toFixed(0)} ms, ${m.verified}/100 verified, S3/upload ${(s3.total / 100).toFixed(2)} (${formatOps(s3.ops, 100)}); load ${load()}`,
