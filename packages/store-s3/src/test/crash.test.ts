@@ -20,7 +20,11 @@ const fixture = rgwForFile(clients)
  * 1 KiB parts, tails above 256 bytes as objects: appends cross parts, and both kinds of tail occur; the record
  * rewritten after every 2 acknowledged parts, so that appends also write records between parts.
  */
-function store(prefix: string, fault?: number): { s: S3Store; calls: string[]; parts: PartRequest[] } {
+function store(
+  prefix: string,
+  fault?: number,
+  partMemory?: number,
+): { s: S3Store; calls: string[]; parts: PartRequest[] } {
   const client = fixture.rgw.client()
   clients.push(client)
   const calls = fault !== undefined ? failFromCall(client, fault).calls : []
@@ -34,6 +38,7 @@ function store(prefix: string, fault?: number): { s: S3Store; calls: string[]; p
     maxParts: PART_LIMIT,
     inlineTail: 256,
     recordEvery: 2 * MIN_PART_SIZE,
+    ...(partMemory !== undefined ? { partMemory } : {}),
   })
   return { s, calls, parts }
 }
@@ -70,18 +75,23 @@ const BODY = bytes(2600, 4)
 const DATA = Buffer.concat([...PREP, BODY])
 
 describe('S3Store crash safety on radosgw', { timeout: 300_000 }, () => {
-  // Without the body's length every part is held first; with it, the 3 parts are streamed as they fill (part-stream.ts).
-  for (const bodyLength of [undefined, BODY.byteLength])
-    test(`append${bodyLength !== undefined ? ' (parts streamed)' : ''}: a crash before any of its S3 calls never lowers the acknowledged offset nor counts unstored bytes`, async () => {
+  // Without the body's length every part is held first; with it, the 3 parts are streamed as they fill (part-stream.ts),
+  // with a copy in part memory or, with none (part memory 0), with no copy at all: a failed part then fails the append.
+  for (const [bodyLength, partMemory] of [
+    [undefined, undefined],
+    [BODY.byteLength, undefined],
+    [BODY.byteLength, 0],
+  ])
+    test(`append${bodyLength === undefined ? '' : partMemory === 0 ? ' (parts streamed, no copy)' : ' (parts streamed)'}: a crash before any of its S3 calls never lowers the acknowledged offset nor counts unstored bytes`, async () => {
       let made: string[] = []
       for (let n = 1; ; n++) {
-        const prefix = `append-${bodyLength ?? 'held'}-${n}/`
+        const prefix = `append-${bodyLength ?? 'held'}-${partMemory ?? 'mem'}-${n}/`
         const id = newUploadId()
         const prep = store(prefix).s
         await prep.create({ id, length: undefined, expiresAt: undefined, metadata: {} })
         let acked = 0
         for (const p of PREP) acked = await prep.append(id, acked, chunked(p, 128))
-        const { s, calls, parts } = store(prefix, n)
+        const { s, calls, parts } = store(prefix, n, partMemory)
         const progress: number[] = []
         let crashed = false
         try {

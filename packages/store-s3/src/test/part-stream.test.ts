@@ -1,6 +1,7 @@
 /**
  * Parts streamed to S3 while they fill (part-stream.ts), on radosgw: which parts are streamed, a body cut or failing
  * inside a streamed part (its bytes kept as the tail, as when parts are held), a streamed part resent from its copy,
+ * a streamed part with no copy (part memory full, no spooling) cut or failed (the committed offset, resumed exactly),
  * and back-pressure from a stalled S3 onto the body.
  */
 import assert from 'node:assert/strict'
@@ -31,7 +32,9 @@ const P = 1024 * 1024
 const CHUNK = 16 * 1024
 
 let n = 0
-async function store(o: { partMemory?: number; hook?: (r: PartRequest) => Promise<void> | void } = {}) {
+async function store(
+  o: { partMemory?: number; spool?: boolean; hook?: (r: PartRequest) => Promise<void> | void } = {},
+) {
   const client = fixture.rgw.client()
   clients.push(client)
   const seen = onUploadPart(client, o.hook)
@@ -47,6 +50,7 @@ async function store(o: { partMemory?: number; hook?: (r: PartRequest) => Promis
     maxParts: PART_LIMIT,
     tempDir,
     ...(o.partMemory !== undefined ? { partMemory: o.partMemory } : {}),
+    ...(o.spool ? { spoolStreamedParts: true } : {}),
   })
   const id = newUploadId()
   await s.create({ id, length: undefined, expiresAt: undefined, metadata: {} })
@@ -144,10 +148,10 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
     })
 
   for (const partMemory of [undefined, 0])
-    test(`a streamed part whose request fails midway is resent from its copy (${partMemory === 0 ? 'a file' : 'in memory'})`, async () => {
+    test(`a streamed part whose request fails midway is resent from its copy (${partMemory === 0 ? 'a file: spoolStreamedParts' : 'in memory'})`, async () => {
       let taken = 0
       const { s, id, seen, tempDir } = await store({
-        ...(partMemory !== undefined ? { partMemory } : {}),
+        ...(partMemory !== undefined ? { partMemory, spool: true } : {}),
         hook: async (r) => {
           if (r.part !== 1 || r.body !== 'stream') return
           // S3 takes some bytes, then the connection drops (no HTTP status: worth retrying).
@@ -168,6 +172,68 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
       assert.ok((await read(s, id)).equals(data))
       assert.deepEqual(await readdir(tempDir), [])
     })
+
+  for (const tail of [0, 300])
+    test(`part memory full, no spooling: a body cut inside a streamed part (no copy) keeps the parts before it${tail ? ' and the old tail' : ''}; resuming is exact`, async () => {
+      const { s, id, seen, client, prefix, tempDir } = await store({ partMemory: 0 })
+      const data = bytes(3 * P, 6 + tail)
+      if (tail) assert.equal(await s.append(id, 0, source(data.subarray(0, tail)).body), tail)
+      // Cut inside the second streamed part (the first holds the old tail, if any, and the body's first bytes).
+      const cut = 1.5 * P
+      const progress: number[] = []
+      const offset = await s.append(id, tail, source(data.subarray(tail), { end: cut - tail }).body, {
+        bodyLength: 3 * P - tail,
+        onProgress: (o) => progress.push(o),
+      })
+      assert.equal(offset, P, 'the parts committed before the cut part: its bytes, none acknowledged, are lost')
+      assert.equal((await s.get(id)).offset, P)
+      assert.ok(Math.max(0, ...progress) <= P)
+      assert.deepEqual(
+        seen.map((r) => [r.part, r.body]),
+        [
+          [1, 'stream'],
+          [2, 'stream'],
+        ],
+      )
+      assert.deepEqual(await storedParts(client, prefix), [1], 'the cut part was aborted, not stored')
+      assert.deepEqual(await readdir(tempDir), [], 'no copy written to disk')
+      assert.equal(await s.append(id, P, source(data.subarray(P)).body, { bodyLength: 2 * P }), 3 * P)
+      await s.update(id, { complete: true })
+      assert.ok((await read(s, id)).equals(data), 'bytes exact after resuming')
+    })
+
+  test('part memory full, no spooling: a cut inside the first streamed part leaves the old tail recorded', async () => {
+    const { s, id } = await store({ partMemory: 0 })
+    const data = bytes(2 * P, 9)
+    assert.equal(await s.append(id, 0, source(data.subarray(0, 300)).body), 300)
+    const offset = await s.append(id, 300, source(data.subarray(300), { end: P / 2 }).body, { bodyLength: 2 * P - 300 })
+    assert.equal(offset, 300)
+    assert.equal((await s.get(id)).offset, 300)
+    assert.equal(await s.append(id, 300, source(data.subarray(300)).body), 2 * P)
+    await s.update(id, { complete: true })
+    assert.ok((await read(s, id)).equals(data))
+  })
+
+  test('part memory full, no spooling: a streamed part S3 fails (worth retrying) fails the append at the committed offset', async () => {
+    let failed = false
+    const { s, id, seen, tempDir } = await store({
+      partMemory: 0,
+      hook: (r) => {
+        if (r.part !== 2 || failed) return
+        failed = true
+        throw Object.assign(new Error('injected: connection reset'), { code: 'ECONNRESET' })
+      },
+    })
+    const data = bytes(3 * P, 7)
+    await assert.rejects(s.append(id, 0, source(data).body, { bodyLength: 3 * P }), /injected: connection reset/)
+    assert.equal(seen.filter((r) => r.part === 2).length, 1, 'not resent: there is no copy to send')
+    const offset = (await s.get(id)).offset
+    assert.equal(offset, P, 'part 1, acknowledged before the failure, is recorded')
+    assert.equal(await s.append(id, offset, source(data.subarray(offset)).body, { bodyLength: 3 * P - offset }), 3 * P)
+    await s.update(id, { complete: true })
+    assert.ok((await read(s, id)).equals(data))
+    assert.deepEqual(await readdir(tempDir), [])
+  })
 
   test('a stalled S3 stops the body being read beyond STREAM_AHEAD and a chunk; it goes on once S3 does', async () => {
     let release = () => {}
