@@ -174,7 +174,7 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
     })
 
   for (const tail of [0, 300])
-    test(`part memory full, no spooling: a body cut inside a streamed part (no copy) keeps the parts before it${tail ? ' and the old tail' : ''}; resuming is exact`, async () => {
+    test(`part memory full, no spooling: a body cut inside a streamed part (no copy) keeps the parts before it${tail ? ' (the first starting with an old tail)' : ''}; resuming is exact`, async () => {
       const { s, id, seen, client, prefix, tempDir } = await store({ partMemory: 0 })
       const data = bytes(3 * P, 6 + tail)
       if (tail) assert.equal(await s.append(id, 0, source(data.subarray(0, tail)).body), tail)
