@@ -12,8 +12,9 @@
  * per running append; temporary disk is at most `PARTS_IN_FLIGHT` + 1 parts per append (append.ts).
  *
  * A part streamed to S3 while it fills (part-stream.ts) is held here too, as its copy: the bytes a cut body leaves
- * (they become the tail) and what a resend sends. Such a copy is written but, once S3 holds the part, never read, so
- * streamed parts cost half the disk work of held ones when part memory is used up.
+ * (they become the tail) and what a resend sends. Such a copy is written but, once S3 holds the part, never read; it
+ * goes to a file only when the store spools streamed parts (`startInMemory` says whether memory had room), since
+ * those file writes were the largest cost of 100 concurrent uploads (issue 15).
  *
  * Files are named `rufh-s3-<random>` in the given folder and removed once sent or when the append ends (`discard`).
  */
