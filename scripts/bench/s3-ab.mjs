@@ -29,7 +29,7 @@ const variants = specs.map((s) => {
   const flags = []
   for (const kv of extra.split(',').filter(Boolean)) {
     const [k, v] = kv.split('=')
-    if (k.startsWith('--')) flags.push(k, v)
+    if (k.startsWith('--')) flags.push(...(v ? [k, v] : [k]))
     else env[k] = v
   }
   return { name, root: resolve(root || here), env, flags }
