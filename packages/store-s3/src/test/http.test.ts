@@ -1,7 +1,8 @@
 /**
  * rufh's server on S3Store on radosgw, over HTTP: draft and tus uploads, lengths learned late, 0-byte uploads, HEAD
- * and GET (with Range) after completion, a tus checksum mismatch undone across parts, and expired uploads removed
- * from the bucket (objects deleted, multipart upload aborted).
+ * and GET (with Range) after completion, a tus checksum mismatch undone across parts, a streamed part with no copy
+ * failed by S3 (the PATCH fails, the acknowledged part stays), and expired uploads removed from the bucket (objects
+ * deleted, multipart upload aborted).
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -17,6 +18,7 @@ import {
   type TestServer,
 } from '../../../server/dist/test/kit/index.js'
 import { S3Store } from '../s3-store.js'
+import { onUploadPart } from './faults.js'
 import { CREDENTIALS, MIN_PART_SIZE, PART_LIMIT, type Rgw, startRgw } from './rgw.js'
 
 const BIN = new URL('../../../cli/dist/bin.js', import.meta.url).pathname
@@ -40,14 +42,19 @@ after(async () => {
   await rgw?.stop()
 })
 
-async function serve(prefix: string, extra: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+async function serve(
+  prefix: string,
+  extra: Parameters<typeof startTestServer>[0] = {},
+  o: { client?: S3Client; partMemory?: number } = {},
+): Promise<TestServer> {
   const store = new S3Store({
-    client,
+    client: o.client ?? client,
     bucket,
     prefix,
     partSize: 4096,
     minPartSize: MIN_PART_SIZE,
     maxParts: PART_LIMIT,
+    ...(o.partMemory !== undefined ? { partMemory: o.partMemory } : {}),
   })
   const s = await startTestServer({ store, ...extra })
   servers.push(s)
@@ -168,6 +175,38 @@ describe('rufh on S3Store (radosgw), over HTTP', { timeout: 180_000 }, () => {
     const last = await patch(12_000, data.subarray(12_000), { 'upload-length': String(data.byteLength) })
     assert.equal(last.status, 204)
     assert.ok(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(data))
+  })
+
+  test('tus, part memory full: S3 failing a streamed part with no copy fails the PATCH; the offset is the parts before it, and resuming is exact', async () => {
+    const faulty = rgw.client()
+    let failed = false
+    onUploadPart(faulty, (r) => {
+      if (r.part !== 2 || failed) return
+      failed = true
+      throw Object.assign(new Error('injected: connection reset'), { code: 'ECONNRESET' })
+    })
+    try {
+      const s = await serve('nocopy/', {}, { client: faulty, partMemory: 0 })
+      const data = body(3 * 4096 + 100, 4)
+      const c = await send(s.url, { method: 'POST', headers: { ...T, 'upload-length': String(data.byteLength) } })
+      const url = header(c, 'location') as string
+      const patch = (offset: number) =>
+        send(url, {
+          method: 'PATCH',
+          headers: { ...T, ...OCTETS, 'upload-offset': String(offset) },
+          body: data.subarray(offset),
+        })
+      const failing = await patch(0)
+      assert.ok(failing.status >= 500, `status ${failing.status}`)
+      assert.ok(failed)
+      // Part 1, acknowledged before part 2 failed, is recorded: no acknowledged byte is lost.
+      const offset = Number(header(await send(url, { method: 'HEAD', headers: T }), 'upload-offset'))
+      assert.equal(offset, 4096)
+      assert.equal((await patch(offset)).status, 204)
+      assert.ok(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(data))
+    } finally {
+      faulty.destroy()
+    }
   })
 
   test('expired uploads are removed from the bucket: objects deleted, multipart upload aborted', async () => {
