@@ -4,13 +4,13 @@
  * completely (the append was told the body's length, `AppendOptions.bodyLength`, and the tail plus that length reach
  * past the part's end) is streamed to S3 as its bytes arrive, with a copy kept until S3 holds it (part-stream.ts)
  * in part memory, or on disk only with `spoolStreamed`: without a copy, a cut loses only that part's bytes, none of
- * them acknowledged, and a failed attempt fails the append (docs/storage.md); any other part is held first in the store's part memory or a temporary file (part-buffer.ts) and sent once full,
- * while the next one fills. Up to `PARTS_IN_FLIGHT` parts go at once: temporary disk is at most one part more than
- * that per append, memory the store's part memory plus a few chunks (and `STREAM_AHEAD` per streamed part). What is
- * left when the body ends, fewer than one part's bytes, is kept as the new tail (tail.ts): also when the body ends
- * early inside a streamed part, whose request is then aborted and whose received bytes are all in its copy, if it
- * has one. Any
- * number of appends of any size therefore uses one part number per `partSize` bytes, never one per append.
+ * them acknowledged, and a failed attempt fails the append (docs/storage.md). Any other part is held first in the
+ * store's part memory or a temporary file (part-buffer.ts) and sent once full, while the next one fills. Up to
+ * `PARTS_IN_FLIGHT` parts go at once: temporary disk is at most one part more than that per append, memory the
+ * store's part memory plus a few chunks (and `STREAM_AHEAD` per streamed part). What is left when the body ends,
+ * fewer than one part's bytes, is kept as the new tail (tail.ts): also when the body ends early inside a streamed
+ * part with a copy, whose request is then aborted and whose received bytes are all in that copy. Any number of
+ * appends of any size therefore uses one part number per `partSize` bytes, never one per append.
  *
  * Durability: the record (`<id>.info`) is rewritten once `RECORD_EVERY` bytes of parts S3 acknowledged are not named
  * by it yet, or `RECORD_AFTER_MS` after a part it does not name was acknowledged (only an unbroken run from the
