@@ -8,9 +8,10 @@
  *   empty by the parent at interop 10), two reused buffers of that size filled by `readSync`, the next read once a
  *   write's callback freed its buffer (the scheme of packages/client/src/transports/node-file-body.ts, without its
  *   disk fallback and turn limit).
+ * - `raw-1m-ka`: raw-1m after an OPTIONS on the same keep-alive connection (the connection @rufh/client reuses).
  * - `raw-stream`: the same PATCH with `fs.createReadStream(FILE).pipe(req)`.
  * - `rufh`: `upload(FILE, { endpoint: URL })`, defaults. `rufh-i8`: `interop: 8, discover: false` (one optimistic
- *   creation POST carrying the file, as the bench's curl). `rufh-h2`: defaults over `NodeHttp2Transport`.
+ *   creation POST carrying the file, as the bench's curl). `rufh-i10`: `interop: 10, discover: false` (optimistic creation at interop 10). `rufh-h2`: defaults over `NodeHttp2Transport`.
  */
 import { createReadStream, openSync, readSync, statSync } from 'node:fs'
 import http from 'node:http'
@@ -26,9 +27,21 @@ const PATCH_HEADERS = {
   'content-length': String(size),
 }
 
-function patch(send) {
+/** `raw-1m-ka`: an OPTIONS first on a keep-alive connection, then the PATCH on the same one (as @rufh/client). */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+
+function options() {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'PATCH', headers: PATCH_HEADERS })
+    const req = http.request(url, { method: 'OPTIONS', agent })
+    req.on('error', reject)
+    req.on('response', (res) => res.resume().on('end', resolve))
+    req.end()
+  })
+}
+
+function patch(send, viaAgent = false) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'PATCH', headers: PATCH_HEADERS, ...(viaAgent ? { agent } : {}) })
     req.on('error', reject)
     req.on('response', (res) => {
       res.resume()
@@ -61,16 +74,23 @@ function buffered(bytes) {
 
 let once
 if (mode === 'raw-1m') once = () => patch(buffered(1 << 20))
+else if (mode === 'raw-1m-ka') once = () => options().then(() => patch(buffered(1 << 20), true))
 else if (mode === 'raw-256k') once = () => patch(buffered(256 << 10))
 else if (mode === 'raw-64k') once = () => patch(buffered(64 << 10))
 else if (mode === 'raw-stream') once = () => patch((req) => createReadStream(file).pipe(req))
 else {
-  const { upload, NodeHttp2Transport } = await import(
-    process.env.H1AB_CLIENT ?? '../../packages/client/dist/index.js'
-  )
+  const { upload, NodeHttp2Transport } = await import(process.env.H1AB_CLIENT ?? '../../packages/client/dist/index.js')
   const transport = mode === 'rufh-h2' ? new NodeHttp2Transport() : undefined
   const opts =
-    mode === 'rufh-i8' ? { interop: 8, discover: false } : mode === 'rufh-h2' ? { transport } : mode === 'rufh' ? {} : null
+    mode === 'rufh-i8'
+      ? { interop: 8, discover: false }
+      : mode === 'rufh-i10'
+        ? { interop: 10, discover: false }
+        : mode === 'rufh-h2'
+          ? { transport }
+          : mode === 'rufh'
+            ? {}
+            : null
   if (!opts) throw new Error(`unknown mode ${mode}`)
   once = async () => {
     await upload(file, { endpoint: url, ...opts })

@@ -28,7 +28,19 @@ const arg = (name, fallback) => {
 }
 const runs = Number(arg('runs', '5'))
 const size = parseSize(arg('size', '1GiB'))
-const ALL = ['curl-post', 'curl-patch', 'raw-1m', 'raw-256k', 'raw-64k', 'raw-stream', 'rufh', 'rufh-i8', 'rufh-h2']
+const ALL = [
+  'curl-post',
+  'curl-patch',
+  'raw-1m',
+  'raw-1m-ka',
+  'raw-256k',
+  'raw-64k',
+  'raw-stream',
+  'rufh',
+  'rufh-i8',
+  'rufh-i10',
+  'rufh-h2',
+]
 const variants = arg('only', ALL.join(',')).split(',')
 const serverBin = arg('server', join(root, 'packages/cli/dist/bin.js'))
 
