@@ -11,7 +11,8 @@
  * - `raw-1m-ka`: raw-1m after an OPTIONS on the same keep-alive connection (the connection @rufh/client reuses).
  * - `raw-stream`: the same PATCH with `fs.createReadStream(FILE).pipe(req)`.
  * - `rufh`: `upload(FILE, { endpoint: URL })`, defaults. `rufh-i8`: `interop: 8, discover: false` (one optimistic
- *   creation POST carrying the file, as the bench's curl). `rufh-i10`: `interop: 10, discover: false` (optimistic creation at interop 10). `rufh-h2`: defaults over `NodeHttp2Transport`.
+ *   creation POST carrying the file, as the bench's curl). `rufh-i10`: `interop: 10, discover: false` (optimistic creation at interop 10). `rufh-noka`: defaults over a
+ *   `NodeHttpTransport` whose agent does not keep connections alive (each request on a fresh one). `rufh-h2`: defaults over `NodeHttp2Transport`.
  */
 import { createReadStream, openSync, readSync, statSync } from 'node:fs'
 import http from 'node:http'
@@ -79,14 +80,21 @@ else if (mode === 'raw-256k') once = () => patch(buffered(256 << 10))
 else if (mode === 'raw-64k') once = () => patch(buffered(64 << 10))
 else if (mode === 'raw-stream') once = () => patch((req) => createReadStream(file).pipe(req))
 else {
-  const { upload, NodeHttp2Transport } = await import(process.env.H1AB_CLIENT ?? '../../packages/client/dist/index.js')
-  const transport = mode === 'rufh-h2' ? new NodeHttp2Transport() : undefined
+  const { upload, NodeHttp2Transport, NodeHttpTransport } = await import(
+    process.env.H1AB_CLIENT ?? '../../packages/client/dist/index.js'
+  )
+  const transport =
+    mode === 'rufh-h2'
+      ? new NodeHttp2Transport()
+      : mode === 'rufh-noka'
+        ? new NodeHttpTransport({ agent: new http.Agent({ keepAlive: false }) })
+        : undefined
   const opts =
     mode === 'rufh-i8'
       ? { interop: 8, discover: false }
       : mode === 'rufh-i10'
         ? { interop: 10, discover: false }
-        : mode === 'rufh-h2'
+        : mode === 'rufh-h2' || mode === 'rufh-noka'
           ? { transport }
           : mode === 'rufh'
             ? {}
@@ -94,7 +102,7 @@ else {
   if (!opts) throw new Error(`unknown mode ${mode}`)
   once = async () => {
     await upload(file, { endpoint: url, ...opts })
-    transport?.close()
+    transport?.close?.()
   }
 }
 

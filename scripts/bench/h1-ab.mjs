@@ -127,6 +127,25 @@ async function one(v, endpoint) {
   return nodeClient(v, endpoint)
 }
 
+/** Machine-wide TCP counters (/proc/net/netstat, /proc/net/snmp): retransmissions on loopback are spurious. */
+function tcpCounters() {
+  const out = {}
+  for (const f of ['/proc/net/netstat', '/proc/net/snmp']) {
+    const lines = readFileSync(f, 'utf8').trim().split('\n')
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const names = lines[i].split(/\s+/)
+      const values = lines[i + 1].split(/\s+/)
+      for (let j = 1; j < names.length; j++) out[names[0] + names[j]] = Number(values[j])
+    }
+  }
+  return {
+    retrans: out['Tcp:RetransSegs'],
+    tlp: out['TcpExt:TCPLossProbes'],
+    rto: out['TcpExt:TCPTimeouts'],
+    dsack: out['TcpExt:TCPDSACKRecv'],
+  }
+}
+
 /** Exactly one complete upload of `size` bytes in the folder; removed. */
 function verify(who) {
   const names = readdirSync(dir).filter((n) => !n.endsWith('.json') && !n.includes('.tmp'))
@@ -148,13 +167,16 @@ console.log(`loadavg before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
 try {
   for (let i = 0; i < runs; i++) {
     for (const v of i % 2 ? [...variants].reverse() : variants) {
+      const k0 = tcpCounters()
       const r = await one(v, endpoint)
+      const k1 = tcpCounters()
+      r.tcp = Object.fromEntries(Object.keys(k0).map((k) => [k, k1[k] - k0[k]]))
       verify(v)
       r.mbps = size / 1e6 / r.seconds
       res[v].push(r)
       console.log(
         `${v.padEnd(11)} ${i + 1}: ${r.seconds.toFixed(3)} s ${r.mbps.toFixed(0)} MB/s client CPU ${r.cpu.toFixed(2)}` +
-          ` server CPU ${r.server.toFixed(2)}${r.own ? ` (curl time_total ${r.own.toFixed(3)})` : ''}`,
+          ` server CPU ${r.server.toFixed(2)} tcp ${JSON.stringify(r.tcp)}${r.own ? ` (curl time_total ${r.own.toFixed(3)})` : ''}`,
       )
     }
   }
@@ -170,6 +192,7 @@ for (const v of variants) {
   const m = median(mb)
   console.log(
     `${v.padEnd(12)} ${m.toFixed(0).padStart(4)} (${Math.min(...mb).toFixed(0)}-${Math.max(...mb).toFixed(0)})` +
-      `   ${(m / ref).toFixed(2)}     ${median(res[v].map((r) => r.cpu)).toFixed(2)}        ${median(res[v].map((r) => r.server)).toFixed(2)}`,
+      `   ${(m / ref).toFixed(2)}     ${median(res[v].map((r) => r.cpu)).toFixed(2)}        ${median(res[v].map((r) => r.server)).toFixed(2)}` +
+      `   retrans ${median(res[v].map((r) => r.tcp.retrans))} rto ${median(res[v].map((r) => r.tcp.rto))}`,
   )
 }
