@@ -89,10 +89,12 @@ async function nodeClient(mode, url) {
   return { seconds: r.seconds, cpu: c1.total - c0.total, server: s1.total - s0.total }
 }
 
-async function curl(method, url, headers) {
+/** `before`: curl arguments of an earlier request on the same connection (then `--next`). */
+async function curl(method, url, headers, before = []) {
   const h = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`])
   const script = 'curl "$@" || exit 1; echo; cat /proc/$$/stat'
-  const args = ['-sS', '-o', '/dev/null', '-w', '%{time_total}', '-X', method, ...h, '-T', src, url]
+  const first = before.length ? ['-sS', '-o', '/dev/null', ...before, '--next'] : []
+  const args = [...first, '-sS', '-o', '/dev/null', '-w', '%{time_total}', '-X', method, ...h, '-T', src, url]
   const s0 = cpuOf(server.pid)
   const t0 = process.hrtime.bigint()
   const child = spawn('sh', ['-c', script, 'sh', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -123,6 +125,18 @@ async function one(v, endpoint) {
       'Upload-Complete': '?1',
       'Content-Type': 'application/partial-upload',
     })
+  if (v === 'curl-patch-ka')
+    return curl(
+      'PATCH',
+      await createEmpty(endpoint),
+      {
+        'Upload-Draft-Interop-Version': '10',
+        'Upload-Offset': '0',
+        'Upload-Complete': '?1',
+        'Content-Type': 'application/partial-upload',
+      },
+      ['-X', 'OPTIONS', endpoint],
+    )
   if (v.startsWith('raw-')) return nodeClient(v, await createEmpty(endpoint))
   return nodeClient(v, endpoint)
 }
