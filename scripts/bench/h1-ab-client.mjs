@@ -46,7 +46,9 @@ function patch(send, viaAgent = false) {
     req.on('error', reject)
     req.on('response', (res) => {
       res.resume()
-      res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(`status ${res.statusCode}`))))
+      res.on('end', () =>
+        res.statusCode === 204 || res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+      )
     })
     send(req)
   })

@@ -10,7 +10,7 @@
  * Variants: `curl-post` (the bench's curl: one optimistic interop-8 creation POST with the file, timed as a whole
  * process, and by curl's own `time_total`), `curl-patch` (curl PATCHes the file into an upload the harness created
  * empty first at interop 10, the path @rufh/client takes), and the h1-ab-client.mjs modes (raw-1m, raw-256k,
- * raw-64k, raw-stream, rufh, rufh-i8, rufh-h2). H1AB_CLIENT=path makes the rufh modes load another client build.
+ * raw-64k, raw-stream, rufh, rufh-i8, rufh-h2). `--sink`: into sink-server.mjs instead (curl-patch*, raw-* only). H1AB_CLIENT=path makes the rufh modes load another client build.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -43,6 +43,8 @@ const ALL = [
 ]
 const variants = arg('only', ALL.join(',')).split(',')
 const serverBin = arg('server', join(root, 'packages/cli/dist/bin.js'))
+/** `--sink`: a bare node:http server that pipes each body to a file (sink-server.mjs) instead of `rufh serve`. */
+const sink = process.argv.includes('--sink')
 
 const tmp = mkdtempSync(join(tmpdir(), 'h1-ab-'))
 const src = join(tmp, 'src.bin')
@@ -51,6 +53,7 @@ await makeRandomFile(src, size)
 
 /** An empty upload at interop 10 (not timed): the target of the PATCH variants. */
 function createEmpty(endpoint) {
+  if (sink) return Promise.resolve(`${endpoint}/upload`)
   return new Promise((resolve, reject) => {
     const req = http.request(endpoint, {
       method: 'POST',
@@ -162,6 +165,12 @@ function tcpCounters() {
 
 /** Exactly one complete upload of `size` bytes in the folder; removed. */
 function verify(who) {
+  if (sink) {
+    const names = readdirSync(dir).filter((n) => statSync(join(dir, n)).size > 0)
+    if (names.length !== 1 || statSync(join(dir, names[0])).size !== size) throw new Error(`${who}: sink got ${names}`)
+    for (const n of readdirSync(dir)) rmSync(join(dir, n))
+    return
+  }
   const names = readdirSync(dir).filter((n) => !n.endsWith('.json') && !n.includes('.tmp'))
   if (names.length !== 1) throw new Error(`${who}: ${names.length} uploads in the folder`)
   const file = join(dir, names[0])
@@ -171,10 +180,9 @@ function verify(who) {
   rmSync(`${file}.json`)
 }
 
-const server = await startServer(
-  [serverBin, 'serve', '--port', '0', '--dir', dir, '--log-level', 'warn'],
-  /^rufh serving (\S+)/m,
-)
+const server = sink
+  ? await startServer([join(root, 'scripts/bench/sink-server.mjs'), dir], /^sink serving (\S+)/m)
+  : await startServer([serverBin, 'serve', '--port', '0', '--dir', dir, '--log-level', 'warn'], /^rufh serving (\S+)/m)
 const endpoint = server.url.replace(/\/$/, '')
 const res = Object.fromEntries(variants.map((v) => [v, []]))
 console.log(`loadavg before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
