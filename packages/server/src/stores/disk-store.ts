@@ -21,7 +21,7 @@ import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@ru
 import { isUploadId } from '../ids.js'
 import { InfoFiles, type Meta } from './disk-info.js'
 import { type EmptyInfos, reclaimOrphans } from './disk-orphans.js'
-import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAt } from './fd.js'
+import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAtThen } from './fd.js'
 import {
   type AppendOptions,
   type ConcatenatingStore,
@@ -169,7 +169,8 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   /**
    * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
    * writes each batch with one writev. Waits for the disk only when more than highWaterMark bytes are queued. The file
-   * is asked for (`opened`) before the first write.
+   * is asked for (`opened`) before the first write. The writes run on callbacks, not an async loop: a held upload's
+   * chunk then costs no promise here until the body waits for the disk (issue 17).
    */
   private async writeStream(
     opened: () => Promise<number>,
@@ -180,32 +181,54 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     let pos = start
     let queue: Uint8Array[] = []
     let queued = 0
-    let writing: Promise<void> | undefined
+    /** A write (or the open before the first) is in flight: it goes on until the queue is empty or one fails. */
+    let writing = false
     let failure: unknown
     let fd: number | undefined
-    const drain = async (): Promise<void> => {
-      fd ??= await opened()
-      while (queue.length > 0 && failure === undefined) {
-        const batch = queue
-        const n = queued
-        queue = []
-        queued = 0
-        await writeAllAt(fd, batch, pos)
-        pos += n
+    /** Resolves the one wait (this function's) for the writes in flight to stop. */
+    let woken: (() => void) | undefined
+    const stopped = (): void => {
+      writing = false
+      const wake = woken
+      woken = undefined
+      wake?.()
+    }
+    const failed = (e: unknown): void => {
+      failure = e
+      stopped()
+    }
+    const written = (e: NodeJS.ErrnoException | null, n: number): void => {
+      if (e) return failed(e)
+      pos += n
+      try {
         onProgress?.(pos)
+      } catch (err) {
+        return failed(err)
       }
+      pump()
+    }
+    const pump = (): void => {
+      if (queue.length === 0 || failure !== undefined) return stopped()
+      const batch = queue
+      const n = queued
+      queue = []
+      queued = 0
+      writeAllAtThen(fd as number, batch, pos, (e) => written(e, n))
     }
     const kick = (): void => {
-      writing ??= drain().then(
-        () => {
-          writing = undefined
-        },
-        (e: unknown) => {
-          failure = e
-          writing = undefined
-        },
-      )
+      if (writing) return
+      writing = true
+      if (fd !== undefined) pump()
+      else
+        opened().then((opened) => {
+          fd = opened
+          pump()
+        }, failed)
     }
+    const idle = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        woken = resolve
+      })
     // Each chunk is taken by its own short-lived async call: a `for await` loop here would keep the last chunk in
     // this frame while it waits for the next one, i.e. one buffer per held upload (issue 17, docs/benchmarks.md).
     const source = iteratorOf(body)
@@ -224,7 +247,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
         // Until the file is open, no more than the first chunk is taken: on a busy thread pool an open can wait for
         // seconds, and bytes left unread wait in the kernel's socket buffer, not in this process (issue 17).
         while (failure === undefined && (await take()))
-          if (queued >= this.highWaterMark || fd === undefined) await writing
+          if (writing && (queued >= this.highWaterMark || fd === undefined)) await idle()
       } finally {
         // Like `for await`: a consumer that stops early (a write failed) tells the source.
         if (failure !== undefined) await source.return?.()
@@ -234,7 +257,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       // the caller closes it (a closed descriptor's number is reused by the next open).
       while (writing || (queue.length > 0 && failure === undefined)) {
         kick()
-        await writing
+        if (writing) await idle()
       }
     }
     if (failure !== undefined) throw failure
