@@ -198,17 +198,24 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       stopped()
     }
     const written = (e: NodeJS.ErrnoException | null, n: number): void => {
-      if (e) return failed(e)
+      if (e) {
+        failed(e)
+        return
+      }
       pos += n
       try {
         onProgress?.(pos)
       } catch (err) {
-        return failed(err)
+        failed(err)
+        return
       }
       pump()
     }
     const pump = (): void => {
-      if (queue.length === 0 || failure !== undefined) return stopped()
+      if (queue.length === 0 || failure !== undefined) {
+        stopped()
+        return
+      }
       const batch = queue
       const n = queued
       queue = []

@@ -46,12 +46,18 @@ export function writeAllAtThen(
   done: (e: NodeJS.ErrnoException | null) => void,
 ): void {
   writev(fd, buffers as NodeJS.ArrayBufferView[], position, (e, written) => {
-    if (e) return done(e)
+    if (e) {
+      done(e)
+      return
+    }
     let skip = written
     let i = 0
     while (i < buffers.length && skip >= (buffers[i] as Uint8Array).byteLength)
       skip -= (buffers[i++] as Uint8Array).byteLength
-    if (i === buffers.length) return done(null)
+    if (i === buffers.length) {
+      done(null)
+      return
+    }
     const rest = buffers.slice(i)
     if (skip > 0) rest[0] = (rest[0] as Uint8Array).subarray(skip)
     writeAllAtThen(fd, rest, position + written, done)
