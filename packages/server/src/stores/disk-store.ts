@@ -21,7 +21,7 @@ import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@ru
 import { isUploadId } from '../ids.js'
 import { InfoFiles, type Meta } from './disk-info.js'
 import { type EmptyInfos, reclaimOrphans } from './disk-orphans.js'
-import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAtThen } from './fd.js'
+import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAt } from './fd.js'
 import {
   type AppendOptions,
   type ConcatenatingStore,
@@ -169,8 +169,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   /**
    * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
    * writes each batch with one writev. Waits for the disk only when more than highWaterMark bytes are queued. The file
-   * is asked for (`opened`) before the first write. The writes run on callbacks, not an async loop: a held upload's
-   * chunk then costs no promise here until the body waits for the disk (issue 17).
+   * is asked for (`opened`) before the first write.
    */
   private async writeStream(
     opened: () => Promise<number>,
@@ -181,61 +180,32 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     let pos = start
     let queue: Uint8Array[] = []
     let queued = 0
-    /** A write (or the open before the first) is in flight: it goes on until the queue is empty or one fails. */
-    let writing = false
+    let writing: Promise<void> | undefined
     let failure: unknown
     let fd: number | undefined
-    /** Resolves the one wait (this function's) for the writes in flight to stop. */
-    let woken: (() => void) | undefined
-    const stopped = (): void => {
-      writing = false
-      const wake = woken
-      woken = undefined
-      wake?.()
-    }
-    const failed = (e: unknown): void => {
-      failure = e
-      stopped()
-    }
-    const written = (e: NodeJS.ErrnoException | null, n: number): void => {
-      if (e) {
-        failed(e)
-        return
-      }
-      pos += n
-      try {
+    const drain = async (): Promise<void> => {
+      fd ??= await opened()
+      while (queue.length > 0 && failure === undefined) {
+        const batch = queue
+        const n = queued
+        queue = []
+        queued = 0
+        await writeAllAt(fd, batch, pos)
+        pos += n
         onProgress?.(pos)
-      } catch (err) {
-        failed(err)
-        return
       }
-      pump()
-    }
-    const pump = (): void => {
-      if (queue.length === 0 || failure !== undefined) {
-        stopped()
-        return
-      }
-      const batch = queue
-      const n = queued
-      queue = []
-      queued = 0
-      writeAllAtThen(fd as number, batch, pos, (e) => written(e, n))
     }
     const kick = (): void => {
-      if (writing) return
-      writing = true
-      if (fd !== undefined) pump()
-      else
-        opened().then((opened) => {
-          fd = opened
-          pump()
-        }, failed)
+      writing ??= drain().then(
+        () => {
+          writing = undefined
+        },
+        (e: unknown) => {
+          failure = e
+          writing = undefined
+        },
+      )
     }
-    const idle = (): Promise<void> =>
-      new Promise<void>((resolve) => {
-        woken = resolve
-      })
     // Each chunk is taken by its own short-lived async call: a `for await` loop here would keep the last chunk in
     // this frame while it waits for the next one, i.e. one buffer per held upload (issue 17, docs/benchmarks.md).
     const source = iteratorOf(body)
@@ -254,7 +224,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
         // Until the file is open, no more than the first chunk is taken: on a busy thread pool an open can wait for
         // seconds, and bytes left unread wait in the kernel's socket buffer, not in this process (issue 17).
         while (failure === undefined && (await take()))
-          if (writing && (queued >= this.highWaterMark || fd === undefined)) await idle()
+          if (queued >= this.highWaterMark || fd === undefined) await writing
       } finally {
         // Like `for await`: a consumer that stops early (a write failed) tells the source.
         if (failure !== undefined) await source.return?.()
@@ -264,7 +234,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       // the caller closes it (a closed descriptor's number is reused by the next open).
       while (writing || (queue.length > 0 && failure === undefined)) {
         kick()
-        if (writing) await idle()
+        await writing
       }
     }
     if (failure !== undefined) throw failure

@@ -34,36 +34,22 @@ export const syncFd = (fd: number): Promise<void> => call<void>((d) => fsync(fd,
 
 export const datasyncFd = (fd: number): Promise<void> => call<void>((d) => fdatasync(fd, (e) => d(e, undefined)))
 
-/**
- * Writes every byte of `buffers` at `position`, then calls `done` (short writes are rare on regular files; the rest
- * is written again). Callback-style for the disk store's per-chunk path (disk-store.ts `writeStream`): a promise
- * here and one in its caller were two of a body chunk's promise hops (issue 17).
- */
-export function writeAllAtThen(
-  fd: number,
-  buffers: Uint8Array[],
-  position: number,
-  done: (e: NodeJS.ErrnoException | null) => void,
-): void {
-  writev(fd, buffers as NodeJS.ArrayBufferView[], position, (e, written) => {
-    if (e) {
-      done(e)
-      return
+/** Writes every byte of `buffers` at `position` (short writes are rare on regular files; the rest is retried). */
+export async function writeAllAt(fd: number, buffers: Uint8Array[], position: number): Promise<void> {
+  let pos = position
+  let bufs = buffers
+  while (bufs.length > 0) {
+    const bytesWritten = await writevAt(fd, bufs, pos)
+    pos += bytesWritten
+    let skip = bytesWritten
+    const rest: Uint8Array[] = []
+    for (const b of bufs) {
+      if (skip >= b.byteLength) skip -= b.byteLength
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b)
+        skip = 0
+      }
     }
-    let skip = written
-    let i = 0
-    while (i < buffers.length && skip >= (buffers[i] as Uint8Array).byteLength)
-      skip -= (buffers[i++] as Uint8Array).byteLength
-    if (i === buffers.length) {
-      done(null)
-      return
-    }
-    const rest = buffers.slice(i)
-    if (skip > 0) rest[0] = (rest[0] as Uint8Array).subarray(skip)
-    writeAllAtThen(fd, rest, position + written, done)
-  })
+    bufs = rest
+  }
 }
-
-/** `writeAllAtThen` as a promise. */
-export const writeAllAt = (fd: number, buffers: Uint8Array[], position: number): Promise<void> =>
-  call<void>((d) => writeAllAtThen(fd, buffers, position, (e) => d(e, undefined)))
