@@ -2,6 +2,7 @@
  * The runtime-independent core: routes a request to a procedure with the codec its interop version selects, and
  * returns the response as a value. Adapters (adapters/node.ts, adapters/fetch.ts) do the I/O.
  */
+import { setMaxListeners } from 'node:events'
 import {
   type HeaderReader,
   MethodNotAllowedError,
@@ -29,7 +30,6 @@ import { discover } from './procedures/discover.js'
 import { download } from './procedures/download.js'
 import { reclaimOrphans, sweepExpired } from './procedures/expiry.js'
 import { retrieve } from './procedures/retrieve.js'
-import { ShutdownSignal } from './shutdown-signal.js'
 import { isReclaiming } from './stores/store.js'
 import type { HandlerReply, InterimSink, UploadRequest } from './types.js'
 
@@ -39,15 +39,16 @@ type Route = { kind: 'target' } | { kind: 'upload'; id: string } | { kind: 'aste
 
 export class UploadHandler {
   readonly config: Config
-  private readonly shutdown = new ShutdownSignal()
+  private readonly shutdown = new AbortController()
   private readonly ctx: Ctx
   private readonly inflight = new Set<Promise<unknown>>()
   private sweeper: NodeJS.Timeout | undefined
 
   constructor(options: ServerOptions = {}) {
     this.config = resolveConfig(options)
-    // Every running transfer listens to the shutdown signal: thousands of listeners (shutdown-signal.ts).
-    this.ctx = { cfg: this.config, shutdown: this.shutdown }
+    // Every running transfer listens to the shutdown signal: thousands of listeners are expected, not a leak.
+    setMaxListeners(0, this.shutdown.signal)
+    this.ctx = { cfg: this.config, shutdown: this.shutdown.signal }
     const expires = this.config.limits.maxAge !== undefined
     if (this.config.expiryIntervalMs > 0 && (expires || isReclaiming(this.config.store))) {
       this.sweeper = setInterval(() => {
@@ -144,7 +145,7 @@ export class UploadHandler {
           if (CREATION_METHODS_EXCLUDED.has(method))
             throw new MethodNotAllowedError(method, ['OPTIONS', 'POST', 'PUT', 'PATCH'])
           seen.procedure = 'creation'
-          if (this.shutdown.aborted) throw new ShuttingDownError()
+          if (this.shutdown.signal.aborted) throw new ShuttingDownError()
           await this.authorized(req, 'creation')
           return await create(this.ctx, req, sel, interim, (id) => `${req.url.origin}${this.config.basePath}${id}`)
         case 'upload': {

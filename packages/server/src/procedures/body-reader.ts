@@ -29,7 +29,7 @@ export interface BodyReaderOptions {
   preempt: StopSignal
   /** Whether the upload's lease is still provably held (lockers/locker.ts `Lease.held`). */
   held?: (() => boolean) | undefined
-  shutdown: StopSignal
+  shutdown: AbortSignal
   /** Sees every chunk passed on, before the store does (tus checksums). */
   tap?: ((chunk: Uint8Array) => void) | undefined
 }
