@@ -10,7 +10,8 @@
  * - `rufh`: `@rufh/client` (packages/client/dist) from the file path with its defaults (`interop: 'auto'`, newest
  *   version the server speaks, found by `OPTIONS` and an empty creation, then the file in one `PATCH`; `chunkSize` ∞
  *   for files). `rufh-h2`: the same over
-  `NodeHttp2Transport` (h2c with prior knowledge).
+  `NodeHttp2Transport` (h2c with prior knowledge). `rufh-i8`: `interop: 8, discover: false`, one optimistic creation
+ *   `POST` carrying the file on a new connection: the exchange the bench's curl makes.
  * - `tus-js-client`: tus-js-client with `protocol: 'ietf-draft-05'` from `fs.createReadStream(FILE)` with
  *   `uploadSize`, other options default (`chunkSize: Infinity`).
  */
@@ -25,11 +26,12 @@ if (!client || !file || !endpoint) {
 const size = statSync(file).size
 
 let uploadOnce
-if (client === 'rufh' || client === 'rufh-h2') {
+if (client === 'rufh' || client === 'rufh-h2' || client === 'rufh-i8') {
   const { upload, NodeHttp2Transport } = await import('../../packages/client/dist/index.js')
   const transport = client === 'rufh-h2' ? new NodeHttp2Transport() : undefined
   uploadOnce = async () => {
-    const result = await upload(file, { endpoint, ...(transport ? { transport } : {}) })
+    const how = client === 'rufh-i8' ? { interop: 8, discover: false } : {}
+    const result = await upload(file, { endpoint, ...how, ...(transport ? { transport } : {}) })
     transport?.close()
     return { bytes: result.size, url: result.url, interop: result.interop }
   }
@@ -47,7 +49,7 @@ if (client === 'rufh' || client === 'rufh-h2') {
       up.start()
     })
 } else {
-  process.stderr.write(`unknown client '${client}' (rufh, rufh-h2, tus-js-client)\n`)
+  process.stderr.write(`unknown client '${client}' (rufh, rufh-h2, rufh-i8, tus-js-client)\n`)
   process.exit(2)
 }
 
