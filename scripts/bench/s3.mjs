@@ -9,7 +9,8 @@
  * PATCH bodies straight into SDK multipart uploads with no protocol logic: what any Node S3 uploader reaches here.
  *
  * Also counted, for docs/capacity.md: S3 requests per upload and per append, from radosgw's log (s3-ops.mjs), and,
- * in a pass of many smaller appends against `rufh serve --redis`, Redis commands per append (`INFO commandstats`).
+ * in a pass of many smaller appends against `rufh serve --redis`, Redis commands per append (`INFO commandstats`);
+ * the same pass against `rufh serve` without Redis and @tus/server gives the appends' latency side by side.
  */
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -171,10 +172,11 @@ export async function run(ctx) {
       ...APPENDS,
       users: APPENDS.uploads,
     }
-    for (const key of ['redis', 'tus']) {
+    // rufh without Redis too: @tus/server locks in its own memory, so that is the like-for-like latency.
+    for (const key of ['redis', 'rufh', 'tus']) {
       const before = key === 'redis' ? commandStats(await rc.info('commandstats')) : {}
       const bucket = key === 'tus' ? buckets.tus : buckets.rufh
-      const { r, s3 } = await measure(key === 'redis' ? 'rufh' : 'tus', servers[key].url, bucket, undefined, a, 99)
+      const { r, s3 } = await measure(key === 'redis' ? 'rufh' : key, servers[key].url, bucket, undefined, a, 99)
       const after = key === 'redis' ? commandStats(await rc.info('commandstats')) : {}
       const patches = r.latency.append.count + r.latency.completion.count
       const redisOps = Object.fromEntries(
@@ -182,7 +184,8 @@ export async function run(ctx) {
           .map(([k, n]) => [k, n - (before[k] ?? 0)])
           .filter(([k, n]) => n > 0 && k !== 'info'),
       )
-      counts[key] = { patches, creations: r.latency.creation.count, s3, redisOps, p99: r.latency.append.p99 }
+      const { p50, p90, p99 } = r.latency.append
+      counts[key] = { patches, creations: r.latency.creation.count, s3, redisOps, p50, p90, p99 }
       log(
         `${key} appends pass: ${patches} PATCHes, ${s3.total} S3 requests: ${formatOps(s3.ops)}; Redis: ${formatOps(redisOps)}`,
       )
@@ -256,14 +259,14 @@ function report(res, counts, scenarios, runs, failures, loads) {
       )
     }
   }
-  for (const key of ['redis', 'tus']) {
+  for (const key of ['redis', 'rufh', 'tus']) {
     const c = counts[key]
     if (!c) continue
-    const who = key === 'redis' ? `${NAMES.rufh} --redis` : NAMES.tus
+    const who = key === 'redis' ? `${NAMES.rufh} --redis` : NAMES[key]
     notes.push(
       `Appends pass (${APPENDS.uploads} uploads × ${formatSize(APPENDS.size)} in ${formatSize(APPENDS.chunk)} PATCHes, ${c.patches} PATCHes), ${who}: ` +
         `${(c.s3.total / c.patches).toFixed(2)} S3 requests per PATCH (${(c.s3.total / c.creations).toFixed(1)} per upload: ${formatOps(c.s3.ops, c.creations)}); ` +
-        `p99 of the non-final PATCHes ${c.p99.toFixed(0)} ms` +
+        `non-final PATCHes p50 / p90 / p99 ${c.p50.toFixed(0)} / ${c.p90.toFixed(0)} / ${c.p99.toFixed(0)} ms` +
         (key === 'redis'
           ? `; Redis commands per request holding a lease (creation, PATCH): ${(Object.values(c.redisOps).reduce((x, y) => x + y, 0) / (c.patches + c.creations)).toFixed(2)} — ${formatOps(c.redisOps, c.patches + c.creations)}`
           : ''),
