@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path'
 import { runLoad } from '../../packages/load/dist/index.js'
 import { CREDENTIALS, startRgw } from '../../packages/store-s3/dist/test/rgw.js'
 import { cpuOf, MiB, median, sampleRss, startServer } from './lib.mjs'
+import { rufhArgs } from './s3.mjs'
 import { emptyBucket, formatOps, RgwLog } from './s3-ops.mjs'
 
 const [rounds = '2', ...specs] = process.argv.slice(2)
@@ -63,27 +64,10 @@ try {
             undefined,
             ENV,
           )
-        : await startServer(
-            [
-              join(v.root, 'packages/cli/dist/bin.js'),
-              'serve',
-              '--port',
-              '0',
-              '--dir',
-              tmp,
-              '--log-level',
-              'warn',
-              '--s3-bucket',
-              bucket,
-              '--s3-endpoint',
-              rgw.endpoint,
-              '--s3-path-style',
-              ...v.flags,
-            ],
-            /^rufh serving (\S+)/m,
-            undefined,
-            { ...ENV, ...v.env },
-          )
+        : await startServer(rufhArgs(v.root, tmp, bucket, rgw.endpoint, v.flags), /^rufh serving (\S+)/m, undefined, {
+            ...ENV,
+            ...v.env,
+          })
     servers[v.name] = { ...s, bucket }
   }
   const names = Object.keys(servers)

@@ -44,7 +44,8 @@ const ENV = {
 /** The appends pass: uploads in several PATCHes, with tails crossing part boundaries. */
 const APPENDS = { uploads: 10, size: 20 * MiB, chunk: 2 * MiB }
 
-function rufhArgs(root, tmp, bucket, endpoint, extra = []) {
+/** `rufh serve` on `bucket` at `endpoint` (also used by s3-ab.mjs). */
+export function rufhArgs(root, tmp, bucket, endpoint, extra = []) {
   return [
     join(root, 'packages/cli/dist/bin.js'),
     'serve',
