@@ -45,9 +45,9 @@ export async function s3StoreOf(values: Values): Promise<S3Setup | undefined> {
   const str = (k: string) => values[k] as string | undefined
   const bucket = str('s3-bucket')
   if (bucket === undefined) {
+    // A flag's default (false) is not a choice the user made; the flag given (true) is.
     for (const k of Object.keys(S3_OPTIONS))
-      if (k !== 's3-path-style' && k !== 's3-spool-streamed-parts' && str(k) !== undefined)
-        throw new UsageError(`--${k} needs --s3-bucket`)
+      if (values[k] !== undefined && values[k] !== false) throw new UsageError(`--${k} needs --s3-bucket`)
     return undefined
   }
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))

@@ -46,6 +46,8 @@ const cases: [string, string[], RegExp][] = [
   ['gateway', ['--backend', U, '--redis', 'http://h'], /^--redis takes a redis:\/\/ or rediss:\/\/ URL/],
   ['gateway', ['--backend', U, '--s3-prefix', 'a/'], /^--s3-prefix needs --s3-bucket$/],
   ['gateway', ['--backend', U, '--s3-endpoint', 'http://h'], /^--s3-endpoint needs --s3-bucket$/],
+  ['serve', ['--s3-path-style'], /^--s3-path-style needs --s3-bucket$/],
+  ['serve', ['--s3-spool-streamed-parts'], /^--s3-spool-streamed-parts needs --s3-bucket$/],
   ['gateway', ['--backend', U, '--s3-bucket', 'Bad_Name'], /^--s3-bucket: 'Bad_Name' is not a bucket name$/],
   ['gateway', ['--backend', U, '--s3-bucket', 'bkt', '--s3-endpoint', 'ftp://x'], /^--s3-endpoint takes an http:\/\//],
   ['gateway', ['--backend', U, '--s3-bucket', 'bkt', '--s3-part-size', '1MiB'], /^--s3-part-size must be between 5MiB/],
