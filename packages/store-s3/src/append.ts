@@ -221,9 +221,6 @@ export async function appendBody(
   /** The part being streamed while it fills, if any; it counts as in flight from its first byte. */
   let streaming: PartStream | undefined
 
-  /** Bytes still to come of the part being streamed when it has no copy (0: it has one, or none is streamed). */
-  let uncopied = 0
-
   const startStream = async (copied: boolean): Promise<PartStream> => {
     while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight)
     check()
@@ -257,18 +254,16 @@ export async function appendBody(
         if (nextPart <= limits.maxParts) {
           // A copy in part memory costs nothing but the memory; one on disk costs a write of every byte, the largest
           // cost of 100 uploads at once (issue 15), for a cut or a failed attempt only.
-          const copied = buffer.startInMemory() || limits.spoolStreamed === true
-          streaming = await startStream(copied)
-          uncopied = copied ? 0 : partSize
+          streaming = await startStream(buffer.startInMemory() || limits.spoolStreamed === true)
         }
-      const piece = chunk.subarray(at, at + Math.min(chunk.byteLength - at, uncopied > 0 ? uncopied : buffer.room))
+      // A part streamed with no copy takes its bytes alone; one with a copy takes them as the buffer does.
+      const bare = streaming?.copied === false ? streaming : undefined
+      const piece = chunk.subarray(at, at + Math.min(chunk.byteLength - at, bare ? bare.remaining : buffer.room))
       at += piece.byteLength
       fed += piece.byteLength
-      if (uncopied > 0) {
-        const s = streaming as PartStream
-        uncopied -= piece.byteLength
-        if (uncopied === 0) streaming = undefined
-        await s.write(piece)
+      if (bare) {
+        if (piece.byteLength === bare.remaining) streaming = undefined
+        await bare.write(piece)
         continue
       }
       await buffer.push(piece)

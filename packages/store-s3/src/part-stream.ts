@@ -95,6 +95,11 @@ export class PartStream {
     })
   }
 
+  /** Bytes of the part still to come. */
+  get remaining(): number {
+    return this.size - this.received
+  }
+
   /**
    * Streams the next bytes of the part (the caller has put them in the copy already); returns once S3's request has
    * room for more, or at once when the part is complete or the streamed attempt failed.

@@ -52,12 +52,13 @@ export class InfoFiles {
    * the file, so that what is left is a data file without info (an orphan, disk-orphans.ts).
    */
   async create(meta: Meta, info: string): Promise<void> {
-    if (this.fsync) return this.viaTemporary(meta, info)
+    const record = Buffer.from(encodeInfo(meta))
+    if (this.fsync) return this.viaTemporary(record, info)
     const fd = await openFd(info, 'wx').catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'EEXIST' ? new UploadExistsError(meta.id) : e
     })
     try {
-      await writeAllAt(fd, [Buffer.from(encodeInfo(meta))], 0)
+      await writeAllAt(fd, [record], 0)
     } catch (e) {
       await closeFd(fd).catch(() => {})
       await rm(info, { force: true }).catch(() => {})
@@ -75,12 +76,12 @@ export class InfoFiles {
    */
   async replace(meta: Meta, info: string): Promise<void> {
     const record = Buffer.from(encodeInfo(meta))
-    if (this.fsync || record.length > PAGE) return this.viaTemporary(meta, info)
+    if (this.fsync || record.length > PAGE) return this.viaTemporary(record, info)
     const fd = await openFd(info, 'r+').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return undefined
       throw e
     })
-    if (fd === undefined) return this.viaTemporary(meta, info)
+    if (fd === undefined) return this.viaTemporary(record, info)
     let written = false
     try {
       const old = Buffer.allocUnsafe(PAGE)
@@ -94,15 +95,15 @@ export class InfoFiles {
     } finally {
       await closeFd(fd)
     }
-    if (!written) await this.viaTemporary(meta, info)
+    if (!written) await this.viaTemporary(record, info)
   }
 
-  /** Atomic replace through a temporary file: readers see the old or the new info, never a torn one. */
-  private async viaTemporary(meta: Meta, info: string): Promise<void> {
+  /** Atomic replace by `record` through a temporary file: readers see the old or the new info, never a torn one. */
+  private async viaTemporary(record: Buffer, info: string): Promise<void> {
     const tmp = `${info}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
     const fd = await openFd(tmp, 'w')
     try {
-      await writeAllAt(fd, [Buffer.from(encodeInfo(meta))], 0)
+      await writeAllAt(fd, [record], 0)
       if (this.fsync) await syncFd(fd)
     } finally {
       await closeFd(fd)

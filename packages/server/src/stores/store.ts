@@ -103,7 +103,8 @@ export interface AppendOptions {
   onProgress?: (offset: number) => void
   /**
    * How many bytes the body will yield if it ends normally (the request's Content-Length), when known. A hint: the
-   * body may still end early or fail (a cut client), and a store must then keep what it got as without the hint.
+   * body may still end early or fail (a cut client). A store must then still report only bytes it holds; it may give
+   * up bytes it received but never reported (the S3 store does, for a part it streamed with no copy: docs/storage.md).
    */
   bodyLength?: number | undefined
   /**

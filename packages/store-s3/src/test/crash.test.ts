@@ -8,9 +8,9 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { newUploadId } from '@rufh/server'
-import { S3Store } from '../s3-store.js'
+import type { S3Store } from '../s3-store.js'
 import { failFromCall, InjectedFault, onUploadPart, type PartRequest } from './faults.js'
-import { MIN_PART_SIZE, PART_LIMIT, rgwForFile } from './rgw.js'
+import { MIN_PART_SIZE, readUpload, rgwForFile, testStore } from './rgw.js'
 
 const clients: S3Client[] = []
 
@@ -29,13 +29,7 @@ function store(
   clients.push(client)
   const calls = fault !== undefined ? failFromCall(client, fault).calls : []
   const parts = onUploadPart(client)
-  const s = new S3Store({
-    client,
-    bucket: fixture.bucket,
-    prefix,
-    partSize: MIN_PART_SIZE,
-    minPartSize: MIN_PART_SIZE,
-    maxParts: PART_LIMIT,
+  const s = testStore(fixture, client, prefix, {
     inlineTail: 256,
     recordEvery: 2 * MIN_PART_SIZE,
     ...(partMemory !== undefined ? { partMemory } : {}),
@@ -49,12 +43,6 @@ function bytes(n: number, seed: number): Buffer {
 
 async function* chunked(b: Buffer, size: number): AsyncIterable<Uint8Array> {
   for (let i = 0; i < b.byteLength; i += size) yield b.subarray(i, i + size)
-}
-
-async function read(s: S3Store, id: string): Promise<Buffer> {
-  const out: Uint8Array[] = []
-  for await (const c of s.read(id)) out.push(c)
-  return Buffer.concat(out)
 }
 
 /** After remove(), no object and no multipart upload of the upload is left, whatever a crash left behind. */
@@ -107,7 +95,7 @@ describe('S3Store crash safety on radosgw', { timeout: 300_000 }, () => {
         assert.ok(offset <= DATA.byteLength)
         if (offset < DATA.byteLength) await after.append(id, offset, chunked(DATA.subarray(offset), 700))
         await after.update(id, { complete: true })
-        assert.ok((await read(after, id)).equals(DATA), `fault at call ${n} (${calls.at(-1)}): bytes differ`)
+        assert.ok((await readUpload(after, id)).equals(DATA), `fault at call ${n} (${calls.at(-1)}): bytes differ`)
         await assertRemoved(after, prefix)
         if (!crashed) {
           made = calls
@@ -161,7 +149,7 @@ describe('S3Store crash safety on radosgw', { timeout: 300_000 }, () => {
         assert.equal(info.offset, data.byteLength, `fault at call ${n} (${calls.at(-1)})`)
         if (!crashed) assert.equal(info.complete, true)
         if (!info.complete) assert.equal((await after.update(id, { complete: true })).complete, true)
-        assert.ok((await read(after, id)).equals(data), `fault at call ${n} (${calls.at(-1)}): bytes differ`)
+        assert.ok((await readUpload(after, id)).equals(data), `fault at call ${n} (${calls.at(-1)}): bytes differ`)
         await assertRemoved(after, prefix)
         if (!crashed) break
       }

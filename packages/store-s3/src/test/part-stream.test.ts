@@ -14,9 +14,8 @@ import { describe, test } from 'node:test'
 import { ListMultipartUploadsCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3'
 import { newUploadId } from '@rufh/server'
 import { STREAM_AHEAD } from '../part-stream.js'
-import { S3Store } from '../s3-store.js'
 import { onUploadPart, type PartRequest } from './faults.js'
-import { MIN_PART_SIZE, PART_LIMIT, rgwForFile } from './rgw.js'
+import { readUpload, rgwForFile, testStore } from './rgw.js'
 
 const clients: S3Client[] = []
 const dirs: string[] = []
@@ -41,13 +40,8 @@ async function store(
   const tempDir = await mkdtemp(join(tmpdir(), 'rufh-part-stream-'))
   dirs.push(tempDir)
   const prefix = `stream-${++n}/`
-  const s = new S3Store({
-    client,
-    bucket: fixture.bucket,
-    prefix,
+  const s = testStore(fixture, client, prefix, {
     partSize: P,
-    minPartSize: MIN_PART_SIZE,
-    maxParts: PART_LIMIT,
     tempDir,
     ...(o.partMemory !== undefined ? { partMemory: o.partMemory } : {}),
     ...(o.spool ? { spoolStreamedParts: true } : {}),
@@ -74,12 +68,6 @@ function source(data: Buffer, o: { end?: number; fail?: boolean } = {}) {
     if (o.fail) throw new Error('the client went away')
   }
   return { body: body(), state }
-}
-
-async function read(s: S3Store, id: string): Promise<Buffer> {
-  const out: Uint8Array[] = []
-  for await (const c of s.read(id)) out.push(c)
-  return Buffer.concat(out)
 }
 
 /** The part numbers S3 holds for the upload's multipart upload (what was really stored, not what the record says). */
@@ -113,7 +101,7 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
     assert.ok((pulledAt[0] as number) < P - 300, `part 1 sent after ${pulledAt[0]} bytes`)
     assert.ok((pulledAt[1] as number) < 2 * P - 300, `part 2 sent after ${pulledAt[1]} bytes`)
     await s.update(id, { complete: true })
-    assert.ok((await read(s, id)).equals(data))
+    assert.ok((await readUpload(s, id)).equals(data))
     assert.deepEqual(await readdir(tempDir), [], 'every copy (a file: no part memory) removed')
   })
 
@@ -142,7 +130,7 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
         }
         assert.equal(await s.append(id, offset, source(data.subarray(offset)).body), data.byteLength)
         await s.update(id, { complete: true })
-        assert.ok((await read(s, id)).equals(data), 'bytes exact after resuming')
+        assert.ok((await readUpload(s, id)).equals(data), 'bytes exact after resuming')
       }
       assert.deepEqual(offsets, [cut, cut], 'streamed (first) and held (second) keep every byte received')
     })
@@ -169,7 +157,7 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
         ['stream', partMemory === 0 ? 'file' : 'buffer'],
       )
       await s.update(id, { complete: true })
-      assert.ok((await read(s, id)).equals(data))
+      assert.ok((await readUpload(s, id)).equals(data))
       assert.deepEqual(await readdir(tempDir), [])
     })
 
@@ -199,7 +187,7 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
       assert.deepEqual(await readdir(tempDir), [], 'no copy written to disk')
       assert.equal(await s.append(id, P, source(data.subarray(P)).body, { bodyLength: 2 * P }), 3 * P)
       await s.update(id, { complete: true })
-      assert.ok((await read(s, id)).equals(data), 'bytes exact after resuming')
+      assert.ok((await readUpload(s, id)).equals(data), 'bytes exact after resuming')
     })
 
   test('part memory full, no spooling: a cut inside the first streamed part leaves the old tail recorded', async () => {
@@ -211,7 +199,7 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
     assert.equal((await s.get(id)).offset, 300)
     assert.equal(await s.append(id, 300, source(data.subarray(300)).body), 2 * P)
     await s.update(id, { complete: true })
-    assert.ok((await read(s, id)).equals(data))
+    assert.ok((await readUpload(s, id)).equals(data))
   })
 
   test('part memory full, no spooling: a streamed part S3 fails (worth retrying) fails the append at the committed offset', async () => {
@@ -231,7 +219,7 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
     assert.equal(offset, P, 'part 1, acknowledged before the failure, is recorded')
     assert.equal(await s.append(id, offset, source(data.subarray(offset)).body, { bodyLength: 3 * P - offset }), 3 * P)
     await s.update(id, { complete: true })
-    assert.ok((await read(s, id)).equals(data))
+    assert.ok((await readUpload(s, id)).equals(data))
     assert.deepEqual(await readdir(tempDir), [])
   })
 
@@ -254,6 +242,6 @@ describe('S3Store streamed parts on radosgw', { timeout: 300_000 }, () => {
     release()
     assert.equal(await appended, 3 * P)
     await s.update(id, { complete: true })
-    assert.ok((await read(s, id)).equals(data))
+    assert.ok((await readUpload(s, id)).equals(data))
   })
 })

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { newUploadId } from '@rufh/server'
-import { S3Store } from '../s3-store.js'
+import type { S3Store } from '../s3-store.js'
 import { failFromCall } from './faults.js'
-import { MIN_PART_SIZE, PART_LIMIT, rgwForFile } from './rgw.js'
+import { readUpload, rgwForFile, testStore } from './rgw.js'
 
 const clients: S3Client[] = []
 
@@ -21,25 +21,11 @@ function store(prefix: string): { s: S3Store; calls: string[] } {
   const client = fixture.rgw.client()
   clients.push(client)
   const { calls } = failFromCall(client, Number.MAX_SAFE_INTEGER)
-  const s = new S3Store({
-    client,
-    bucket: fixture.bucket,
-    prefix,
-    partSize: MIN_PART_SIZE,
-    minPartSize: MIN_PART_SIZE,
-    maxParts: PART_LIMIT,
-  })
-  return { s, calls }
+  return { s: testStore(fixture, client, prefix), calls }
 }
 
 async function* once(b: Buffer): AsyncIterable<Uint8Array> {
   yield b
-}
-
-async function read(s: S3Store, id: string): Promise<Buffer> {
-  const out: Uint8Array[] = []
-  for await (const c of s.read(id)) out.push(c)
-  return Buffer.concat(out)
 }
 
 const DATA = Buffer.from(Array.from({ length: 2500 }, (_, i) => (i * 13 + 5) & 255))
@@ -64,7 +50,7 @@ test('a completion with a known upload that agrees sends no HeadObject or GetObj
   assert.ok(calls.includes('CompleteMultipartUploadCommand'), calls.join(', '))
   assert.equal(done.complete, true)
   assert.equal(done.offset, DATA.byteLength)
-  assert.deepEqual(await read(s, id), DATA)
+  assert.deepEqual(await readUpload(s, id), DATA)
   assert.equal((await store('known-agrees/').s.get(id)).complete, true)
 })
 
@@ -81,7 +67,7 @@ test('without a known upload, or with one that disagrees, the record is read fro
   const done = await s.update(stale, { complete: true }, known)
   assert.ok(calls.includes('HeadObjectCommand') || calls.includes('GetObjectCommand'), calls.join(', '))
   assert.equal(done.complete, true)
-  assert.deepEqual(await read(s, stale), DATA)
+  assert.deepEqual(await readUpload(s, stale), DATA)
 })
 
 test('an append with a known upload that agrees sends no HeadObject or GetObject of the record; one that disagrees does', async () => {
@@ -101,5 +87,5 @@ test('an append with a known upload that agrees sends no HeadObject or GetObject
   assert.equal(end, 2 * DATA.byteLength)
   assert.ok(calls.includes('HeadObjectCommand') || calls.includes('GetObjectCommand'), calls.join(', '))
   await s.update(id, { complete: true })
-  assert.deepEqual(await read(s, id), Buffer.concat([DATA, DATA]))
+  assert.deepEqual(await readUpload(s, id), Buffer.concat([DATA, DATA]))
 })

@@ -15,6 +15,7 @@ import { promisify } from 'node:util'
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { ensureDebianPackage } from '../../../server/dist/test/kit/apt.js'
 import { createS3Client } from '../client.js'
+import { S3Store, type S3StoreOptions } from '../s3-store.js'
 
 const run = promisify(execFile)
 // The SDK is pinned to a release for Node 20 (env.md): its notice about later releases is noise in test output.
@@ -283,4 +284,32 @@ export function rgwForFile(clients: S3Client[], cleanups: (() => Promise<unknown
     await fixture.rgw?.stop()
   })
   return fixture
+}
+
+/**
+ * A store on the fixture's bucket over `client`, with the lowered limits (parts of `MIN_PART_SIZE`, which is also the
+ * smallest radosgw takes here, at most `PART_LIMIT`); `options` override them.
+ */
+export function testStore(
+  f: RgwFixture,
+  client: S3Client,
+  prefix: string,
+  options: Partial<Omit<S3StoreOptions, 'client' | 'bucket' | 'prefix'>> = {},
+): S3Store {
+  return new S3Store({
+    client,
+    bucket: f.bucket,
+    prefix,
+    partSize: MIN_PART_SIZE,
+    minPartSize: MIN_PART_SIZE,
+    maxParts: PART_LIMIT,
+    ...options,
+  })
+}
+
+/** An upload's bytes as the store serves them. */
+export async function readUpload(s: S3Store, id: string): Promise<Buffer> {
+  const out: Uint8Array[] = []
+  for await (const c of s.read(id)) out.push(c)
+  return Buffer.concat(out)
 }
