@@ -7,6 +7,7 @@
  * `process.memoryUsage()` by category at the plateau (through `mem-probe.mjs`), and the kernel's ListenOverflows.
  * Every upload is verified by GET (length and sha256) after the measured phase.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -83,6 +84,9 @@ export async function measure({
   const dir = join(tmp, `held-${key}`)
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
+  // The last measurement's files (written, then removed) are flushed before this one starts, so that their writeback
+  // does not land on this server's CPU (held runs drifted upwards without this: docs/benchmarks.md).
+  execFileSync('sync')
   const probeFile = join(tmp, `held-probe-${key}.json`)
   const env = { RUFH_MEM_PROBE: probeFile, ...(snapshot ? { RUFH_HEAP_SNAPSHOT: snapshot } : {}) }
   const server = await startServer(

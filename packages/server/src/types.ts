@@ -15,6 +15,11 @@ export interface UploadRequest {
    * 0.7 KB, per held upload; issue 17).
    */
   bodyReportsClient?: boolean
+  /**
+   * Every chunk the body yields is a buffer of its own that nothing else refers to (Node's HTTP/1.1 parser copies each
+   * body chunk into a new one), so whoever consumes a chunk last may free its memory at once (stores/release.ts).
+   */
+  bodyChunksOwned?: boolean
 }
 
 /** Where the core sends `104 (Upload Resumption Supported)`. Runtimes that cannot send 1xx pass none. */

@@ -86,6 +86,8 @@ async function serve(core: UploadHandler, req: NodeRequest, res: NodeResponse): 
       return client.signal
     },
     bodyReportsClient: !('stream' in req),
+    // HTTP/2 bodies may be views into a buffer the session reads into; HTTP/1.1 ones are copies (types.ts).
+    bodyChunksOwned: !('stream' in req),
     asterisk: target === '*',
   }
   const reply = await core.handle(upload, interimSink(req, res))

@@ -73,6 +73,8 @@ export async function transfer(ctx: Ctx, o: TransferOptions): Promise<TransferRe
       onProgress,
       bodyLength: bodyLengthOf(req.headers),
       known: o.known,
+      // The reader passes chunks on as they came, or cut at the limit (a view the store will not free).
+      release: req.bodyChunksOwned,
     })
   } finally {
     ctx.cfg.events.emit('transferEnded', o.id, end - offset)

@@ -22,6 +22,7 @@ import { isUploadId } from '../ids.js'
 import { InfoFiles, type Meta } from './disk-info.js'
 import { type EmptyInfos, reclaimOrphans } from './disk-orphans.js'
 import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAt } from './fd.js'
+import { releaseChunk } from './release.js'
 import {
   type AppendOptions,
   type ConcatenatingStore,
@@ -156,7 +157,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
       return fd
     }
     try {
-      const end = await this.writeStream(opened, offset, body, options.onProgress)
+      const end = await this.writeStream(opened, offset, body, options.onProgress, options.release)
       if (fd === undefined) checkOffset(fresh === undefined ? await this.size(id) : 0, offset)
       else if (this.fsync) await datasyncFd(fd)
       return end
@@ -176,6 +177,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     start: number,
     body: AsyncIterable<Uint8Array>,
     onProgress?: (offset: number) => void,
+    release?: boolean,
   ): Promise<number> {
     let pos = start
     let queue: Uint8Array[] = []
@@ -191,6 +193,8 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
         queue = []
         queued = 0
         await writeAllAt(fd, batch, pos)
+        // Written: the kernel has the bytes, so the chunks' memory can go now rather than at the next GC (release.ts).
+        if (release) for (const chunk of batch) releaseChunk(chunk)
         pos += n
         onProgress?.(pos)
       }

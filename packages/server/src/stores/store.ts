@@ -113,6 +113,11 @@ export interface AppendOptions {
    * data file's size (that check is what catches a record that disagrees with its data).
    */
   known?: UploadInfo | undefined
+  /**
+   * Each chunk the body yields is the store's alone once yielded: a buffer of its own that nothing else refers to
+   * (`UploadRequest.bodyChunksOwned`). A store may then free a chunk's memory once it has stored it (release.ts).
+   */
+  release?: boolean | undefined
 }
 
 export type UploadPatch = Partial<Pick<UploadInfo, 'length' | 'complete' | 'invalid' | 'checkpoint'>>
