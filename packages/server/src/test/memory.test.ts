@@ -38,7 +38,8 @@ describe('server memory during one large append', { timeout: 60_000 }, () => {
     await once(child, 'exit')
     clearInterval(sampler)
     assert.equal(answer, `done ${size}`)
-    // Measured: about 32 MiB (socket chunks awaiting GC); reading the body ahead of the disk would hold most of it.
-    assert.ok(peak < 80 * 1024 * 1024, `arrayBuffers peaked at ${Math.round(peak / 1024 / 1024)} MiB`)
+    // Measured: about 1.5 MiB. Each chunk's memory is freed once it is written (stores/release.ts); left to the
+    // garbage collector the chunks peaked at about 27 MiB, and reading the body ahead of the disk would hold more.
+    assert.ok(peak < 8 * 1024 * 1024, `arrayBuffers peaked at ${Math.round(peak / 1024 / 1024)} MiB`)
   })
 })
