@@ -199,16 +199,16 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
         onProgress?.(pos)
       }
     }
-    // Made once per append, not once per chunk (a held upload's queue empties at every chunk, so every chunk kicks).
-    const drained = (): void => {
-      writing = undefined
-    }
-    const failed = (e: unknown): void => {
-      failure = e
-      writing = undefined
-    }
     const kick = (): void => {
-      writing ??= drain().then(drained, failed)
+      writing ??= drain().then(
+        () => {
+          writing = undefined
+        },
+        (e: unknown) => {
+          failure = e
+          writing = undefined
+        },
+      )
     }
     // Each chunk is taken by its own short-lived async call: a `for await` loop here would keep the last chunk in
     // this frame while it waits for the next one, i.e. one buffer per held upload (issue 17, docs/benchmarks.md).

@@ -24,6 +24,9 @@ export const pathSize = (path: string): Promise<number> => call<number>((d) => s
 export const readAt = (fd: number, buf: Buffer, at: number, length: number, position: number): Promise<number> =>
   call<number>((d) => read(fd, buf, at, length, position, d))
 
+export const writevAt = (fd: number, buffers: Uint8Array[], position: number): Promise<number> =>
+  call<number>((d) => writev(fd, buffers as NodeJS.ArrayBufferView[], position, d))
+
 export const renamePath = (from: string, to: string): Promise<void> =>
   call<void>((d) => rename(from, to, (e) => d(e, undefined)))
 
@@ -31,48 +34,22 @@ export const syncFd = (fd: number): Promise<void> => call<void>((d) => fsync(fd,
 
 export const datasyncFd = (fd: number): Promise<void> => call<void>((d) => fdatasync(fd, (e) => d(e, undefined)))
 
-/**
- * Writes every byte of `buffers` at `position` (short writes are rare on regular files; the rest is retried). One
- * promise for the whole write, settled from the write's own callback: this is on the path of every body chunk, and
- * an async loop over `writevAt` costs two more promises, three closures and an array per chunk (issue 17).
- */
-export function writeAllAt(fd: number, buffers: Uint8Array[], position: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let bufs = buffers
-    let pos = position
-    const written = (e: NodeJS.ErrnoException | null, bytes: number): void => {
-      if (e) {
-        reject(e)
-        return
-      }
-      pos += bytes
-      bufs = unwritten(bufs, bytes)
-      if (bufs.length === 0) resolve()
-      else next()
-    }
-    // A throw of writev itself (an argument it refuses) rejects, as it did from an async function.
-    const next = (): void => {
-      try {
-        writev(fd, bufs as NodeJS.ArrayBufferView[], pos, written)
-      } catch (e) {
-        reject(e)
+/** Writes every byte of `buffers` at `position` (short writes are rare on regular files; the rest is retried). */
+export async function writeAllAt(fd: number, buffers: Uint8Array[], position: number): Promise<void> {
+  let pos = position
+  let bufs = buffers
+  while (bufs.length > 0) {
+    const bytesWritten = await writevAt(fd, bufs, pos)
+    pos += bytesWritten
+    let skip = bytesWritten
+    const rest: Uint8Array[] = []
+    for (const b of bufs) {
+      if (skip >= b.byteLength) skip -= b.byteLength
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b)
+        skip = 0
       }
     }
-    if (bufs.length === 0) resolve()
-    else next()
-  })
-}
-
-/** What of `bufs` is left after `bytes` of them were written (empty buffers count as written). */
-function unwritten(bufs: Uint8Array[], bytes: number): Uint8Array[] {
-  let skip = bytes
-  let i = 0
-  while (i < bufs.length && skip >= (bufs[i] as Uint8Array).byteLength) {
-    skip -= (bufs[i] as Uint8Array).byteLength
-    i++
+    bufs = rest
   }
-  if (i === bufs.length) return []
-  const rest = bufs.slice(i)
-  if (skip > 0) rest[0] = (rest[0] as Uint8Array).subarray(skip)
-  return rest
 }
