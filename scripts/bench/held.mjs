@@ -8,7 +8,7 @@
  * Every upload is verified by GET (length and sha256) after the measured phase.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { runHeld, verifyHeld } from '../../packages/load/dist/held.js'
@@ -144,8 +144,24 @@ export async function measure({
     }
   } finally {
     await server.stop()
-    await rm(dir, { recursive: true, force: true })
+    await retire(dir, tmp)
   }
+}
+
+let retired = 0
+
+/**
+ * Moves a measurement's upload folder aside, to be removed with `tmp` when the whole run ends, instead of removing it
+ * now. On ext4 without a journal (this machine's /tmp), making an inode skips every inode of its block group freed
+ * less than 60 s before (`recently_deleted` in fs/ext4/ialloc.c), one buffer lookup each: after a measurement had
+ * removed its few thousand files, the next server's file creations cost up to 10× more (3,000 creates after a
+ * removal: 569 against 69 ms of CPU), so a server's CPU depended on what ran before it and how long ago, and more
+ * for a server that makes two files per upload than for one that makes one (docs/benchmarks.md).
+ */
+async function retire(dir, tmp) {
+  const aside = join(tmp, 'retired')
+  await mkdir(aside, { recursive: true })
+  await rename(dir, join(aside, String(++retired))).catch(() => rm(dir, { recursive: true, force: true }))
 }
 
 const mib = (b) => (b / MiB).toFixed(1)
