@@ -5,8 +5,8 @@
  * with synchronous reads (page cache) and after reads judged to come from the disk moved the rest to the thread pool.
  */
 import assert from 'node:assert/strict'
-import { readdirSync, readlinkSync } from 'node:fs'
-import { truncate, writeFile } from 'node:fs/promises'
+import { readdirSync, readlinkSync, truncateSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -142,16 +142,18 @@ describe('file bodies in the Node transports', { timeout: 60_000 }, () => {
       try {
         const source = await FileSource.open(shrinking)
         const { body } = await source.slice(0, SIZE)
-        let cut: Promise<void> | undefined
+        let cut = false
         const sent = new NodeHttpTransport().request({
           method: 'POST',
           url: sink.url,
           headers: {},
           body,
           signal: new AbortController().signal,
-          // After the first buffer: the reads that follow find the file 1 MiB long.
+          // After the first buffer: the reads that follow find the file 1 MiB long. Synchronously, so that no read can
+          // come before the cut (an asynchronous truncate lost that race once in CI, and every byte was sent).
           onProgress: () => {
-            cut ??= truncate(shrinking, 1024 * 1024)
+            if (!cut) truncateSync(shrinking, 1024 * 1024)
+            cut = true
           },
         })
         await assert.rejects(sent, { code: 'ERR_SOURCE' })
