@@ -84,8 +84,8 @@ export async function measure({
   const dir = join(tmp, `held-${key}`)
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
-  // The last measurement's files (written, then removed) are flushed before this one starts, so that their writeback
-  // does not land on this server's CPU (held runs drifted upwards without this: docs/benchmarks.md).
+  // The last measurement's writes are flushed before this one starts, so that their writeback does not land on this
+  // server's CPU (held runs drifted upwards without this: docs/benchmarks.md).
   execFileSync('sync')
   const probeFile = join(tmp, `held-probe-${key}.json`)
   const env = { RUFH_MEM_PROBE: probeFile, ...(snapshot ? { RUFH_HEAP_SNAPSHOT: snapshot } : {}) }

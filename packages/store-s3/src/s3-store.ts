@@ -58,8 +58,8 @@ export interface S3StoreOptions {
   inlineTail?: number
   /**
    * Where parts wait, as files, until they are sent (a part streamed while it fills: its copy, until S3 holds it,
-   * part-stream.ts, with `spoolStreamedParts`), when `partMemory` is used up: at most 5 parts per running append (part-buffer.ts). Default the
-   * system's temporary folder (`os.tmpdir()`).
+   * part-stream.ts, with `spoolStreamedParts`), when `partMemory` is used up: at most 5 parts per running append
+   * (part-buffer.ts). Default the system's temporary folder (`os.tmpdir()`).
    */
   tempDir?: string
   /**

@@ -64,6 +64,9 @@ async function serve(core: UploadHandler, req: NodeRequest, res: NodeResponse): 
     write(res, req, withClose(earlyFailure(core.config, headers, err)))
     return
   }
+  // HTTP/1.1 (no `stream`): each body chunk is a copy of its own (types.ts); HTTP/2 chunks may be views into the
+  // session's read buffer.
+  const h1 = !('stream' in req)
   // The client's signal is made only when asked for. An HTTP/1.1 request that loses its client is destroyed with an
   // error, so the core reading its body needs no signal; an HTTP/2 one just ends (compat API), so there it is needed.
   let client: AbortController | undefined
@@ -85,9 +88,8 @@ async function serve(core: UploadHandler, req: NodeRequest, res: NodeResponse): 
       }
       return client.signal
     },
-    bodyReportsClient: !('stream' in req),
-    // HTTP/2 bodies may be views into a buffer the session reads into; HTTP/1.1 ones are copies (types.ts).
-    bodyChunksOwned: !('stream' in req),
+    bodyReportsClient: h1,
+    bodyChunksOwned: h1,
     asterisk: target === '*',
   }
   const reply = await core.handle(upload, interimSink(req, res))

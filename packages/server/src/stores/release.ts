@@ -15,7 +15,8 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 
-type Transferable = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }
+/** `ArrayBuffer.prototype.transfer` exists from Node 21 on. */
+type WithTransfer = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }
 
 let closed: MessagePort | undefined
 
@@ -31,9 +32,9 @@ function closedPort(): MessagePort {
 
 /** Frees `chunk`'s memory if it is the whole of an ArrayBuffer of its own; otherwise leaves it to the collector. */
 export function releaseChunk(chunk: Uint8Array): void {
-  const buffer = chunk.buffer as Transferable
+  const buffer = chunk.buffer as WithTransfer
   if (!(buffer instanceof ArrayBuffer) || chunk.byteOffset !== 0 || chunk.byteLength !== buffer.byteLength) return
-  if (buffer.byteLength === 0) return
+  if (chunk.byteLength === 0) return // nothing to free
   if (typeof buffer.transfer === 'function') buffer.transfer(0)
   else closedPort().postMessage(undefined, [buffer])
 }

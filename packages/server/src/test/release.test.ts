@@ -54,23 +54,14 @@ describe('DiskStore append with release', () => {
     const store = new DiskStore({ directory: dir })
     const data = randomBytes(3 * 100_000)
     const copies = () => [0, 1, 2].map((i) => Buffer.from(data.subarray(i * 100_000, (i + 1) * 100_000)))
+    const upload = (id: string) => store.create({ id, length: data.length, expiresAt: undefined, metadata: {} })
 
-    const kept = await store.create({
-      id: 'keptchunks0123456789abcd',
-      length: data.length,
-      expiresAt: undefined,
-      metadata: {},
-    })
+    const kept = await upload('keptchunks0123456789abcd')
     const mine = copies()
     assert.equal(await store.append(kept.id, 0, chunksOf(...mine)), data.length)
     for (const c of mine) assert.equal(c.byteLength, 100_000, 'without release the caller keeps its chunks')
 
-    const freed = await store.create({
-      id: 'freedchunks123456789abcd',
-      length: data.length,
-      expiresAt: undefined,
-      metadata: {},
-    })
+    const freed = await upload('freedchunks123456789abcd')
     const given = copies()
     assert.equal(await store.append(freed.id, 0, chunksOf(...given), { release: true }), data.length)
     for (const c of given) assert.equal(c.byteLength, 0, 'with release every written chunk is freed')
