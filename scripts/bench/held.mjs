@@ -49,9 +49,14 @@ function args(root, key, dir) {
       '--max-connections-per-address',
       '100000',
     ]
-  if (key === 'tus') return [join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dir]
-  return [join(root, 'scripts/bench/tus-floor-server.mjs'), dir]
+  // Every server listens with rufh's default backlog: the per-upload slope compares N uploads held at once, and with
+  // Node's 511 the kernel dropped connection attempts of the busy floor at N = 3000 (1,300–3,400 per run), whose
+  // uploads then started seconds late, so fewer were open at its peak (docs/benchmarks.md).
+  if (key === 'tus') return [join(root, 'packages/load/bench/tus-node-server.mjs'), '0', dir, String(BACKLOG)]
+  return [join(root, 'scripts/bench/tus-floor-server.mjs'), dir, '0', String(BACKLOG)]
 }
+/** `rufh serve`'s default (packages/server/src/adapters/listen.ts `DEFAULT_BACKLOG`). */
+const BACKLOG = 4096
 const READY = { rufh: /^rufh serving (\S+)/m, tus: /^tus serving (\S+)/m, floor: /^floor serving (\S+)/m }
 
 /** Asks the server's mem-probe for process.memoryUsage() and waits for its answer. */
@@ -219,6 +224,7 @@ export function summarize(results, runs, failures, limit) {
       'CPU s N=1000',
       'CPU s N=3000',
       'heapUsed / external / arrayBuffers N=1000 (MiB)',
+      'listen overflows N=3000 (per run)',
     ],
   ]
   const stats = {}
@@ -242,6 +248,7 @@ export function summarize(results, runs, failures, limit) {
         cpu(1000).toFixed(2),
         cpu(hi).toFixed(2),
         `${cat('heapUsed')} / ${cat('external')} / ${cat('arrayBuffers')}`,
+        (byN[hi] ?? []).map((m) => m.overflows).join(', '),
       ])
     }
   }

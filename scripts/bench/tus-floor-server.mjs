@@ -5,7 +5,8 @@
  * metadata, no logging, no locking. Whatever RSS it reaches under the load is what Node's HTTP stack and V8's garbage
  * collector cost by themselves, so no server built on node:http can be expected to go much below it.
  *
- * Usage: node scripts/bench/tus-floor-server.mjs DIR [PORT=0]
+ * Usage: node scripts/bench/tus-floor-server.mjs DIR [PORT=0] [BACKLOG]
+ * BACKLOG is the listen queue's length (Node's default, 511, when absent).
  * Prints `floor serving http://127.0.0.1:PORT/files/ -> DIR` when ready.
  */
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs'
@@ -14,9 +15,9 @@ import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 
-const [dir, port = '0'] = process.argv.slice(2)
+const [dir, port = '0', backlog] = process.argv.slice(2)
 if (!dir) {
-  process.stderr.write('usage: node scripts/bench/tus-floor-server.mjs DIR [PORT]\n')
+  process.stderr.write('usage: node scripts/bench/tus-floor-server.mjs DIR [PORT] [BACKLOG]\n')
   process.exit(2)
 }
 mkdirSync(dir, { recursive: true })
@@ -77,7 +78,7 @@ const server = createServer((req, res) => {
   })
 })
 server.requestTimeout = 0
-server.listen(Number(port), '127.0.0.1', () => {
+server.listen({ port: Number(port), host: '127.0.0.1', ...(backlog ? { backlog: Number(backlog) } : {}) }, () => {
   process.stdout.write(`floor serving http://127.0.0.1:${server.address().port}/files/ -> ${dir}\n`)
 })
 process.once('SIGTERM', () => {

@@ -12,9 +12,13 @@
  * A hand-written iterator rather than an async generator: this sits on the path of every body chunk, and a
  * generator adds a promise and a suspended frame per chunk (which also keeps the last chunk alive while the next
  * one is awaited). For the same reason a Node Readable (the request) is pulled through `ReadableSource`, not through
- * Node's async iterator (readable-source.ts), and polled: a chunk costs this iterator's own promise and, when none is
- * buffered yet, one wait; racing the stops against a promise of the source's cost three more promises and two
- * closures per chunk (25 MB of garbage per GiB of a stream-mode gateway upload, docs/benchmarks.md).
+ * Node's async iterator (readable-source.ts), and polled without an async function: a read that finds a chunk costs
+ * one settled promise, and one that waits costs one pending promise and its resolvers, resumed from a microtask when
+ * the stream or a stop wakes it. On a held upload that wait spans the half second between chunks, long enough for
+ * what it holds to outlive a young-generation collection and be copied to the old one, where it stays as garbage
+ * until a full collection: every object kept across the wait is heap a held upload pays for (issue 17). Racing the
+ * stops against a promise of the source's costs three more promises and two closures per chunk (25 MB of garbage
+ * per GiB of a stream-mode gateway upload, docs/benchmarks.md); that path is left to other bodies (web streams).
  */
 import type { StopSignal } from '../lockers/locker.js'
 import { DONE, isNodeReadable, ReadableSource } from './readable-source.js'
@@ -48,8 +52,14 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   /** The body when it is a Node Readable: polled, no promise per chunk (readable-source.ts). */
   private node: ReadableSource | undefined
   private readonly listeners: [StopSignal | undefined, () => void][]
-  /** Ends the current wait: with a stop reason, or (the stream woke) undefined. */
-  private settle: ((r: Read | undefined) => void) | undefined
+  /** Ends the current wait of a read from an async iterator: with a stop reason, or its result. */
+  private settle: ((r: Read) => void) | undefined
+  /** The pending read from a Node stream, resumed by `wake`. */
+  private resolveWait: ((r: IteratorResult<Uint8Array>) => void) | undefined
+  private rejectWait: ((e: unknown) => void) | undefined
+  /** What woke the pending read (a stop, or `true`: the stream may have more); it resumes in a microtask. */
+  private woken: StopReason | true | undefined
+  private readonly resume = () => this.resumeWait()
   private started = false
   private finished = false
   private lastData = 0
@@ -59,11 +69,11 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
     private readonly body: AsyncIterable<Uint8Array>,
     private readonly options: BodyReaderOptions,
   ) {
-    const wake = (reason: StopReason) => () => this.settle?.(reason)
+    const wake = (reason: StopReason) => () => this.wake(reason)
     this.listeners = [
       [options.client, wake('client')],
       // The lease's signal also aborts when its lock can no longer be proven held: say which.
-      [options.preempt, () => this.settle?.(options.held?.() === false ? 'lost' : 'preempted')],
+      [options.preempt, () => this.wake(options.held?.() === false ? 'lost' : 'preempted')],
       [options.shutdown, wake('shutdown')],
     ]
   }
@@ -72,67 +82,125 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
     return this
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.finished) return DONE
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.finished) return Promise.resolve(DONE)
     if (!this.started) this.start()
-    const o = this.options
+    if (!this.node) return this.nextIterated()
+    let r: IteratorResult<Uint8Array> | undefined
+    try {
+      r = this.step()
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (r !== undefined) return Promise.resolve(r)
+    return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+      this.resolveWait = resolve
+      this.rejectWait = reject
+    })
+  }
+
+  /**
+   * Reads a Node stream as far as it can without waiting: a result, or undefined when nothing is buffered (then
+   * `wake` resumes the read). Throws only what the tap throws.
+   */
+  private step(): IteratorResult<Uint8Array> | undefined {
+    const node = this.node as ReadableSource
     for (;;) {
-      const already =
-        o.held?.() === false ? 'lost' : o.preempt.aborted ? 'preempted' : o.shutdown.aborted ? 'shutdown' : undefined
+      const already = this.alreadyStopped()
+      if (already) return this.stop(already)
+      let polled: Uint8Array | typeof DONE | undefined
+      try {
+        polled = node.poll()
+      } catch (e) {
+        this.error = e
+        return this.stop('client')
+      }
+      if (polled === undefined) return undefined
+      const r = this.pass(polled)
+      if (r !== undefined) return r
+    }
+  }
+
+  /** A stop, the idle timer or the stream ended the wait: the first reason wins until the read resumes. */
+  private wake(reason: StopReason | undefined): void {
+    if (!this.node) {
+      if (reason !== undefined) this.settle?.(reason)
+      return
+    }
+    if (this.resolveWait === undefined || this.woken !== undefined) return
+    this.woken = reason ?? true
+    // Resumed after the event that woke it, as an awaited read would be, not inside the stream's or signal's emit.
+    queueMicrotask(this.resume)
+  }
+
+  private resumeWait(): void {
+    const woken = this.woken
+    const resolve = this.resolveWait
+    const reject = this.rejectWait
+    this.woken = undefined
+    if (woken === undefined || resolve === undefined || reject === undefined) return
+    let r: IteratorResult<Uint8Array> | undefined
+    try {
+      r = this.finished ? DONE : typeof woken === 'string' ? this.stop(woken) : this.step()
+    } catch (e) {
+      this.resolveWait = this.rejectWait = undefined
+      reject(e)
+      return
+    }
+    if (r === undefined) return // still nothing buffered: keep waiting
+    this.resolveWait = this.rejectWait = undefined
+    resolve(r)
+  }
+
+  /** A body that is not a Node stream: each read raced against the stops. */
+  private async nextIterated(): Promise<IteratorResult<Uint8Array>> {
+    for (;;) {
+      const already = this.alreadyStopped()
       if (already) return this.stop(already)
       let read: Read
-      const node = this.node
-      if (node) {
-        let polled: Uint8Array | typeof DONE | undefined
-        try {
-          polled = node.poll()
-        } catch (e) {
-          this.error = e
-          return this.stop('client')
-        }
-        if (polled === undefined) {
-          // Nothing buffered: wait for the stream (its `wake`) or a stop, then check the stops and poll again.
-          const woken = await new Promise<Read | undefined>((resolve) => {
-            this.settle = resolve
-          })
-          this.settle = undefined
-          if (typeof woken === 'string') return this.stop(woken)
-          continue
-        }
-        read = polled === DONE ? DONE : { done: false, value: polled as Uint8Array }
-      } else {
-        try {
-          read = await new Promise<Read>((resolve, reject) => {
-            this.settle = resolve as (r: Read | undefined) => void
-            // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
-            ;(this.source as AsyncIterator<Uint8Array>).next().then(resolve, reject)
-          })
-        } catch (e) {
-          this.error = e
-          return this.stop('client')
-        } finally {
-          this.settle = undefined
-        }
-        if (typeof read === 'string') return this.stop(read)
+      try {
+        read = await new Promise<Read>((resolve, reject) => {
+          this.settle = resolve
+          // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
+          ;(this.source as AsyncIterator<Uint8Array>).next().then(resolve, reject)
+        })
+      } catch (e) {
+        this.error = e
+        return this.stop('client')
+      } finally {
+        this.settle = undefined
       }
-      if (read.done) {
-        this.ended = true
-        return this.finish()
-      }
-      // Read while the lease was proven, maybe handed on after it ran out (a stall): then dropped, never acknowledged.
-      if (o.held?.() === false) return this.stop('lost')
-      this.lastData = Date.now()
-      let chunk = read.value
-      if (chunk.byteLength === 0) continue
-      if (o.limit !== undefined && this.bytes + chunk.byteLength > o.limit) {
-        chunk = chunk.subarray(0, o.limit - this.bytes)
-        this.stop('limit')
-        if (chunk.byteLength === 0) return DONE
-      }
-      this.bytes += chunk.byteLength
-      o.tap?.(chunk)
-      return { done: false, value: chunk }
+      if (typeof read === 'string') return this.stop(read)
+      const r = this.pass(read.done ? DONE : read.value)
+      if (r !== undefined) return r
     }
+  }
+
+  private alreadyStopped(): StopReason | undefined {
+    const o = this.options
+    return o.held?.() === false ? 'lost' : o.preempt.aborted ? 'preempted' : o.shutdown.aborted ? 'shutdown' : undefined
+  }
+
+  /** What a read passes on: the chunk (cut at the limit), DONE, or undefined for an empty chunk (read again). */
+  private pass(read: Uint8Array | typeof DONE): IteratorResult<Uint8Array> | undefined {
+    if (read === DONE) {
+      this.ended = true
+      return this.finish()
+    }
+    const o = this.options
+    // Read while the lease was proven, maybe handed on after it ran out (a stall): then dropped, never acknowledged.
+    if (o.held?.() === false) return this.stop('lost')
+    this.lastData = Date.now()
+    let chunk = read as Uint8Array
+    if (chunk.byteLength === 0) return undefined
+    if (o.limit !== undefined && this.bytes + chunk.byteLength > o.limit) {
+      chunk = chunk.subarray(0, o.limit - this.bytes)
+      this.stop('limit')
+      if (chunk.byteLength === 0) return DONE
+    }
+    this.bytes += chunk.byteLength
+    o.tap?.(chunk)
+    return { done: false, value: chunk }
   }
 
   /** The consumer stopped early (the store failed): release the timer and the listeners. */
@@ -146,7 +214,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
     const { body } = this
     if (isNodeReadable(body)) {
       const node = new ReadableSource(body)
-      node.wake = () => this.settle?.(undefined)
+      node.wake = () => this.wake(undefined)
       this.node = node
     } else this.source = body[Symbol.asyncIterator]()
     for (const [signal, fn] of this.listeners) signal?.addEventListener('abort', fn)
@@ -154,7 +222,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
     const { idleMs } = this.options
     const check = () => {
       const quiet = Date.now() - this.lastData
-      if (quiet >= idleMs) this.settle?.('idle')
+      if (quiet >= idleMs) this.wake('idle')
       else this.idle = setTimeout(check, idleMs - quiet)
     }
     this.lastData = Date.now()

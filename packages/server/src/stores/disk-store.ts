@@ -210,25 +210,24 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
         },
       )
     }
-    // Each chunk is taken by its own short-lived async call: a `for await` loop here would keep the last chunk in
-    // this frame while it waits for the next one, i.e. one buffer per held upload (issue 17, docs/benchmarks.md).
     const source = iteratorOf(body)
-    const take = async (): Promise<boolean> => {
-      const r = await source.next()
-      if (r.done) return false
-      if (r.value.byteLength > 0) {
-        queue.push(r.value)
-        queued += r.value.byteLength
-        kick()
-      }
-      return true
-    }
     try {
       try {
-        // Until the file is open, no more than the first chunk is taken: on a busy thread pool an open can wait for
-        // seconds, and bytes left unread wait in the kernel's socket buffer, not in this process (issue 17).
-        while (failure === undefined && (await take()))
+        while (failure === undefined) {
+          let r: IteratorResult<Uint8Array> | undefined = await source.next()
+          if (r.done) break
+          if (r.value.byteLength > 0) {
+            queue.push(r.value)
+            queued += r.value.byteLength
+            kick()
+          }
+          // Not a `for await` loop, and cleared here: this frame waits for the next chunk, and a chunk it still
+          // referred to would stay alive meanwhile, one buffer per held upload (issue 17, docs/benchmarks.md).
+          r = undefined
+          // Until the file is open, no more than the first chunk is taken: on a busy thread pool an open can wait
+          // for seconds, and bytes left unread wait in the kernel's socket buffer, not in this process (issue 17).
           if (queued >= this.highWaterMark || fd === undefined) await writing
+        }
       } finally {
         // Like `for await`: a consumer that stops early (a write failed) tells the source.
         if (failure !== undefined) await source.return?.()
