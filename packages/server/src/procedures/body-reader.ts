@@ -205,7 +205,12 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
 
   /** The consumer stopped early (the store failed): release the timer and the listeners. */
   async return(): Promise<IteratorResult<Uint8Array>> {
-    return this.finish()
+    // A read still waiting ends too (not from finish(): a stop by the limit still passes its cut chunk on).
+    const resolve = this.resolveWait
+    this.resolveWait = this.rejectWait = undefined
+    this.finish()
+    resolve?.(DONE)
+    return DONE
   }
 
   /** Arms the stop signals on the first read, so that a reader nobody reads holds nothing. */

@@ -104,6 +104,18 @@ describe('BodyReader over a Node stream', () => {
     await assert.rejects(pending, /tap failed/)
   })
 
+  it('ends a read still waiting when the consumer returns', async () => {
+    const body = new PassThrough()
+    const { r } = reader(body)
+    const pending = r.next()
+    await sleep(5)
+    assert.equal((await r.return()).done, true)
+    assert.equal((await pending).done, true)
+    body.write(bytes('late'))
+    assert.equal((await r.next()).done, true)
+    assert.equal(r.bytes, 0)
+  })
+
   it('makes one promise for a read that waits for its chunk', async () => {
     const body = new PassThrough()
     const { r } = reader(body)
