@@ -21,8 +21,8 @@ import { OffsetMismatchError, UploadExistsError, UploadNotFoundError } from '@ru
 import { isUploadId } from '../ids.js'
 import { InfoFiles, type Meta } from './disk-info.js'
 import { type EmptyInfos, reclaimOrphans } from './disk-orphans.js'
-import { closeFd, datasyncFd, fdSize, openFd, pathSize, writeAllAt } from './fd.js'
-import { releaseChunk } from './release.js'
+import { closeFd, datasyncFd, fdSize, openFd, pathSize } from './fd.js'
+import { FileWriter } from './file-writer.js'
 import {
   type AppendOptions,
   type ConcatenatingStore,
@@ -169,8 +169,8 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   /**
    * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
-   * writes each batch with one writev. Waits for the disk only when more than highWaterMark bytes are queued. The file
-   * is asked for (`opened`) before the first write.
+   * writes each batch with one writev (file-writer.ts). Waits for the disk only when more than highWaterMark bytes are
+   * queued. The file is asked for (`opened`) before the first write.
    */
   private async writeStream(
     opened: () => Promise<number>,
@@ -179,69 +179,41 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     onProgress?: (offset: number) => void,
     release?: boolean,
   ): Promise<number> {
-    let pos = start
-    let queue: Uint8Array[] = []
-    let queued = 0
-    let writing: Promise<void> | undefined
-    let failure: unknown
+    const writer = new FileWriter(start, onProgress, release)
     let fd: number | undefined
-    const drain = async (): Promise<void> => {
-      fd ??= await opened()
-      while (queue.length > 0 && failure === undefined) {
-        const batch = queue
-        const n = queued
-        queue = []
-        queued = 0
-        await writeAllAt(fd, batch, pos)
-        // Written: the kernel has the bytes, so the chunks' memory can go now rather than at the next GC (release.ts).
-        if (release) for (const chunk of batch) releaseChunk(chunk)
-        pos += n
-        onProgress?.(pos)
-      }
-    }
-    const kick = (): void => {
-      writing ??= drain().then(
-        () => {
-          writing = undefined
-        },
-        (e: unknown) => {
-          failure = e
-          writing = undefined
-        },
-      )
-    }
     const source = iteratorOf(body)
     try {
       try {
-        while (failure === undefined) {
+        while (writer.failure === undefined) {
           let r: IteratorResult<Uint8Array> | undefined = await source.next()
           if (r.done) break
-          if (r.value.byteLength > 0) {
-            queue.push(r.value)
-            queued += r.value.byteLength
-            kick()
-          }
+          if (r.value.byteLength > 0) writer.push(r.value)
           // Not a `for await` loop, and cleared here: this frame waits for the next chunk, and a chunk it still
           // referred to would stay alive meanwhile, one buffer per held upload (issue 17, docs/benchmarks.md).
           r = undefined
           // Until the file is open, no more than the first chunk is taken: on a busy thread pool an open can wait
           // for seconds, and bytes left unread wait in the kernel's socket buffer, not in this process (issue 17).
-          if (queued >= this.highWaterMark || fd === undefined) await writing
+          if (fd === undefined && writer.queued > 0) {
+            try {
+              fd = await opened()
+              writer.open(fd)
+            } catch (e) {
+              writer.fail(e)
+            }
+          }
+          if (writer.queued >= this.highWaterMark) await writer.settled()
         }
       } finally {
         // Like `for await`: a consumer that stops early (a write failed) tells the source.
-        if (failure !== undefined) await source.return?.()
+        if (writer.failure !== undefined) await source.return?.()
       }
     } finally {
       // Also when the body threw: what it yielded is stored, and no write is still in flight on the descriptor when
       // the caller closes it (a closed descriptor's number is reused by the next open).
-      while (writing || (queue.length > 0 && failure === undefined)) {
-        kick()
-        await writing
-      }
+      await writer.settled()
     }
-    if (failure !== undefined) throw failure
-    return pos
+    if (writer.failure !== undefined) throw writer.failure
+    return writer.pos
   }
 
   async truncate(id: string, offset: number): Promise<void> {

@@ -1,0 +1,127 @@
+/**
+ * The disk store's write queue for one append: chunks are queued as they arrive and written in batches, one `writev`
+ * per batch at the next position, on node:fs's callback API.
+ *
+ * Callbacks rather than an async loop: on a held upload every chunk is a batch of its own, and an async function per
+ * batch and per write (each with its promise, its awaits and the closures that settle them) allocated about 1.9 KB
+ * per 16 KiB chunk, against nothing here but the batch's array and the write's callback (issue 17, V8's sampling
+ * heap profiler in docs/benchmarks.md). Garbage made per chunk is what V8's heap grows by when many uploads are held.
+ */
+import { writev } from 'node:fs'
+import { releaseChunk } from './release.js'
+
+const SETTLED: Promise<void> = Promise.resolve()
+
+export class FileWriter {
+  /** Where the next batch goes: every byte before it is written. */
+  pos: number
+  /** Bytes queued and not yet handed to a write. */
+  queued = 0
+  /** The first write that failed (or `fail`'s reason); nothing more is written after it. */
+  failure: unknown
+  private queue: Uint8Array[] = []
+  private busy = false
+  private fd: number | undefined
+  /** Resolves a `settled` wait. */
+  private idle: (() => void) | undefined
+
+  constructor(
+    start: number,
+    private readonly onWritten?: ((pos: number) => void) | undefined,
+    /** Free each chunk's memory once written (release.ts, AppendOptions.release). */
+    private readonly release?: boolean | undefined,
+  ) {
+    this.pos = start
+  }
+
+  /** Starts writing what is queued, and what comes after, to `fd`. */
+  open(fd: number): void {
+    this.fd = fd
+    this.next()
+  }
+
+  push(chunk: Uint8Array): void {
+    this.queue.push(chunk)
+    this.queued += chunk.byteLength
+    if (!this.busy) this.next()
+  }
+
+  /** Stops the writer: what is queued is dropped, a write in flight still completes. */
+  fail(e: unknown): void {
+    this.failure ??= e
+    if (!this.busy) this.wake()
+  }
+
+  /**
+   * Resolves once everything queued is written, or a write failed; while the file is not open, once it fails. The
+   * caller then knows no write is in flight on the descriptor (a closed descriptor's number is reused by the next
+   * open).
+   */
+  settled(): Promise<void> {
+    if (this.failure !== undefined ? !this.busy : !this.busy && (this.queue.length === 0 || this.fd === undefined))
+      return SETTLED
+    return new Promise<void>((resolve) => {
+      this.idle = resolve
+    })
+  }
+
+  private next(): void {
+    const fd = this.fd
+    if (fd === undefined || this.failure !== undefined || this.queue.length === 0) {
+      this.wake()
+      return
+    }
+    const batch = this.queue
+    const n = this.queued
+    this.queue = []
+    this.queued = 0
+    this.busy = true
+    this.write(fd, batch, batch, n, this.pos)
+  }
+
+  /** Writes `views` (what is left of `batch`, `left` bytes) at `at`; short writes, rare on regular files, go on. */
+  private write(fd: number, batch: Uint8Array[], views: Uint8Array[], left: number, at: number): void {
+    writev(fd, views as NodeJS.ArrayBufferView[], at, (e, written) => {
+      if (e) {
+        this.busy = false
+        this.fail(e)
+        return
+      }
+      if (written < left) {
+        this.write(fd, batch, rest(views, written), left - written, at + written)
+        return
+      }
+      // Written: the kernel has the bytes, so the chunks' memory can go now rather than at the next GC (release.ts).
+      if (this.release) for (const chunk of batch) releaseChunk(chunk)
+      this.pos = at + left
+      this.busy = false
+      try {
+        this.onWritten?.(this.pos)
+      } catch (err) {
+        // Not thrown from an fs callback (that would end the process): the append fails with it.
+        this.fail(err)
+        return
+      }
+      this.next()
+    })
+  }
+
+  private wake(): void {
+    const idle = this.idle
+    this.idle = undefined
+    idle?.()
+  }
+}
+
+/** `views` without their first `skip` bytes. */
+function rest(views: Uint8Array[], skip: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (const v of views) {
+    if (skip >= v.byteLength) skip -= v.byteLength
+    else {
+      out.push(skip > 0 ? v.subarray(skip) : v)
+      skip = 0
+    }
+  }
+  return out
+}
