@@ -50,6 +50,8 @@ export interface DiskStoreOptions {
 
 export class DiskStore implements ListableStore, ReadableStore, TruncatableStore, ConcatenatingStore, ReclaimingStore {
   readonly directory: string
+  /** `directory` joined with a path separator: an upload's data file is `prefix + id`. */
+  private readonly prefix: string
   private readonly fsync: boolean
   private readonly highWaterMark: number
   private readonly orphanAgeMs: number
@@ -68,6 +70,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   constructor(options: DiskStoreOptions) {
     this.directory = options.directory
+    this.prefix = join(this.directory, '_').slice(0, -1)
     this.fsync = options.fsync ?? false
     this.highWaterMark = options.highWaterMark ?? 256 * 1024
     this.orphanAgeMs = options.orphanAgeMs ?? 3_600_000
@@ -83,7 +86,9 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   /** Paths only for IDs of the strict form: nothing a client sends can name a file outside the folder. */
   private paths(id: string): { data: string; info: string } {
     if (!isUploadId(id)) throw new UploadNotFoundError()
-    return { data: join(this.directory, id), info: join(this.directory, `${id}.json`) }
+    // An ID is 24 of [A-Za-z0-9_-], so appending it to the joined folder is what `join` would give, without the
+    // normalizing pass `join` makes on each call (several per request: 7 KB of garbage per held upload, issue 17).
+    return { data: this.prefix + id, info: `${this.prefix}${id}.json` }
   }
 
   async create(init: NewUpload): Promise<UploadInfo> {
