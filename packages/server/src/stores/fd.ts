@@ -41,15 +41,20 @@ export async function writeAllAt(fd: number, buffers: Uint8Array[], position: nu
   while (bufs.length > 0) {
     const bytesWritten = await writevAt(fd, bufs, pos)
     pos += bytesWritten
-    let skip = bytesWritten
-    const rest: Uint8Array[] = []
-    for (const b of bufs) {
-      if (skip >= b.byteLength) skip -= b.byteLength
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b)
-        skip = 0
-      }
-    }
-    bufs = rest
+    bufs = unwritten(bufs, bytesWritten)
   }
+}
+
+/** What a write of `views` that wrote `written` bytes left: the views without their first `written` bytes. */
+export function unwritten(views: Uint8Array[], written: number): Uint8Array[] {
+  let skip = written
+  const rest: Uint8Array[] = []
+  for (const v of views) {
+    if (skip >= v.byteLength) skip -= v.byteLength
+    else {
+      rest.push(skip > 0 ? v.subarray(skip) : v)
+      skip = 0
+    }
+  }
+  return rest
 }

@@ -8,6 +8,7 @@
  * heap profiler in docs/benchmarks.md). Garbage made per chunk is what V8's heap grows by when many uploads are held.
  */
 import { writev } from 'node:fs'
+import { unwritten } from './fd.js'
 import { releaseChunk } from './release.js'
 
 const SETTLED: Promise<void> = Promise.resolve()
@@ -88,7 +89,7 @@ export class FileWriter {
         return
       }
       if (written < left) {
-        this.write(fd, batch, rest(views, written), left - written, at + written)
+        this.write(fd, batch, unwritten(views, written), left - written, at + written)
         return
       }
       // Written: the kernel has the bytes, so the chunks' memory can go now rather than at the next GC (release.ts).
@@ -111,17 +112,4 @@ export class FileWriter {
     this.idle = undefined
     idle?.()
   }
-}
-
-/** `views` without their first `skip` bytes. */
-function rest(views: Uint8Array[], skip: number): Uint8Array[] {
-  const out: Uint8Array[] = []
-  for (const v of views) {
-    if (skip >= v.byteLength) skip -= v.byteLength
-    else {
-      out.push(skip > 0 ? v.subarray(skip) : v)
-      skip = 0
-    }
-  }
-  return out
 }
