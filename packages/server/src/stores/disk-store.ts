@@ -185,7 +185,6 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     release?: boolean,
   ): Promise<number> {
     const writer = new FileWriter(start, onProgress, release)
-    let fd: number | undefined
     const source = iteratorOf(body)
     try {
       try {
@@ -198,10 +197,9 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
           r = undefined
           // Until the file is open, no more than the first chunk is taken: on a busy thread pool an open can wait
           // for seconds, and bytes left unread wait in the kernel's socket buffer, not in this process (issue 17).
-          if (fd === undefined && writer.queued > 0) {
+          if (!writer.isOpen && writer.queued > 0) {
             try {
-              fd = await opened()
-              writer.open(fd)
+              writer.open(await opened())
             } catch (e) {
               writer.fail(e)
             }

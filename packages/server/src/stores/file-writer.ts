@@ -35,6 +35,11 @@ export class FileWriter {
     this.pos = start
   }
 
+  /** Whether `open` gave it the file. */
+  get isOpen(): boolean {
+    return this.fd !== undefined
+  }
+
   /** Starts writing what is queued, and what comes after, to `fd`. */
   open(fd: number): void {
     this.fd = fd
@@ -59,8 +64,9 @@ export class FileWriter {
    * open).
    */
   settled(): Promise<void> {
-    if (this.failure !== undefined ? !this.busy : !this.busy && (this.queue.length === 0 || this.fd === undefined))
-      return SETTLED
+    // Not writing means settled: a writer that is open, has not failed and has chunks queued always has a write in
+    // flight (`push`, `open` and each completed write start the next one).
+    if (!this.busy) return SETTLED
     return new Promise<void>((resolve) => {
       this.idle = resolve
     })
