@@ -50,5 +50,6 @@ export { DEFAULT_HOOK_EVENTS, type HttpHooksOptions, httpHooks } from './observe
 export type { Logger } from './observe/logger.js'
 export type { Metrics } from './observe/metrics.js'
 export { DiskStore, type DiskStoreOptions } from './stores/disk-store.js'
+export { type ChunkSink, isPushBody, type PushBody } from './stores/push-body.js'
 export * from './stores/store.js'
 export type { HandlerReply, InterimSink, UploadRequest } from './types.js'

@@ -176,7 +176,10 @@ export class Interop3 implements Codec {
   }
 
   progress(offset: number): Fields {
-    return { ...this.interim(), [Field.offset]: writeInteger(offset) }
+    // Sent every second on every held upload: one object, not a copy of another (issue 17).
+    const fields = this.interim()
+    fields[Field.offset] = writeInteger(offset)
+    return fields
   }
 
   /** draft-01 §6.1: 201 with Location and Upload-Offset (and `Upload-Incomplete: ?1` when more follows). */

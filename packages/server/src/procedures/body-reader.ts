@@ -16,11 +16,13 @@
  * one settled promise, and one that waits costs one pending promise and its resolvers, resumed from a microtask when
  * the stream or a stop wakes it. On a held upload that wait spans the half second between chunks, long enough for
  * what it holds to outlive a young-generation collection and be copied to the old one, where it stays as garbage
- * until a full collection: every object kept across the wait is heap a held upload pays for (issue 17). Racing the
+ * until a full collection: every object kept across the wait is heap a held upload pays for (issue 17). A store that
+ * takes pushed chunks (stores/push-body.ts: the disk store) makes no object per wait at all. Racing the
  * stops against a promise of the source's costs three more promises and two closures per chunk (25 MB of garbage
  * per GiB of a stream-mode gateway upload, docs/benchmarks.md); that path is left to other bodies (web streams).
  */
 import type { StopSignal } from '../lockers/locker.js'
+import type { ChunkSink, PushBody } from '../stores/push-body.js'
 import { DONE, isNodeReadable, ReadableSource } from './readable-source.js'
 
 export type StopReason = 'client' | 'preempted' | 'lost' | 'shutdown' | 'idle' | 'limit'
@@ -40,7 +42,7 @@ export interface BodyReaderOptions {
 
 type Read = IteratorResult<Uint8Array> | StopReason
 
-export class BodyReader implements AsyncIterableIterator<Uint8Array> {
+export class BodyReader implements AsyncIterableIterator<Uint8Array>, PushBody {
   bytes = 0
   stopped: StopReason | undefined
   /** The body ended normally: every byte the client sent was passed on. */
@@ -57,9 +59,14 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
   /** The pending read from a Node stream, resumed by `wake`. */
   private resolveWait: ((r: IteratorResult<Uint8Array>) => void) | undefined
   private rejectWait: ((e: unknown) => void) | undefined
+  /** Where chunks go when they are pushed (`pushTo`), and whether it takes them now (`take` answered false). */
+  private sink: ChunkSink | undefined
+  private flowing = false
+  /** A push found nothing buffered: `wake` goes on with it. */
+  private pushWaiting = false
   /** What woke the pending read (a stop, or `true`: the stream may have more); it resumes in a microtask. */
   private woken: StopReason | true | undefined
-  private readonly resume = () => this.resumeWait()
+  private readonly resumeWoken = () => this.resumeWait()
   private started = false
   private finished = false
   private lastData = 0
@@ -80,6 +87,51 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
 
   [Symbol.asyncIterator](): this {
     return this
+  }
+
+  /** Chunks can be pushed only from a Node stream (the path without a promise per read). */
+  get canPush(): boolean {
+    return isNodeReadable(this.body)
+  }
+
+  /** Hands every chunk to `sink` as it comes, then calls its `done` (push-body.ts); instead of `next`. */
+  pushTo(sink: ChunkSink): void {
+    if (!this.canPush) throw new TypeError('only a Node stream body can be pushed')
+    this.sink = sink
+    this.flowing = true
+    if (!this.started && !this.finished) this.start()
+    this.pump(undefined)
+  }
+
+  resume(): void {
+    if (this.sink === undefined || this.flowing) return
+    this.flowing = true
+    this.pump(undefined)
+  }
+
+  /** Passes on what is buffered while the sink takes it; `stopped`: the stop that woke a waiting push. */
+  private pump(stopped: StopReason | undefined): void {
+    const sink = this.sink
+    while (sink !== undefined && this.sink === sink && this.flowing) {
+      let r: IteratorResult<Uint8Array> | undefined
+      try {
+        r = this.finished ? DONE : stopped !== undefined ? this.stop(stopped) : this.step()
+      } catch (e) {
+        this.sink = undefined
+        sink.done(e)
+        return
+      }
+      if (r === undefined) {
+        this.pushWaiting = true
+        return
+      }
+      if (r.done) {
+        this.sink = undefined
+        sink.done()
+        return
+      }
+      if (!sink.take(r.value)) this.flowing = false
+    }
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
@@ -127,10 +179,10 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
       if (reason !== undefined) this.settle?.(reason)
       return
     }
-    if (this.resolveWait === undefined || this.woken !== undefined) return
+    if ((this.resolveWait === undefined && !this.pushWaiting) || this.woken !== undefined) return
     this.woken = reason ?? true
     // Resumed after the event that woke it, as an awaited read would be, not inside the stream's or signal's emit.
-    queueMicrotask(this.resume)
+    queueMicrotask(this.resumeWoken)
   }
 
   private resumeWait(): void {
@@ -138,6 +190,11 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
     const resolve = this.resolveWait
     const reject = this.rejectWait
     this.woken = undefined
+    if (this.pushWaiting) {
+      this.pushWaiting = false
+      if (woken !== undefined) this.pump(typeof woken === 'string' ? woken : undefined)
+      return
+    }
     if (woken === undefined || resolve === undefined || reject === undefined) return
     let r: IteratorResult<Uint8Array> | undefined
     try {
@@ -208,6 +265,8 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array> {
     // A read still waiting ends too (not from finish(): a stop by the limit still passes its cut chunk on).
     const resolve = this.resolveWait
     this.resolveWait = this.rejectWait = undefined
+    this.sink = undefined
+    this.pushWaiting = this.flowing = false
     this.finish()
     resolve?.(DONE)
     return DONE

@@ -23,6 +23,8 @@ import { InfoFiles, type Meta } from './disk-info.js'
 import { type EmptyInfos, reclaimOrphans } from './disk-orphans.js'
 import { closeFd, datasyncFd, fdSize, openFd, pathSize } from './fd.js'
 import { FileWriter } from './file-writer.js'
+import { isPushBody } from './push-body.js'
+import { appendPushed } from './pushed-append.js'
 import {
   type AppendOptions,
   type ConcatenatingStore,
@@ -175,7 +177,8 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   /**
    * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
    * writes each batch with one writev (file-writer.ts). Waits for the disk only when more than highWaterMark bytes are
-   * queued. The file is asked for (`opened`) before the first write.
+   * queued. The file is asked for (`opened`) before the first write. A body that pushes its chunks (a request's, through
+   * the body reader) goes through the same steps without a promise per chunk (pushed-append.ts).
    */
   private async writeStream(
     opened: () => Promise<number>,
@@ -185,6 +188,10 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     release?: boolean,
   ): Promise<number> {
     const writer = new FileWriter(start, onProgress, release)
+    if (isPushBody(body) && body.canPush) {
+      await appendPushed(body, writer, opened, this.highWaterMark)
+      return writer.pos
+    }
     const source = iteratorOf(body)
     try {
       try {

@@ -21,6 +21,8 @@ export class FileWriter {
   /** The first write that failed (or `fail`'s reason); nothing more is written after it. */
   failure: unknown
   private queue: Uint8Array[] = []
+  /** The last batch's array, emptied, to queue the next one in: no new array per chunk (issue 17). */
+  private spare: Uint8Array[] = []
   private busy = false
   private fd: number | undefined
   /** Resolves a `settled` wait. */
@@ -80,7 +82,7 @@ export class FileWriter {
     }
     const batch = this.queue
     const n = this.queued
-    this.queue = []
+    this.queue = this.spare
     this.queued = 0
     this.busy = true
     this.write(fd, batch, batch, n, this.pos)
@@ -100,6 +102,8 @@ export class FileWriter {
       }
       // Written: the kernel has the bytes, so the chunks' memory can go now rather than at the next GC (release.ts).
       if (this.release) for (const chunk of batch) releaseChunk(chunk)
+      batch.length = 0
+      this.spare = batch
       this.pos = at + left
       this.busy = false
       try {
