@@ -12,20 +12,11 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BodyReader, type BodyReaderOptions } from '../procedures/body-reader.js'
+import { BodyReader } from '../procedures/body-reader.js'
 import { FileWriter } from '../stores/file-writer.js'
 import type { ChunkSink, PushBody } from '../stores/push-body.js'
 import { appendPushed } from '../stores/pushed-append.js'
-
-const bytes = (s: string) => new TextEncoder().encode(s)
-const text = (b: Uint8Array) => new TextDecoder().decode(b)
-
-function reader(body: PassThrough, options: Partial<BodyReaderOptions> = {}) {
-  const preempt = new AbortController()
-  const shutdown = new AbortController()
-  const r = new BodyReader(body, { idleMs: 10_000, preempt: preempt.signal, shutdown: shutdown.signal, ...options })
-  return { r, preempt, shutdown }
-}
+import { bytes, reader, steps, text } from './kit/body.js'
 
 /** A sink that records what it gets; `take` answers `accept()`. */
 function recorder(accept: () => boolean = () => true) {
@@ -160,20 +151,9 @@ describe('BodyReader pushing a Node stream', () => {
         if (type === 'PROMISE' && /\/(procedures|stores)\//.test(new Error().stack ?? '')) promises++
       },
     })
-    // Driven by timer callbacks, not awaits, so that the test itself makes no promise while the hook counts.
-    await new Promise<void>((resolve) => {
-      let i = 0
-      const step = () => {
-        if (++i > 6) {
-          hook.disable()
-          resolve()
-          return
-        }
-        body.write(bytes(String(i)))
-        setTimeout(step, 2)
-      }
-      hook.enable()
-      step()
+    await steps(6, hook, (i, next) => {
+      body.write(bytes(String(i)))
+      setTimeout(next, 2)
     })
     assert.deepEqual(rec.got, ['1', '2', '3', '4', '5', '6'])
     assert.equal(promises, 0)
@@ -181,19 +161,9 @@ describe('BodyReader pushing a Node stream', () => {
     const pulledBody = new PassThrough()
     const pulled = reader(pulledBody).r
     promises = 0
-    await new Promise<void>((resolve) => {
-      let i = 0
-      const step = () => {
-        if (++i > 6) {
-          hook.disable()
-          resolve()
-          return
-        }
-        void pulled.next().then(() => setTimeout(step, 2))
-        pulledBody.write(bytes(String(i)))
-      }
-      hook.enable()
-      step()
+    await steps(6, hook, (i, next) => {
+      void pulled.next().then(() => setTimeout(next, 2))
+      pulledBody.write(bytes(String(i)))
     })
     assert.ok(promises >= 6, `promises of 6 pulled reads: ${promises}`)
   })

@@ -9,17 +9,7 @@ import { createHook } from 'node:async_hooks'
 import { PassThrough } from 'node:stream'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BodyReader, type BodyReaderOptions } from '../procedures/body-reader.js'
-
-const bytes = (s: string) => new TextEncoder().encode(s)
-const text = (b: Uint8Array) => new TextDecoder().decode(b)
-
-function reader(body: PassThrough, options: Partial<BodyReaderOptions> = {}) {
-  const preempt = new AbortController()
-  const shutdown = new AbortController()
-  const r = new BodyReader(body, { idleMs: 10_000, preempt: preempt.signal, shutdown: shutdown.signal, ...options })
-  return { r, preempt, shutdown }
-}
+import { bytes, reader, text } from './kit/body.js'
 
 describe('BodyReader over a Node stream', () => {
   it('passes chunks in order, waiting for each, and ends with the stream', async () => {
