@@ -71,6 +71,18 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array>, PushBody {
   private finished = false
   private lastData = 0
   private idle: NodeJS.Timeout | undefined
+  /**
+   * The idle check: one timer per body, re-armed from the time of the last chunk (not one timer per chunk). When it
+   * goes off while no read waits (the store is busy: a slow open, a full write queue), the stop would be lost; the
+   * next read that waits arms it again instead (`armIdle`), so a client gone silent still ends the body.
+   */
+  private readonly checkIdle = () => {
+    this.idle = undefined
+    const { idleMs } = this.options
+    const quiet = Date.now() - this.lastData
+    if (quiet < idleMs) this.idle = setTimeout(this.checkIdle, idleMs - quiet)
+    else this.wake('idle')
+  }
 
   constructor(
     private readonly body: AsyncIterable<Uint8Array>,
@@ -117,12 +129,15 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array>, PushBody {
       try {
         r = this.finished ? DONE : stopped !== undefined ? this.stop(stopped) : this.step()
       } catch (e) {
+        // What the tap threw ends the body: the stop signals' listeners go now, not with the request.
         this.sink = undefined
+        this.finish()
         sink.done(e)
         return
       }
       if (r === undefined) {
         this.pushWaiting = true
+        this.armIdle()
         return
       }
       if (r.done) {
@@ -145,6 +160,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array>, PushBody {
       return Promise.reject(e)
     }
     if (r !== undefined) return Promise.resolve(r)
+    this.armIdle()
     return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
       this.resolveWait = resolve
       this.rejectWait = reject
@@ -185,6 +201,12 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array>, PushBody {
     queueMicrotask(this.resumeWoken)
   }
 
+  /** The idle check went off while nothing waited (the store was busy): armed again when a read waits. */
+  private armIdle(): void {
+    if (this.idle !== undefined || this.finished) return
+    this.idle = setTimeout(this.checkIdle, Math.max(0, this.options.idleMs - (Date.now() - this.lastData)))
+  }
+
   private resumeWait(): void {
     const woken = this.woken
     const resolve = this.resolveWait
@@ -204,7 +226,10 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array>, PushBody {
       reject(e)
       return
     }
-    if (r === undefined) return // still nothing buffered: keep waiting
+    if (r === undefined) {
+      this.armIdle()
+      return // still nothing buffered: keep waiting
+    }
     this.resolveWait = this.rejectWait = undefined
     resolve(r)
   }
@@ -218,6 +243,7 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array>, PushBody {
       try {
         read = await new Promise<Read>((resolve, reject) => {
           this.settle = resolve
+          this.armIdle()
           // If a stop wins, this read may still fail later (the client resets): expected, not a crash.
           ;(this.source as AsyncIterator<Uint8Array>).next().then(resolve, reject)
         })
@@ -282,15 +308,8 @@ export class BodyReader implements AsyncIterableIterator<Uint8Array>, PushBody {
       this.node = node
     } else this.source = body[Symbol.asyncIterator]()
     for (const [signal, fn] of this.listeners) signal?.addEventListener('abort', fn)
-    // One idle timer per body, re-armed lazily from the time of the last chunk (not one timer per chunk).
-    const { idleMs } = this.options
-    const check = () => {
-      const quiet = Date.now() - this.lastData
-      if (quiet >= idleMs) this.wake('idle')
-      else this.idle = setTimeout(check, idleMs - quiet)
-    }
     this.lastData = Date.now()
-    this.idle = setTimeout(check, idleMs)
+    this.idle = setTimeout(this.checkIdle, this.options.idleMs)
   }
 
   private stop(reason: StopReason): IteratorResult<Uint8Array> {

@@ -63,7 +63,7 @@ export class FileWriter {
   /**
    * Resolves once everything queued is written, or a write failed; while the file is not open, once it fails. The
    * caller then knows no write is in flight on the descriptor (a closed descriptor's number is reused by the next
-   * open).
+   * open). One caller waits at a time (each append loop has one writer and waits on it from one place at a time).
    */
   settled(): Promise<void> {
     // Not writing means settled: a writer that is open, has not failed and has chunks queued always has a write in
@@ -85,7 +85,13 @@ export class FileWriter {
     this.queue = this.spare
     this.queued = 0
     this.busy = true
-    this.write(fd, batch, batch, n, this.pos)
+    try {
+      this.write(fd, batch, batch, n, this.pos)
+    } catch (e) {
+      // writev threw instead of calling back (an invalid argument): fail, rather than stay busy forever.
+      this.busy = false
+      this.fail(e)
+    }
   }
 
   /** Writes `views` (what is left of `batch`, `left` bytes) at `at`; short writes, rare on regular files, go on. */

@@ -10,7 +10,10 @@
  */
 
 export interface ChunkSink {
-  /** One chunk, the sink's to keep. Answers false to take no more until the body's `resume()`. */
+  /**
+   * One chunk, the sink's to keep. Answers false to take no more until the body's `resume()`, which must come later
+   * (from a callback), not from within `take`: the body is still passing chunks on then, so it does nothing.
+   */
   take(chunk: Uint8Array): boolean
   /**
    * No more chunks: the body ended or was stopped (`error` undefined: the body says which, as when pulled), or

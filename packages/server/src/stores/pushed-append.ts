@@ -55,11 +55,11 @@ export function appendPushed(
         if (chunk.byteLength > 0) writer.push(chunk)
         if (!writer.isOpen && writer.queued > 0) {
           void opened()
-            .then(
-              (fd) => writer.open(fd),
-              (e: unknown) => writer.fail(e),
-            )
-            .then(goOn)
+            .then((fd) => writer.open(fd))
+            .then(goOn, (e: unknown) => {
+              writer.fail(e)
+              goOn()
+            })
           return false
         }
         if (writer.queued < highWaterMark) return true
