@@ -188,7 +188,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
     release?: boolean,
   ): Promise<number> {
     const writer = new FileWriter(start, onProgress, release)
-    if (isPushBody(body) && body.canPush) {
+    if (isPushBody(body)) {
       await appendPushed(body, writer, opened, this.highWaterMark)
       return writer.pos
     }

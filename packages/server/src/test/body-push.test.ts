@@ -6,9 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { createHook } from 'node:async_hooks'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { PassThrough } from 'node:stream'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -16,7 +14,7 @@ import { BodyReader } from '../procedures/body-reader.js'
 import { FileWriter } from '../stores/file-writer.js'
 import type { ChunkSink, PushBody } from '../stores/push-body.js'
 import { appendPushed } from '../stores/pushed-append.js'
-import { bytes, reader, steps, text } from './kit/body.js'
+import { bytes, reader, steps, text, withOpenFile } from './kit/body.js'
 
 /** A sink that records what it gets; `take` answers `accept()`. */
 function recorder(accept: () => boolean = () => true) {
@@ -232,28 +230,17 @@ class Fed implements PushBody {
 }
 
 describe('the disk store pushed append (appendPushed)', () => {
-  const withFile = async (fn: (path: string) => Promise<void>) => {
-    const dir = mkdtempSync(join(tmpdir(), 'rufh-push-'))
-    try {
-      await fn(join(dir, 'data'))
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }
-
   it('takes one chunk until the file is open, then writes everything in order', () =>
-    withFile(async (path) => {
+    withOpenFile('w', async (fd, path) => {
       const body = new Fed()
       const writer = new FileWriter(0)
       let opens = 0
-      let fd: number | undefined
       let letOpen: () => void = () => {}
       const opened = async () => {
         opens++
         await new Promise<void>((r) => {
           letOpen = r
         })
-        fd = openSync(path, 'w')
         return fd
       }
       const done = appendPushed(body, writer, opened, 1 << 20)
@@ -270,48 +257,37 @@ describe('the disk store pushed append (appendPushed)', () => {
       assert.equal(writer.pos, 6)
       assert.equal(readFileSync(path, 'utf8'), 'abcdef')
       assert.ok(body.resumes >= 1)
-      if (fd !== undefined) closeSync(fd)
     }))
 
   it('pauses the body while highWaterMark bytes are queued, and resumes once they are written', () =>
-    withFile(async (path) => {
+    withOpenFile('w', async (fd, path) => {
       const body = new Fed()
-      const fd = openSync(path, 'w')
-      try {
-        const writer = new FileWriter(0)
-        const done = appendPushed(body, writer, async () => fd, 4)
-        body.feed('abc')
-        await sleep(5)
-        // 'defg' goes to a write at once; 'hij' and 'klmn' queue behind it, past the mark: the body is paused.
-        body.feed('defg', 'hij', 'klmn', 'op')
-        assert.deepEqual(body.takes, [false, true, true, false])
-        const resumed = body.resumes
-        await sleep(5)
-        body.end()
-        await done
-        assert.equal(readFileSync(path, 'utf8'), 'abcdefghijklmnop')
-        assert.ok(body.resumes > resumed, 'resumed once the queue was written')
-      } finally {
-        closeSync(fd)
-      }
+      const writer = new FileWriter(0)
+      const done = appendPushed(body, writer, async () => fd, 4)
+      body.feed('abc')
+      await sleep(5)
+      // 'defg' goes to a write at once; 'hij' and 'klmn' queue behind it, past the mark: the body is paused.
+      body.feed('defg', 'hij', 'klmn', 'op')
+      assert.deepEqual(body.takes, [false, true, true, false])
+      const resumed = body.resumes
+      await sleep(5)
+      body.end()
+      await done
+      assert.equal(readFileSync(path, 'utf8'), 'abcdefghijklmnop')
+      assert.ok(body.resumes > resumed, 'resumed once the queue was written')
     }))
 
   it('rejects with the failed write and stops the body', () =>
-    withFile(async (path) => {
+    // Read-only: the write fails with EBADF.
+    withOpenFile('r', async (fd) => {
       const body = new Fed()
-      closeSync(openSync(path, 'w'))
-      const fd = openSync(path, 'r') // read-only: the write fails with EBADF
-      try {
-        const writer = new FileWriter(0)
-        const done = appendPushed(body, writer, async () => fd, 1 << 20)
-        body.feed('abc')
-        await sleep(10)
-        body.feed('def')
-        await assert.rejects(done, (e: NodeJS.ErrnoException) => e.code === 'EBADF')
-        assert.equal(body.returned, true)
-      } finally {
-        closeSync(fd)
-      }
+      const writer = new FileWriter(0)
+      const done = appendPushed(body, writer, async () => fd, 1 << 20)
+      body.feed('abc')
+      await sleep(10)
+      body.feed('def')
+      await assert.rejects(done, (e: NodeJS.ErrnoException) => e.code === 'EBADF')
+      assert.equal(body.returned, true)
     }))
 
   it('rejects with what the file open threw, and stops the body', async () => {
@@ -331,20 +307,15 @@ describe('the disk store pushed append (appendPushed)', () => {
   })
 
   it("rejects with the body's error after storing what it passed on", () =>
-    withFile(async (path) => {
+    withOpenFile('w', async (fd, path) => {
       const body = new Fed()
-      const fd = openSync(path, 'w')
-      try {
-        const writer = new FileWriter(0)
-        const done = appendPushed(body, writer, async () => fd, 1 << 20)
-        body.feed('abc')
-        await sleep(5)
-        body.end(new Error('reset'))
-        await assert.rejects(done, /reset/)
-        assert.equal(readFileSync(path, 'utf8'), 'abc')
-        assert.equal(body.returned, false)
-      } finally {
-        closeSync(fd)
-      }
+      const writer = new FileWriter(0)
+      const done = appendPushed(body, writer, async () => fd, 1 << 20)
+      body.feed('abc')
+      await sleep(5)
+      body.end(new Error('reset'))
+      await assert.rejects(done, /reset/)
+      assert.equal(readFileSync(path, 'utf8'), 'abc')
+      assert.equal(body.returned, false)
     }))
 })

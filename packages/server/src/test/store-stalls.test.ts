@@ -5,16 +5,14 @@
  * once fails the append instead of hanging it or escaping as an unhandled rejection.
  */
 import assert from 'node:assert/strict'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { PassThrough } from 'node:stream'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FileWriter } from '../stores/file-writer.js'
 import type { ChunkSink } from '../stores/push-body.js'
 import { appendPushed } from '../stores/pushed-append.js'
-import { bytes, reader } from './kit/body.js'
+import { bytes, reader, withOpenFile } from './kit/body.js'
 
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p.then(() => 'settled' as const), sleep(ms).then(() => 'stuck' as const)])
@@ -52,11 +50,8 @@ describe('a body whose store stalls', () => {
     assert.equal(r.stopped, 'idle')
   })
 
-  it('the disk store append behind a slow open still ends when the client falls silent, keeping its bytes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rufh-stall-'))
-    const path = join(dir, 'data')
-    const fd = openSync(path, 'w')
-    try {
+  it('the disk store append behind a slow open still ends when the client falls silent, keeping its bytes', () =>
+    withOpenFile('w', async (fd, path) => {
       const body = new PassThrough()
       const { r } = reader(body, { idleMs: 40 })
       const opened = async () => {
@@ -68,11 +63,7 @@ describe('a body whose store stalls', () => {
       assert.equal(await within(done, 400), 'settled')
       assert.equal(readFileSync(path, 'utf8'), 'abc')
       assert.equal(r.stopped, 'idle')
-    } finally {
-      closeSync(fd)
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 
   it('a write refused at once fails the writer, and the pushed append rejects without an unhandled rejection', async () => {
     const writer = new FileWriter(0)

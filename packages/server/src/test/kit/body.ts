@@ -1,5 +1,8 @@
 /** A body reader (procedures/body-reader.ts) over a PassThrough the test writes to, with its stop signals. */
 import type { AsyncHook } from 'node:async_hooks'
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { PassThrough } from 'node:stream'
 import { BodyReader, type BodyReaderOptions } from '../../procedures/body-reader.js'
 
@@ -31,4 +34,18 @@ export function steps(n: number, hook: AsyncHook, each: (i: number, next: () => 
     hook.enable()
     next()
   })
+}
+
+/** Runs `fn` with a new file opened with `flags` in a folder of its own; closes it and removes the folder after. */
+export async function withOpenFile(flags: string, fn: (fd: number, path: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rufh-body-'))
+  const path = join(dir, 'data')
+  closeSync(openSync(path, 'w'))
+  const fd = openSync(path, flags)
+  try {
+    await fn(fd, path)
+  } finally {
+    closeSync(fd)
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
