@@ -13,6 +13,7 @@
  * - `rufh`: `upload(FILE, { endpoint: URL })`, defaults. `rufh-i8`: `interop: 8, discover: false` (one optimistic
  *   creation POST carrying the file, as the bench's curl). `rufh-i10`: `interop: 10, discover: false` (optimistic creation at interop 10). `rufh-noka`: defaults over a
  *   `NodeHttpTransport` whose agent does not keep connections alive (each request on a fresh one). `rufh-h2`: defaults over `NodeHttp2Transport`.
+ *   `rufh-alt`: defaults, from the client build at H1AB_ALT (another build's dist/index.js), to compare two builds in one run.
  */
 import { createReadStream, openSync, readSync, statSync } from 'node:fs'
 import http from 'node:http'
@@ -83,7 +84,7 @@ else if (mode === 'raw-64k') once = () => patch(buffered(64 << 10))
 else if (mode === 'raw-stream') once = () => patch((req) => createReadStream(file).pipe(req))
 else {
   const { upload, NodeHttp2Transport, NodeHttpTransport } = await import(
-    process.env.H1AB_CLIENT ?? '../../packages/client/dist/index.js'
+    mode === 'rufh-alt' ? process.env.H1AB_ALT : (process.env.H1AB_CLIENT ?? '../../packages/client/dist/index.js')
   )
   const transport =
     mode === 'rufh-h2'
@@ -98,7 +99,7 @@ else {
         ? { interop: 10, discover: false }
         : mode === 'rufh-h2' || mode === 'rufh-noka'
           ? { transport }
-          : mode === 'rufh'
+          : mode === 'rufh' || mode === 'rufh-alt'
             ? {}
             : null
   if (!opts) throw new Error(`unknown mode ${mode}`)

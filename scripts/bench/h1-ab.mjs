@@ -10,7 +10,7 @@
  * Variants: `curl-post` (the bench's curl: one optimistic interop-8 creation POST with the file, timed as a whole
  * process, and by curl's own `time_total`), `curl-patch` (curl PATCHes the file into an upload the harness created
  * empty first at interop 10, the path @rufh/client takes), and the h1-ab-client.mjs modes (raw-1m, raw-256k,
- * raw-64k, raw-stream, rufh, rufh-i8, rufh-h2). `--sink`: into sink-server.mjs instead (curl-patch*, raw-* only). H1AB_CLIENT=path makes the rufh modes load another client build.
+ * raw-64k, raw-stream, rufh, rufh-i8, rufh-h2). `--sink`: into sink-server.mjs instead (curl-patch*, raw-* only). H1AB_CLIENT=path makes the rufh modes load another client build; `rufh-alt` loads the build at H1AB_ALT.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'

@@ -2,7 +2,6 @@
  * The runtime-independent core: routes a request to a procedure with the codec its interop version selects, and
  * returns the response as a value. Adapters (adapters/node.ts, adapters/fetch.ts) do the I/O.
  */
-import { setMaxListeners } from 'node:events'
 import {
   type HeaderReader,
   MethodNotAllowedError,
@@ -30,6 +29,7 @@ import { discover } from './procedures/discover.js'
 import { download } from './procedures/download.js'
 import { reclaimOrphans, sweepExpired } from './procedures/expiry.js'
 import { retrieve } from './procedures/retrieve.js'
+import { ShutdownSignal } from './procedures/shutdown-signal.js'
 import { isReclaiming } from './stores/store.js'
 import type { HandlerReply, InterimSink, UploadRequest } from './types.js'
 
@@ -39,16 +39,14 @@ type Route = { kind: 'target' } | { kind: 'upload'; id: string } | { kind: 'aste
 
 export class UploadHandler {
   readonly config: Config
-  private readonly shutdown = new AbortController()
+  private readonly shutdown = new ShutdownSignal()
   private readonly ctx: Ctx
   private readonly inflight = new Set<Promise<unknown>>()
   private sweeper: NodeJS.Timeout | undefined
 
   constructor(options: ServerOptions = {}) {
     this.config = resolveConfig(options)
-    // Every running transfer listens to the shutdown signal: thousands of listeners are expected, not a leak.
-    setMaxListeners(0, this.shutdown.signal)
-    this.ctx = { cfg: this.config, shutdown: this.shutdown.signal }
+    this.ctx = { cfg: this.config, shutdown: this.shutdown }
     const expires = this.config.limits.maxAge !== undefined
     if (this.config.expiryIntervalMs > 0 && (expires || isReclaiming(this.config.store))) {
       this.sweeper = setInterval(() => {
@@ -145,7 +143,7 @@ export class UploadHandler {
           if (CREATION_METHODS_EXCLUDED.has(method))
             throw new MethodNotAllowedError(method, ['OPTIONS', 'POST', 'PUT', 'PATCH'])
           seen.procedure = 'creation'
-          if (this.shutdown.signal.aborted) throw new ShuttingDownError()
+          if (this.shutdown.aborted) throw new ShuttingDownError()
           await this.authorized(req, 'creation')
           return await create(this.ctx, req, sel, interim, (id) => `${req.url.origin}${this.config.basePath}${id}`)
         case 'upload': {

@@ -35,7 +35,7 @@ export interface BodyReaderOptions {
   preempt: StopSignal
   /** Whether the upload's lease is still provably held (lockers/locker.ts `Lease.held`). */
   held?: (() => boolean) | undefined
-  shutdown: AbortSignal
+  shutdown: StopSignal
   /** Sees every chunk passed on, before the store does (tus checksums). */
   tap?: ((chunk: Uint8Array) => void) | undefined
 }
