@@ -5,17 +5,17 @@
  * upload: wall time, the client's CPU (its process alone), and the SERVER's CPU (/proc/PID/stat of `rufh serve`
  * between the start and the end of the upload), so that a gap can be placed on the client's or the server's side.
  *
- *   flock /work/wt/bench.lock node scripts/bench/h1-ab.mjs [--runs 5] [--size 1GiB] [--only a,b] [--server BIN]
+ *   flock /work/wt/bench.lock node scripts/bench/h1-ab.mjs [--runs 5] [--size 1GiB] [--only a,b] [--server BIN] [--pin]
  *
  * Variants: `curl-post` (the bench's curl: one optimistic interop-8 creation POST with the file, timed as a whole
  * process, and by curl's own `time_total`), `curl-patch` (curl PATCHes the file into an upload the harness created
  * empty first at interop 10, the path @rufh/client takes), and the h1-ab-client.mjs modes (raw-1m, raw-256k,
  * raw-64k, raw-stream, rufh, rufh-i8, rufh-h2). `--sink`: into sink-server.mjs instead (curl-patch*, raw-* only). H1AB_CLIENT=path makes the rufh modes load another client build; `rufh-alt` loads the build at H1AB_ALT.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -45,6 +45,9 @@ const variants = arg('only', ALL.join(',')).split(',')
 const serverBin = arg('server', join(root, 'packages/cli/dist/bin.js'))
 /** `--sink`: a bare node:http server that pipes each body to a file (sink-server.mjs) instead of `rufh serve`. */
 const sink = process.argv.includes('--sink')
+/** `--pin`: this harness and its clients on CPU 0, the server on the last CPU (the client-cpu suite's `pinned`). */
+const pin = process.argv.includes('--pin')
+if (pin) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
 
 const tmp = mkdtempSync(join(tmpdir(), 'h1-ab-'))
 const src = join(tmp, 'src.bin')
@@ -183,6 +186,7 @@ function verify(who) {
 const server = sink
   ? await startServer([join(root, 'scripts/bench/sink-server.mjs'), dir], /^sink serving (\S+)/m)
   : await startServer([serverBin, 'serve', '--port', '0', '--dir', dir, '--log-level', 'warn'], /^rufh serving (\S+)/m)
+if (pin) execFileSync('taskset', ['-a', '-p', '-c', String(availableParallelism() - 1), String(server.pid)])
 const endpoint = server.url.replace(/\/$/, '')
 const res = Object.fromEntries(variants.map((v) => [v, []]))
 console.log(`loadavg before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
