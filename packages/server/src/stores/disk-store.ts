@@ -176,8 +176,8 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
 
   /**
    * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
-   * writes each batch with one writev (file-writer.ts). Waits for the disk only when more than highWaterMark bytes are
-   * queued. The file is asked for (`opened`) before the first write. A body that pushes its chunks (a request's, through
+   * writes each batch with one writev (file-writer.ts). Waits for the disk only when highWaterMark bytes are queued
+   * behind the write in flight, and then only until that write is done. The file is asked for (`opened`) before the first write. A body that pushes its chunks (a request's, through
    * the body reader) goes through the same steps without a promise per chunk (pushed-append.ts).
    */
   private async writeStream(
@@ -211,7 +211,7 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
               writer.fail(e)
             }
           }
-          if (writer.queued >= this.highWaterMark) await writer.settled()
+          if (writer.queued >= this.highWaterMark) await writer.moved()
         }
       } finally {
         // Like `for await`: a consumer that stops early (a write failed) tells the source.

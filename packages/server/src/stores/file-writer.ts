@@ -27,6 +27,8 @@ export class FileWriter {
   private fd: number | undefined
   /** Resolves a `settled` wait. */
   private idle: (() => void) | undefined
+  /** Resolves a `moved` wait. */
+  private moving: (() => void) | undefined
 
   constructor(
     start: number,
@@ -71,6 +73,20 @@ export class FileWriter {
     if (!this.busy) return SETTLED
     return new Promise<void>((resolve) => {
       this.idle = resolve
+    })
+  }
+
+  /**
+   * Resolves once the write in flight is done and what was queued behind it has gone into the next write (`queued`
+   * is 0 again), or a write failed; at once while not writing. The append loops wait on this at their high-water
+   * mark, so that the socket is read while that next batch is written: waiting for `settled` there left the disk
+   * idle while the socket was read and the socket unread while the disk wrote (issue 17, docs/benchmarks.md). At
+   * most two batches are then in memory, as before: one being written, one filling up to the mark.
+   */
+  moved(): Promise<void> {
+    if (!this.busy) return SETTLED
+    return new Promise<void>((resolve) => {
+      this.moving = resolve
     })
   }
 
@@ -120,6 +136,7 @@ export class FileWriter {
         return
       }
       this.next()
+      this.wakeMoved()
     })
   }
 
@@ -127,5 +144,12 @@ export class FileWriter {
     const idle = this.idle
     this.idle = undefined
     idle?.()
+    this.wakeMoved()
+  }
+
+  private wakeMoved(): void {
+    const moving = this.moving
+    this.moving = undefined
+    moving?.()
   }
 }

@@ -9,7 +9,7 @@ import type { PushBody } from './push-body.js'
  * Feeds `writer` from `body` until the body is done, then waits for the writes in flight. Opens the file (`opened`)
  * when the first bytes arrive, taking no more than that chunk until it is open (as the pulling loop: bytes not taken
  * wait in the kernel's socket buffer, not in this process), and takes nothing more while `highWaterMark` bytes are
- * queued. Rejects with what reading the body threw, or else the writer's failure; a failure stops the body.
+ * queued behind the write in flight. Rejects with what reading the body threw, or else the writer's failure; a failure stops the body.
  */
 export function appendPushed(
   body: PushBody,
@@ -37,9 +37,10 @@ export function appendPushed(
     }
     // Run from a promise callback: what it throws must end the append, not become an unhandled rejection.
     const goOn = (): void => {
+      if (over) return
       try {
         if (writer.failure !== undefined) stop()
-        else if (writer.queued >= highWaterMark) void writer.settled().then(goOn)
+        else if (writer.queued >= highWaterMark) void writer.moved().then(goOn)
         else body.resume()
       } catch (e) {
         writer.fail(e)
@@ -63,7 +64,7 @@ export function appendPushed(
           return false
         }
         if (writer.queued < highWaterMark) return true
-        void writer.settled().then(goOn)
+        void writer.moved().then(goOn)
         return false
       },
       done: end,

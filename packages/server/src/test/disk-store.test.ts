@@ -29,6 +29,30 @@ test('DiskStore: another instance on the same folder sees the same uploads (rest
   }
 })
 
+test('DiskStore: a pulled body is read on while the batch queued at the high-water mark is written', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rufh-store-'))
+  try {
+    const store = new DiskStore({ directory: dir, highWaterMark: 4 })
+    const u = await store.create({ id: newUploadId(), length: undefined, expiresAt: undefined, metadata: {} })
+    let written = 0
+    const writtenAtAsk: number[] = []
+    async function* body() {
+      for (const s of ['abc', 'defg', 'hij', 'klmn']) {
+        writtenAtAsk.push(written)
+        yield Buffer.from(s)
+      }
+    }
+    const end = await store.append(u.id, 0, body(), { onProgress: (at) => (written = at) })
+    assert.equal(end, 14)
+    // 'abc' is being written when 'defg' fills the queue to the mark; the loop waits for that write alone, so 'hij'
+    // is asked for while 'defg' is written (3 bytes on disk), not after (7).
+    assert.deepEqual(writtenAtAsk, [0, 0, 3, 3])
+    assert.equal((await store.get(u.id)).offset, 14)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
 test('DiskStore: memory stays bounded while streaming 256 MiB into one upload', async () => {
   const { store, cleanup } = await fixture(false)
   try {
