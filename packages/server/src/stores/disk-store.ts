@@ -12,7 +12,8 @@
  * and the folder are flushed on every change, which extends the guarantee to power loss at some cost in throughput
  * (info files then always go through a temporary file: a power loss can leave a file written in place torn).
  *
- * Memory: appends stream through a small write queue (at most `highWaterMark` bytes buffered), whatever the body size.
+ * Memory: appends stream through a small write queue (about two batches of `highWaterMark` bytes and a chunk each:
+ * one being written, one filling), whatever the body size.
  */
 import { createReadStream } from 'node:fs'
 import { mkdir, readdir, rm, truncate } from 'node:fs/promises'
@@ -177,8 +178,9 @@ export class DiskStore implements ListableStore, ReadableStore, TruncatableStore
   /**
    * Pulls chunks while the previous batch is being written (so reading the socket and writing the disk overlap) and
    * writes each batch with one writev (file-writer.ts). Waits for the disk only when highWaterMark bytes are queued
-   * behind the write in flight, and then only until that write is done. The file is asked for (`opened`) before the first write. A body that pushes its chunks (a request's, through
-   * the body reader) goes through the same steps without a promise per chunk (pushed-append.ts).
+   * behind the write in flight, and then only until that write is done. The file is asked for (`opened`) before the
+   * first write. A body that pushes its chunks (a request's, through the body reader) goes through the same steps
+   * without a promise per chunk (pushed-append.ts).
    */
   private async writeStream(
     opened: () => Promise<number>,

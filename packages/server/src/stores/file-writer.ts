@@ -81,7 +81,8 @@ export class FileWriter {
    * is 0 again), or a write failed; at once while not writing. The append loops wait on this at their high-water
    * mark, so that the socket is read while that next batch is written: waiting for `settled` there left the disk
    * idle while the socket was read and the socket unread while the disk wrote (issue 17, docs/benchmarks.md). At
-   * most two batches are then in memory, as before: one being written, one filling up to the mark.
+   * most two batches are then in memory, as before: one being written, one filling up to the mark (past it by one
+   * chunk at most). One caller waits at a time, as for `settled`.
    */
   moved(): Promise<void> {
     if (!this.busy) return SETTLED

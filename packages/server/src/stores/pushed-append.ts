@@ -9,7 +9,8 @@ import type { PushBody } from './push-body.js'
  * Feeds `writer` from `body` until the body is done, then waits for the writes in flight. Opens the file (`opened`)
  * when the first bytes arrive, taking no more than that chunk until it is open (as the pulling loop: bytes not taken
  * wait in the kernel's socket buffer, not in this process), and takes nothing more while `highWaterMark` bytes are
- * queued behind the write in flight. Rejects with what reading the body threw, or else the writer's failure; a failure stops the body.
+ * queued behind the write in flight. Rejects with what reading the body threw, or else the writer's failure; a
+ * failure stops the body.
  */
 export function appendPushed(
   body: PushBody,
@@ -19,16 +20,20 @@ export function appendPushed(
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let over = false
+    let opening: Promise<void> | undefined
     const end = (error?: unknown) => {
       if (over) return
       over = true
-      // Also when the body threw: what it passed on is stored, and no write is still in flight on the descriptor
-      // when the caller closes it (a closed descriptor's number is reused by the next open).
-      void writer.settled().then(() => {
-        const failure = error ?? writer.failure
-        if (failure === undefined) resolve()
-        else reject(failure)
-      })
+      // Also when the body threw: what it passed on is stored. First an open still pending (a body may end while its
+      // first chunk waits for the file), then the writes in flight: none may run on the descriptor once the caller
+      // has closed it (a closed descriptor's number is reused by the next open).
+      void Promise.resolve(opening)
+        .then(() => writer.settled())
+        .then(() => {
+          const failure = error ?? writer.failure
+          if (failure === undefined) resolve()
+          else reject(failure)
+        })
     }
     // As a pulling loop that stops early: the body is told (`return`), and says nothing more.
     const stop = () => {
@@ -55,7 +60,7 @@ export function appendPushed(
         }
         if (chunk.byteLength > 0) writer.push(chunk)
         if (!writer.isOpen && writer.queued > 0) {
-          void opened()
+          opening = opened()
             .then((fd) => writer.open(fd))
             .then(goOn, (e: unknown) => {
               writer.fail(e)

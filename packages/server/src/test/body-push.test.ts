@@ -262,10 +262,17 @@ describe('the disk store pushed append (appendPushed)', () => {
   it('pauses the body while highWaterMark bytes are queued, and resumes while they are written', () =>
     withOpenFile('w', async (fd, path) => {
       const body = new Fed()
-      const writer = new FileWriter(0)
+      // Waits for the write of 'abc' itself: a timer raced the thread pool (a cold one takes over 10 ms).
+      let abcWritten: () => void = () => {}
+      const wrote = new Promise<void>((r) => {
+        abcWritten = r
+      })
+      const writer = new FileWriter(0, (pos) => {
+        if (pos === 3) abcWritten()
+      })
       const done = appendPushed(body, writer, async () => fd, 4)
       body.feed('abc')
-      await sleep(5)
+      await wrote
       const writtenAtResume: number[] = []
       const resume = body.resume.bind(body)
       body.resume = () => {
@@ -275,13 +282,37 @@ describe('the disk store pushed append (appendPushed)', () => {
       // 'defg' goes to a write at once; 'hij' and 'klmn' queue behind it, past the mark: the body is paused.
       body.feed('defg', 'hij', 'klmn', 'op')
       assert.deepEqual(body.takes, [false, true, true, false])
-      await sleep(5)
       body.end()
       await done
       assert.equal(readFileSync(path, 'utf8'), 'abcdefghijklmnop')
       // Resumed as soon as 'defg' was written and 'hijklmn' went into the next write, not once that one was done
       // too: the socket is read while the disk writes (issue 17).
       assert.deepEqual(writtenAtResume, [7])
+    }))
+
+  it('settles only after an open still pending when the body ends during it, with that chunk written', () =>
+    withOpenFile('w', async (fd, path) => {
+      const body = new Fed()
+      const writer = new FileWriter(0)
+      let letOpen: () => void = () => {}
+      const opened = () =>
+        new Promise<number>((r) => {
+          letOpen = () => r(fd)
+        })
+      const done = appendPushed(body, writer, opened, 1 << 20)
+      let settled = false
+      void done.then(() => {
+        settled = true
+      })
+      body.feed('abc')
+      // A body is allowed to end while paused (ChunkSink): here during the open.
+      body.sink?.done()
+      await sleep(5)
+      assert.equal(settled, false, 'settled before the pending open, whose write would then hit a closed file')
+      letOpen()
+      await done
+      assert.equal(writer.pos, 3)
+      assert.equal(readFileSync(path, 'utf8'), 'abc')
     }))
 
   it('rejects with the failed write and stops the body', () =>
