@@ -8,8 +8,7 @@
 import { spawn } from 'node:child_process'
 import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { cpuOf, formatSize, median, startServer } from './lib.mjs'
+import { formatSize, median, readyClient, startServer } from './lib.mjs'
 
 export const title =
   'Client cost: CPU seconds and throughput of one upload, `@rufh/client` vs tus-js-client vs `curl -T`'
@@ -37,39 +36,8 @@ process.once('exit', () => {
 
 /** A Node client in its own process: CPU from /proc between 'go' and its result line. */
 async function nodeClient(script, client, file, url) {
-  const child = spawn(process.execPath, [script, client, file, url], { stdio: ['pipe', 'pipe', 'pipe'] })
-  children.add(child)
-  let err = ''
-  child.stderr.setEncoding('utf8').on('data', (s) => {
-    err += s
-  })
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  const next = () =>
-    Promise.race([
-      lines.next().then((r) => String(r.value)),
-      exited.then((code) => {
-        throw new Error(`${client} exited (${code}): ${err}`)
-      }),
-    ])
-  try {
-    if ((await next()) !== 'ready') throw new Error(`${client}: no 'ready'`)
-    const cpu0 = cpuOf(child.pid)
-    child.stdin.write('go\n')
-    const r = JSON.parse(await next())
-    const cpu1 = cpuOf(child.pid)
-    child.stdin.end()
-    await exited
-    return {
-      seconds: r.seconds,
-      cpu: cpu1.total - cpu0.total,
-      user: cpu1.user - cpu0.user,
-      system: cpu1.system - cpu0.system,
-    }
-  } finally {
-    if (child.exitCode === null) child.kill('SIGKILL')
-    children.delete(child)
-  }
+  const { result, cpu } = await readyClient(script, [client, file, url])
+  return { seconds: result.seconds, cpu: cpu.total, user: cpu.user, system: cpu.system }
 }
 
 /** curl in a shell that prints its children's CPU (cutime, cstime) once curl has exited. */

@@ -17,9 +17,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import http from 'node:http'
 import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { cpuOf, makeRandomFile, median, parseSize, startServer } from './lib.mjs'
+import { cpuOf, makeRandomFile, median, parseSize, readyClient, startServer } from './lib.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const arg = (name, fallback) => {
@@ -73,26 +72,9 @@ function createEmpty(endpoint) {
 }
 
 async function nodeClient(mode, url) {
-  const child = spawn(process.execPath, [join(root, 'scripts/bench/h1-ab-client.mjs'), mode, src, url], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  const next = async () => {
-    const r = await lines.next()
-    if (r.done) throw new Error(`${mode} exited (${await exited})`)
-    return r.value
-  }
-  if ((await next()) !== 'ready') throw new Error(`${mode}: no ready`)
-  const c0 = cpuOf(child.pid)
-  const s0 = cpuOf(server.pid)
-  child.stdin.write('go\n')
-  const r = JSON.parse(await next())
-  const s1 = cpuOf(server.pid)
-  const c1 = cpuOf(child.pid)
-  child.stdin.end()
-  await exited
-  return { seconds: r.seconds, cpu: c1.total - c0.total, server: s1.total - s0.total }
+  const client = join(root, 'scripts/bench/h1-ab-client.mjs')
+  const { result, cpu, other } = await readyClient(client, [mode, src, url], server.pid)
+  return { seconds: result.seconds, cpu: cpu.total, server: other }
 }
 
 /** `before`: curl arguments of an earlier request on the same connection (then `--next`). */

@@ -5,11 +5,13 @@ import { spawn } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
 import { once } from 'node:events'
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 
 export const MiB = 1024 * 1024
 
-/** Server processes still running: killed if the benchmark exits early (an error, Ctrl-C). */
+/** Server and client processes still running: killed if the benchmark exits early (an error, Ctrl-C). */
 const children = new Set()
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL')
@@ -152,6 +154,51 @@ export function markdownTable(rows) {
   const widths = rows[0].map((_, i) => Math.max(3, ...rows.map((r) => r[i].length)))
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
   return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')
+}
+
+/**
+ * A bench client script in its own Node process, so that its CPU is its own (client-upload.mjs, h1-ab-client.mjs):
+ * waits for its `ready` line, reads `cpuOf` it (and of `otherPid`, the server, when given), writes `go`, reads its one
+ * JSON result line, reads the CPU again, then ends its stdin and waits for it to exit. Returns the result and the
+ * CPU seconds each process used between `go` and the result.
+ */
+export async function readyClient(script, args, otherPid) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  children.add(child)
+  let err = ''
+  child.stderr.setEncoding('utf8').on('data', (s) => {
+    err += s
+  })
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = () =>
+    Promise.race([
+      lines.next().then((r) => String(r.value)),
+      exited.then((code) => {
+        throw new Error(`${args.join(' ')} exited (${code}): ${err}`)
+      }),
+    ])
+  try {
+    if ((await next()) !== 'ready') throw new Error(`${args[0]}: no 'ready'`)
+    const cpu0 = cpuOf(child.pid)
+    const other0 = otherPid === undefined ? 0 : cpuOf(otherPid).total
+    child.stdin.write('go\n')
+    const result = JSON.parse(await next())
+    const other = otherPid === undefined ? 0 : cpuOf(otherPid).total - other0
+    const cpu1 = cpuOf(child.pid)
+    child.stdin.end()
+    await exited
+    const cpu = { total: cpu1.total - cpu0.total, user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system }
+    return { result, cpu, other }
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    children.delete(child)
+  }
+}
+
+/** Removes everything inside `dir` (a server's upload folder between runs), keeping the folder. */
+export async function emptyDir(dir) {
+  for (const f of await readdir(dir)) await rm(join(dir, f), { recursive: true, force: true })
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s). */

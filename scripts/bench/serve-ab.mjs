@@ -11,13 +11,12 @@
  * `--tus`: also the tus suite's load (100 concurrent 8 MiB uploads, careful creation then one PATCH, verified).
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { runLoad } from '../../packages/load/dist/index.js'
-import { cpuOf, MiB, makeRandomFile, median, parseSize, startServer } from './lib.mjs'
+import { cpuOf, emptyDir, MiB, makeRandomFile, median, parseSize, readyClient, startServer } from './lib.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const [baseBin, newBin] = process.argv.slice(2)
@@ -48,13 +47,12 @@ for (const [key, bin] of [
   )
   servers[key] = { ...s, dir }
 }
-const empty = (dir) => {
-  for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true })
-}
 
 function curl(url) {
-  const args = ['-sS', '-o', '/dev/null', '-X', 'POST', '-H', 'Upload-Draft-Interop-Version: 8', '-H']
-  args.push('Upload-Complete: ?1', '-H', 'Content-Type: application/octet-stream', '-T', src, url.replace(/\/$/, ''))
+  const headers = ['Upload-Draft-Interop-Version: 8', 'Upload-Complete: ?1', 'Content-Type: application/octet-stream']
+  // No trailing slash: `-T FILE URL/` would append the file's name to the URL.
+  const args = ['-sS', '-o', '/dev/null', '-X', 'POST', ...headers.flatMap((h) => ['-H', h]), '-T', src]
+  args.push(url.replace(/\/$/, ''))
   const t0 = process.hrtime.bigint()
   const child = spawn('curl', args, { stdio: ['ignore', 'ignore', 'inherit'] })
   return new Promise((resolve, reject) =>
@@ -65,18 +63,8 @@ function curl(url) {
 }
 
 async function rufh(url) {
-  const child = spawn(process.execPath, [join(root, 'scripts/bench/client-upload.mjs'), 'rufh', src, url], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  if ((await lines.next()).value !== 'ready') throw new Error('client: no ready')
-  child.stdin.write('go\n')
-  const r = await lines.next()
-  if (r.done) throw new Error(`client exited (${await exited})`)
-  child.stdin.end()
-  await exited
-  return JSON.parse(r.value).seconds
+  const { result } = await readyClient(join(root, 'scripts/bench/client-upload.mjs'), ['rufh', src, url])
+  return result.seconds
 }
 
 const load = (url, seed) =>
@@ -109,7 +97,7 @@ try {
         const c0 = cpuOf(s.pid).total
         const seconds = await run(s.url)
         const cpu = cpuOf(s.pid).total - c0
-        empty(s.dir)
+        await emptyDir(s.dir)
         if (round > 0) record(key, what, size, seconds, cpu)
       }
       if (tus) {
@@ -117,7 +105,7 @@ try {
         const r = await load(s.url, round)
         const cpu = cpuOf(s.pid).total - c0
         if (!r.ok || r.uploads.verified !== 100) throw new Error(`${key} tus: ${r.uploads.verified}/100 verified`)
-        empty(s.dir)
+        await emptyDir(s.dir)
         if (round > 0)
           record(key, 'tus 100 × 8 MiB', 100 * 8 * MiB, (100 * 8 * MiB) / r.throughput.goodputBytesPerSecond, cpu)
       }

@@ -6,19 +6,15 @@
  * aggregate goodput, p99 creation and PATCH latency, and each server's peak RSS during the run. Every upload is
  * verified by GET after the timed phase.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runLoad } from '../../packages/load/dist/index.js'
-import { cpuOf, MiB, median, sampleRss, startServer } from './lib.mjs'
+import { cpuOf, emptyDir, MiB, median, sampleRss, startServer } from './lib.mjs'
 
 export const title = 'tus 1.0: 100 concurrent 8 MiB uploads, `rufh serve` vs @tus/server'
 
 const USERS = 100
 const UPLOAD = 8 * MiB
-
-async function empty(dir) {
-  for (const f of await readdir(dir)) await rm(join(dir, f), { recursive: true, force: true })
-}
 
 /** @param {{ root: string, tmp: string, runs: number, log: (s: string) => void }} ctx */
 export async function run(ctx) {
@@ -63,7 +59,7 @@ export async function run(ctx) {
       log(
         `${names[key].padEnd(30)} warm-up: ${(r.throughput.goodputBytesPerSecond / 1e6).toFixed(1)} MB/s, server CPU ${cpu.toFixed(2)} s (not counted)`,
       )
-      await empty(dirs[key])
+      await emptyDir(dirs[key])
     }
     for (let i = 0; i < runs; i++) {
       for (const key of ['tus', 'rufh', 'floor']) {
@@ -86,7 +82,7 @@ export async function run(ctx) {
           `${names[key].padEnd(30)} run ${i + 1}: ${(r.throughput.goodputBytesPerSecond / 1e6).toFixed(1)} MB/s, ` +
             `peak RSS ${(mem.peak / MiB).toFixed(0)} MiB, server CPU ${cpu.toFixed(2)} s, ${r.uploads.verified}/${USERS} verified`,
         )
-        await empty(dirs[key])
+        await emptyDir(dirs[key])
       }
     }
   } finally {
