@@ -79,11 +79,40 @@ function ensureCeph(): void {
   ensureDebianPackage('radosgw', works('radosgw'))
 }
 
-async function until(what: string, deadlineMs: number, probe: () => Promise<boolean>): Promise<void> {
+async function until(
+  what: string,
+  deadlineMs: number,
+  probe: () => Promise<boolean>,
+  gone: () => string | undefined = () => undefined,
+): Promise<void> {
   const end = Date.now() + deadlineMs
   while (!(await probe())) {
+    const why = gone()
+    if (why) throw new Error(`radosgw fixture: ${what} did not happen: ${why}`)
     if (Date.now() > end) throw new Error(`radosgw fixture: ${what} did not happen within ${deadlineMs} ms`)
     await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+/**
+ * Ceph 16's tools and daemons now and then send their first command to the monitor before they have its fsid: the
+ * monitor logs "handle_command on fsid 00000000-... != ..." and refuses it ('wrong fsid', EPERM), and the tool fails
+ * or the daemon exits. With three clusters starting side by side, 30 starts took 7 such retries, some twice in a row.
+ * The same step again works, so each step is retried on its own; before, the whole cluster was started again, and
+ * three starts in a row failed once in CI.
+ */
+const STEP_TRIES = 8
+
+async function retried<T>(what: string, step: () => Promise<T>): Promise<T> {
+  const errors: string[] = []
+  for (;;) {
+    try {
+      return await step()
+    } catch (e) {
+      errors.push((e as Error).message)
+      if (errors.length >= STEP_TRIES) throw new Error(`${what}, ${STEP_TRIES} tries:\n${errors.join('\n')}`)
+      await new Promise((r) => setTimeout(r, 1000))
+    }
   }
 }
 
@@ -97,20 +126,20 @@ async function ok(p: Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * Starts a fresh cluster, up to three times: now and then (about one start in ten on a busy machine) the new OSD is
- * refused by its monitor ('wrong fsid') and never comes up; a new cluster on new ports then starts normally.
+ * Starts a fresh cluster, up to three times: each step of a start is retried on its own (`retried`), so this is for
+ * what a retried step cannot mend. Each failed start's reason is kept in the error.
  */
 export async function startRgw(options: RgwOptions = {}): Promise<Rgw> {
   ensureCeph()
-  let last: unknown
+  const errors: string[] = []
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       return await startOnce(options)
     } catch (e) {
-      last = e
+      errors.push(`start ${attempt + 1}: ${(e as Error).message}`)
     }
   }
-  throw last
+  throw new Error(errors.join('\n'))
 }
 
 /** The `[client.rgw.a]` lines that set the options given (radosgw's own default where an option says so). */
@@ -175,57 +204,76 @@ ${rgwSettings(options)}
   const daemon = (bin: string, args: string[]) => {
     const p = spawn(bin, [...c, '-f', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     let err = ''
+    let exit: string | undefined
     p.stderr?.on('data', (d: Buffer) => {
       err = (err + d.toString()).slice(-2000)
     })
     p.once('exit', (code, signal) => {
-      exits.push(`${bin} exited (${code ?? signal}): ${err}`)
+      exit = `${bin} exited (${code ?? signal}): ${err}`
+      exits.push(exit)
     })
     daemons.push(p)
-    return p
+    return { p, gone: () => exit }
   }
+  const kill = async (p: ChildProcess) => {
+    if (p.exitCode !== null || p.signalCode !== null) return
+    const exited = new Promise((r) => p.once('exit', r))
+    // Memstore: nothing to flush, so no graceful stop is needed.
+    p.kill('SIGKILL')
+    await exited
+  }
+  /** A daemon started and waited for; one that exits first or never gets there is killed and started again. */
+  const started = (what: string, bin: string, args: string[], deadlineMs: number, probe: () => Promise<boolean>) =>
+    retried(what, async () => {
+      const d = daemon(bin, args)
+      try {
+        await until(what, deadlineMs, probe, d.gone)
+        return d
+      } catch (e) {
+        await kill(d.p)
+        throw e
+      }
+    })
   const stop = async () => {
-    for (const p of daemons.reverse()) {
-      if (p.exitCode !== null || p.signalCode !== null) continue
-      const exited = new Promise((r) => p.once('exit', r))
-      // Memstore: nothing to flush, so no graceful stop is needed.
-      p.kill('SIGKILL')
-      await exited
-    }
+    for (const p of daemons.reverse()) await kill(p)
     await rm(d, { recursive: true, force: true })
   }
   try {
     await run('monmaptool', ['--create', '--addv', 'a', `[v1:127.0.0.1:${monPort}]`, '--fsid', fsid, join(d, 'monmap')])
     await run('ceph-mon', [...c, '--mkfs', '-i', 'a', '--monmap', join(d, 'monmap')])
-    daemon('ceph-mon', ['-i', 'a'])
-    await until('the monitor answering', 30_000, () => ok(run('ceph', [...c, '--connect-timeout', '2', '-s'])))
+    const mon = await started('the monitor answering', 'ceph-mon', ['-i', 'a'], 30_000, () =>
+      ok(run('ceph', [...c, '--connect-timeout', '2', '-s'])),
+    )
     const osdUuid = crypto.randomUUID()
-    await run('ceph', [...c, 'osd', 'new', osdUuid])
-    await run('ceph-osd', [...c, '-i', '0', '--mkfs', '--osd-uuid', osdUuid])
-    daemon('ceph-osd', ['-i', '0'])
-    await until('the OSD coming up', 30_000, async () => {
+    // The same uuid again gives the same OSD id: a retry after a refused first try is safe.
+    await retried('ceph osd new', () => run('ceph', [...c, 'osd', 'new', osdUuid]))
+    await retried('ceph-osd --mkfs', async () => {
+      await rm(join(d, 'osd0'), { recursive: true, force: true })
+      await mkdir(join(d, 'osd0'))
+      await run('ceph-osd', [...c, '-i', '0', '--mkfs', '--osd-uuid', osdUuid])
+    })
+    const osd = await started('the OSD coming up', 'ceph-osd', ['-i', '0'], 30_000, async () => {
       const r = await run('ceph', [...c, 'osd', 'stat']).catch(() => ({ stdout: '' }))
       return r.stdout.includes('1 up')
     })
-    daemon('radosgw', ['-n', 'client.rgw.a'])
     const endpoint = `http://127.0.0.1:${rgwPort}`
     // radosgw's own answer (an S3 error or bucket list in XML), not some other server's on the same port.
     const isRgw = async () => /ListAllMyBucketsResult|<Error>/.test(await (await fetch(endpoint)).text())
-    await until('radosgw answering', 60_000, () => isRgw().catch(() => false))
-    if (exits.length) throw new Error(exits.join('\n'))
-    await run('radosgw-admin', [
-      ...c,
-      'user',
-      'create',
-      '--uid',
-      'test',
-      '--display-name',
-      'test',
-      '--access-key',
-      CREDENTIALS.accessKeyId,
-      '--secret',
-      CREDENTIALS.secretAccessKey,
-    ])
+    const rgw = await started('radosgw answering', 'radosgw', ['-n', 'client.rgw.a'], 60_000, () =>
+      isRgw().catch(() => false),
+    )
+    const dead = [mon, osd, rgw].map((x) => x.gone()).filter((x) => x !== undefined)
+    if (dead.length) throw new Error(dead.join('\n'))
+    const userArgs = ['--uid', 'test']
+    const keys = ['--access-key', CREDENTIALS.accessKeyId, '--secret', CREDENTIALS.secretAccessKey]
+    await retried('radosgw-admin user create', async () => {
+      try {
+        await run('radosgw-admin', [...c, 'user', 'create', ...userArgs, '--display-name', 'test', ...keys])
+      } catch (e) {
+        // A try that failed after the user was made: the user is there, which is all this step is for.
+        if (!(await ok(run('radosgw-admin', [...c, 'user', 'info', ...userArgs])))) throw e
+      }
+    })
     let n = 0
     const client = () =>
       createS3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS })
