@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { createUpload, FileSource, NodeHttp2Transport, NodeHttpTransport, type Transport } from '../index.js'
-import { DISK_READS_TO_SWITCH, readPolicy, sendFileRange } from '../transports/node-file-body.js'
+import { DISK_READS_TO_SWITCH, HTTP1_READ_SIZE, readPolicy, sendFileRange } from '../transports/node-file-body.js'
 import { pseudoRandom, startTestServer, type TestServer } from './server.test.helper.js'
 
 // Five and a half read buffers, not a multiple of any power of two.
@@ -211,18 +211,24 @@ describe('file bodies in the Node transports', { timeout: 60_000 }, () => {
     })
     let takenWhenLoopRan: number | undefined
     await new Promise<void>((resolve, reject) => {
-      sendFileRange({ path: file, start: 0, end: SIZE }, sink, 'test body', {
-        progress: () => {
-          if (takenWhenLoopRan === undefined) {
-            takenWhenLoopRan = -1
-            setImmediate(() => {
-              takenWhenLoopRan = taken
-            })
-          }
+      sendFileRange(
+        { path: file, start: 0, end: SIZE },
+        sink,
+        'test body',
+        {
+          progress: () => {
+            if (takenWhenLoopRan === undefined) {
+              takenWhenLoopRan = -1
+              setImmediate(() => {
+                takenWhenLoopRan = taken
+              })
+            }
+          },
+          ended: resolve,
+          failed: reject,
         },
-        ended: resolve,
-        failed: reject,
-      })
+        HTTP1_READ_SIZE,
+      )
     })
     assert.equal(taken, SIZE)
     assert.ok(

@@ -19,10 +19,13 @@ function isReadable(x: unknown): x is Readable {
   return typeof (x as { pipe?: unknown }).pipe === 'function' && typeof (x as { on?: unknown }).on === 'function'
 }
 
-/** Starts sending; returns a function that stops sending (the request is then cut by its caller). */
-export function sendBody(body: Body, sink: Writable, what: string, hooks: BodyHooks): () => void {
+/**
+ * Starts sending; returns a function that stops sending (the request is then cut by its caller). `fileReadSize`: the
+ * bytes per read of a file body (node-file-body.ts says why they differ by transport).
+ */
+export function sendBody(body: Body, sink: Writable, what: string, hooks: BodyHooks, fileReadSize: number): () => void {
   const range = body.fileRange?.()
-  if (range) return sendFileRange(range, sink, what, hooks)
+  if (range) return sendFileRange(range, sink, what, hooks, fileReadSize)
   const chunks = body.chunks()
   let sent = 0
   if (isReadable(chunks)) {

@@ -1,18 +1,20 @@
 /**
  * Sends a byte range of a file to a Node writable (an http.ClientRequest or an HTTP/2 stream). `fs.ReadStream` reads
- * into a fresh buffer every time and hands it on; here two buffers of 1 MiB are reused: one is read while the other is
- * being written, and a buffer is read into again only once the sink's write callback says the socket has taken its
- * bytes. No allocation, no page faults and no garbage per chunk.
+ * into a fresh buffer every time and hands it on; here two buffers (64 KiB for HTTP/1.1, 1 MiB for HTTP/2) are reused:
+ * one is read while the other is being written, and a buffer is read into again only once the sink's write callback
+ * says the socket has taken its bytes. No allocation, no page faults and no garbage per chunk.
  *
  * Reads are synchronous `pread`s on the event loop's thread while they come from the page cache (the usual case for a
  * file just written or read): a thread-pool read costs a hand-off to a worker and a wake-up of the loop per chunk,
- * CPU the server on the same 2-core machine then lacks. Reads that slept (a voluntary context switch) for longer than
- * SLOW_READ_MS, twice in a row, waited for the disk: the rest of the range is read through the thread pool, so that
- * the event loop is never held for long. A read that only took long because the thread was preempted (a loaded
- * machine) must not count, as switching would only make every later chunk dearer; the switch count is process-wide
- * (another thread may sleep meanwhile) and page-cache reads do sleep now and then, so one slow read alone is not
- * trusted either: 10 uploads of a cached 512 MiB file on a loaded 2-core VM had 70 reads over 2 ms, 34 of them
- * sleeping, never two in a row. Measured against curl -T in the client-cpu bench.
+ * CPU the server on the same 2-core machine then lacks. Two reads in a row that took longer than SLOW_READ_MS, the
+ * second of which slept (a voluntary context switch), waited for the disk: the rest of the range is read through the
+ * thread pool, so that the event loop is never held for long. A read that only took long because the thread was
+ * preempted (a loaded machine) must not count, as switching would only make every later chunk dearer; the switch
+ * count is process-wide (another thread may sleep meanwhile) and page-cache reads do sleep now and then, so one slow
+ * read alone is not trusted either: 10 uploads of a cached 512 MiB file on a loaded 2-core VM had 70 reads over 2 ms,
+ * 34 of them sleeping, never two in a row. Switches are counted only around the read after a slow one: a count is a
+ * getrusage of every thread (4 µs here), 66 ms of CPU per GiB when taken around each 64 KiB read, a third of the
+ * client's user time (`--cpu-prof` of a 1 GiB upload). Measured against curl -T in the client-cpu bench.
  *
  * Only for sinks that are done with a chunk when they call its write callback (node:http requests, node:http2 streams:
  * both hand it to the socket first), which is what makes the reuse safe.
@@ -24,10 +26,15 @@ import { UploadError } from '../errors.js'
 import type { BodyHooks } from './node-body.js'
 
 /**
- * Bytes per read: the stream machinery costs JS time per chunk, and 256 KiB chunks cost more CPU than 1 MiB ones did
- * in the client-cpu bench (the smaller buffer's cache hits do not make up for 4 times the chunks).
+ * Bytes per read (and per write), by transport. Over HTTP/1.1, 64 KiB, as curl writes: in 20 alternating rounds of
+ * `scripts/bench/h1-ab.mjs` (1 GiB into `rufh serve` on this 2-core machine), 1 MiB writes reached 0.78× curl's
+ * throughput and 64 KiB ones 0.97×, with the server spending 0.74 s of CPU per GiB instead of 0.95; the client's own
+ * CPU rose from 0.44 to 0.59 s per GiB (more chunks through the stream machinery). 32 KiB cost 0.71 s for no more
+ * speed, 128 KiB gave 0.94×. HTTP/2 cuts the body into 16 KiB frames whatever the write: there 64 KiB writes only
+ * added CPU (0.71× curl against 0.91× with 1 MiB, one run of 10 rounds each), so it keeps 1 MiB.
  */
-const READ_SIZE = 1 << 20
+export const HTTP1_READ_SIZE = 1 << 16
+export const HTTP2_READ_SIZE = 1 << 20
 /** One buffer read while one is written: the socket never waits for the disk when the file is in the page cache. */
 const BUFFERS = 2
 /** A read that slept longer than this (ms) went to the disk. */
@@ -48,8 +55,17 @@ export const readPolicy = {
   fromDisk: (ms: number, slept: () => boolean): boolean => ms > SLOW_READ_MS && slept(),
 }
 
-/** Starts sending; returns a function that stops sending (the request is then cut by its caller). */
-export function sendFileRange(range: FileRange, sink: Writable, what: string, hooks: BodyHooks): () => void {
+/**
+ * Starts sending, `readSize` bytes per read (`HTTP1_READ_SIZE`, `HTTP2_READ_SIZE`); returns a function that stops
+ * sending (the request is then cut by its caller).
+ */
+export function sendFileRange(
+  range: FileRange,
+  sink: Writable,
+  what: string,
+  hooks: BodyHooks,
+  readSize: number,
+): () => void {
   const { path, end } = range
   let pos = range.start
   let fd: number | undefined
@@ -80,7 +96,7 @@ export function sendFileRange(range: FileRange, sink: Writable, what: string, ho
     const b = free.pop()
     if (b || allocated === BUFFERS) return b
     allocated++
-    return Buffer.allocUnsafeSlow(Math.min(READ_SIZE, end - range.start))
+    return Buffer.allocUnsafeSlow(Math.min(readSize, end - range.start))
   }
   const nextTurn = () => {
     waitingTurn = false
@@ -135,15 +151,17 @@ export function sendFileRange(range: FileRange, sink: Writable, what: string, ho
         return
       }
       const t0 = performance.now()
-      // getrusage counts every thread's switches: a rise is most likely this read's, hence two in a row to switch.
-      const v0 = process.resourceUsage().voluntaryContextSwitches
+      // Only a read after a slow one can make the switch, so only its switches are counted (the top comment says why).
+      const watched = diskReads > 0
+      const v0 = watched ? process.resourceUsage().voluntaryContextSwitches : 0
       let n: number
       try {
         n = readSync(fd, buf, 0, want, pos)
       } catch (err) {
         return fail(`reading the body failed: ${(err as Error).message}`, err)
       }
-      const slept = () => process.resourceUsage().voluntaryContextSwitches > v0
+      // Unwatched (the first slow read of a pair), a slow read counts by its time alone.
+      const slept = () => !watched || process.resourceUsage().voluntaryContextSwitches > v0
       diskReads = readPolicy.fromDisk(performance.now() - t0, slept) ? diskReads + 1 : 0
       if (diskReads >= DISK_READS_TO_SWITCH) sync = false
       if (!got(buf, n)) return

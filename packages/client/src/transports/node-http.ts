@@ -9,6 +9,7 @@ import type { HeaderReader } from '@rufh/protocol'
 import type { Transport, TransportRequest, TransportResponse } from '../core/types.js'
 import { NetworkError } from '../errors.js'
 import { sendBody } from './node-body.js'
+import { HTTP1_READ_SIZE } from './node-file-body.js'
 
 export interface NodeHttpOptions {
   agent?: http.Agent | undefined
@@ -117,13 +118,19 @@ export class NodeHttpTransport implements Transport {
         cr.end()
         return
       }
-      stopBody = sendBody(body, cr, what, {
-        progress: req.onProgress,
-        ended: () => {
-          bodyDone = true
+      stopBody = sendBody(
+        body,
+        cr,
+        what,
+        {
+          progress: req.onProgress,
+          ended: () => {
+            bodyDone = true
+          },
+          failed: (e) => finish(e),
         },
-        failed: (e) => finish(e),
-      })
+        HTTP1_READ_SIZE,
+      )
     })
   }
 }

@@ -7,6 +7,7 @@ import http2 from 'node:http2'
 import type { Transport, TransportRequest, TransportResponse } from '../core/types.js'
 import { NetworkError } from '../errors.js'
 import { sendBody } from './node-body.js'
+import { HTTP2_READ_SIZE } from './node-file-body.js'
 import { headerReader } from './node-http.js'
 
 export interface NodeHttp2Options {
@@ -105,13 +106,19 @@ export class NodeHttp2Transport implements Transport {
         if (!settled) finish(new NetworkError(`${what}: the stream closed (code ${stream.rstCode})`))
       })
       if (!body) return
-      stopBody = sendBody(body, stream, what, {
-        progress: req.onProgress,
-        ended: () => {
-          bodyDone = true
+      stopBody = sendBody(
+        body,
+        stream,
+        what,
+        {
+          progress: req.onProgress,
+          ended: () => {
+            bodyDone = true
+          },
+          failed: (e) => finish(e),
         },
-        failed: (e) => finish(e),
-      })
+        HTTP2_READ_SIZE,
+      )
     })
   }
 
