@@ -3,7 +3,8 @@
  * A/B harness for issue 17 target 3 (why `@rufh/client` over HTTP/1.1 trails `curl -T`): one `rufh serve`, one cached
  * random file, and, alternating (order reversed every other round), one upload per variant and round. For each
  * upload: wall time, the client's CPU (its process alone), and the SERVER's CPU (/proc/PID/stat of `rufh serve`
- * between the start and the end of the upload), so that a gap can be placed on the client's or the server's side.
+ * between the start and the end of the upload) and the server's read and write system calls (/proc/PID/io), so that
+ * a gap can be placed on the client's or the server's side.
  *
  *   flock /work/wt/bench.lock node scripts/bench/h1-ab.mjs [--runs 5] [--size 1GiB] [--only a,b] [--server BIN] [--pin]
  *
@@ -148,6 +149,20 @@ function tcpCounters() {
   }
 }
 
+/**
+ * The server's read and write system calls so far (/proc/PID/io, all its threads): reads per GiB tell how the body
+ * reached it (few large reads or many small ones).
+ */
+function serverIo(pid) {
+  const io = Object.fromEntries(
+    readFileSync(`/proc/${pid}/io`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/:\s*/)),
+  )
+  return { reads: Number(io.syscr), writes: Number(io.syscw) }
+}
+
 /** Exactly one complete upload of `size` bytes in the folder; removed. */
 function verify(who) {
   if (sink) {
@@ -176,15 +191,19 @@ try {
   for (let i = 0; i < runs; i++) {
     for (const v of i % 2 ? [...variants].reverse() : variants) {
       const k0 = tcpCounters()
+      const io0 = serverIo(server.pid)
       const r = await one(v, endpoint)
+      const io1 = serverIo(server.pid)
       const k1 = tcpCounters()
       r.tcp = Object.fromEntries(Object.keys(k0).map((k) => [k, k1[k] - k0[k]]))
+      r.io = { reads: io1.reads - io0.reads, writes: io1.writes - io0.writes }
       verify(v)
       r.mbps = size / 1e6 / r.seconds
       res[v].push(r)
       console.log(
         `${v.padEnd(11)} ${i + 1}: ${r.seconds.toFixed(3)} s ${r.mbps.toFixed(0)} MB/s client CPU ${r.cpu.toFixed(2)}` +
-          ` server CPU ${r.server.toFixed(2)} tcp ${JSON.stringify(r.tcp)}${r.own ? ` (curl time_total ${r.own.toFixed(3)})` : ''}`,
+          ` server CPU ${r.server.toFixed(2)} server syscalls ${r.io.reads} read ${r.io.writes} write` +
+          ` tcp ${JSON.stringify(r.tcp)}${r.own ? ` (curl time_total ${r.own.toFixed(3)})` : ''}`,
       )
     }
   }
