@@ -2,13 +2,15 @@
  * File bodies in the Node transports (transports/node-file-body.ts): read into two reused buffers, so these check
  * what reuse could break — bytes of a many-buffer file arrive exact over HTTP/1.1 and HTTP/2 from any offset, a file
  * that shrinks mid-body fails with ERR_SOURCE, and an early final response stops the reads and closes the file — both
- * with synchronous reads (page cache) and after reads judged to come from the disk moved the rest to the thread pool.
+ * with synchronous reads (page cache) and after reads judged to come from the disk moved the rest to the thread pool;
+ * and which reads are watched for a context switch (the judgement that makes the move).
  */
 import assert from 'node:assert/strict'
 import { readdirSync, readlinkSync, truncateSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
@@ -16,7 +18,7 @@ import { createUpload, FileSource, NodeHttp2Transport, NodeHttpTransport, type T
 import { DISK_READS_TO_SWITCH, HTTP1_READ_SIZE, readPolicy, sendFileRange } from '../transports/node-file-body.js'
 import { pseudoRandom, startTestServer, type TestServer } from './server.test.helper.js'
 
-// Five and a half read buffers, not a multiple of any power of two.
+// Five and a half HTTP/2 read buffers (88 of HTTP/1.1's), not a multiple of any power of two.
 const SIZE = 5 * 1024 * 1024 + 524_411
 
 /** A node:http server on 127.0.0.1 that runs `onRequest` for every request. */
@@ -78,6 +80,79 @@ describe('synchronous file reads', () => {
       defaultPolicy(0.2, () => true),
       false,
     )
+  })
+})
+
+describe('disk-read detection around synchronous reads', () => {
+  const SMALL = 10 * HTTP1_READ_SIZE + 123
+  const CHUNKS = Math.ceil(SMALL / HTTP1_READ_SIZE)
+  let dir: string
+  let file: string
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rufh-file-body-'))
+    file = join(dir, 'small.bin')
+    await writeFile(file, pseudoRandom(SMALL, 5))
+  })
+  after(async () => {
+    readPolicy.fromDisk = defaultPolicy
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  /** Sends the file with every read judged slow and the process's switch count rising by `step` per count taken. */
+  async function send(step: number) {
+    const usage = process.resourceUsage
+    let counts = 0
+    let switches = 0
+    const sleptSeen: boolean[] = []
+    process.resourceUsage = () => {
+      counts++
+      switches += step
+      return { ...usage(), voluntaryContextSwitches: switches }
+    }
+    readPolicy.fromDisk = (_ms, slept) => {
+      const s = slept()
+      sleptSeen.push(s)
+      return s
+    }
+    const sink = new Writable({
+      write(_chunk: Buffer, _encoding, callback) {
+        callback()
+      },
+    })
+    try {
+      await new Promise<void>((resolve, reject) =>
+        sendFileRange(
+          { path: file, start: 0, end: SMALL },
+          sink,
+          'test body',
+          { ended: resolve, failed: reject },
+          HTTP1_READ_SIZE,
+        ),
+      )
+    } finally {
+      process.resourceUsage = usage
+      readPolicy.fromDisk = defaultPolicy
+    }
+    return { counts, sleptSeen }
+  }
+
+  it('a slow read, then a slow read that slept: the rest goes to the thread pool', async () => {
+    const { counts, sleptSeen } = await send(1)
+    // The first slow read counts by its time, unwatched; the second is watched (two counts) and slept.
+    assert.deepEqual(sleptSeen, [true, true])
+    assert.equal(counts, 2)
+    assert.equal(DISK_READS_TO_SWITCH, 2)
+  })
+
+  it('slow reads that never slept stay synchronous, and only every other read is watched', async () => {
+    const { counts, sleptSeen } = await send(0)
+    assert.equal(sleptSeen.length, CHUNKS)
+    // Unwatched, watched (did not sleep: the run starts again), unwatched, ...
+    assert.deepEqual(
+      sleptSeen,
+      Array.from({ length: CHUNKS }, (_, i) => i % 2 === 0),
+    )
+    assert.equal(counts, 2 * Math.floor(CHUNKS / 2))
   })
 })
 

@@ -12,9 +12,12 @@
  * preempted (a loaded machine) must not count, as switching would only make every later chunk dearer; the switch
  * count is process-wide (another thread may sleep meanwhile) and page-cache reads do sleep now and then, so one slow
  * read alone is not trusted either: 10 uploads of a cached 512 MiB file on a loaded 2-core VM had 70 reads over 2 ms,
- * 34 of them sleeping, never two in a row. Switches are counted only around the read after a slow one: a count is a
- * getrusage of every thread (4 µs here), 66 ms of CPU per GiB when taken around each 64 KiB read, a third of the
- * client's user time (`--cpu-prof` of a 1 GiB upload). Measured against curl -T in the client-cpu bench.
+ * 34 of them sleeping, never two in a row (with 1 MiB reads, each judged on its own). Switches are counted only around
+ * the read after a slow one: a count is a getrusage of every thread (4 µs here), 66 ms of CPU per GiB when taken
+ * around each 64 KiB read (`--cpu-prof` of a 1 GiB upload). So a preempted read followed by a slow read that slept
+ * now switches too; that costs CPU (thread-pool reads), never bytes. A cold file whose reads the kernel's read-ahead
+ * makes alternately slow and fast never switches; then the loop is held for one 64 KiB read at a time.
+ * Measured against curl -T in the client-cpu bench.
  *
  * Only for sinks that are done with a chunk when they call its write callback (node:http requests, node:http2 streams:
  * both hand it to the socket first), which is what makes the reuse safe.
@@ -37,7 +40,7 @@ export const HTTP1_READ_SIZE = 1 << 16
 export const HTTP2_READ_SIZE = 1 << 20
 /** One buffer read while one is written: the socket never waits for the disk when the file is in the page cache. */
 const BUFFERS = 2
-/** A read that slept longer than this (ms) went to the disk. */
+/** A read slower than this (ms) may have gone to the disk (`readPolicy`). */
 const SLOW_READ_MS = 2
 /** After this many disk reads in a row, reads leave the event loop's thread. */
 export const DISK_READS_TO_SWITCH = 2
@@ -49,7 +52,8 @@ const BYTES_PER_TURN = 4 * 1024 * 1024
 
 /**
  * Whether a synchronous read of `ms` milliseconds came from the disk; `slept()` tells whether the process blocked
- * meanwhile. Replaceable by tests, to take the thread-pool path.
+ * meanwhile, and is true without a count for the first slow read of a run (only the reads after it are watched).
+ * Replaceable by tests, to take the thread-pool path.
  */
 export const readPolicy = {
   fromDisk: (ms: number, slept: () => boolean): boolean => ms > SLOW_READ_MS && slept(),
