@@ -17,7 +17,9 @@ import { ensureDebianPackage } from '../../../server/dist/test/kit/apt.js'
 import { createS3Client } from '../client.js'
 import { S3Store, type S3StoreOptions } from '../s3-store.js'
 
-const run = promisify(execFile)
+const execFileAsync = promisify(execFile)
+/** Every Ceph tool call has a deadline: one waiting on a daemon that died would otherwise hold the fixture forever. */
+const run = (bin: string, args: string[], timeout = 60_000) => execFileAsync(bin, args, { timeout })
 // The SDK is pinned to a release for Node 20 (env.md): its notice about later releases is noise in test output.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
 
@@ -102,15 +104,19 @@ async function until(
  * three starts in a row failed once in CI.
  */
 const STEP_TRIES = 8
+/** No new try of a step after this long (ms): a step that keeps timing out fails the start instead. */
+const STEP_BUDGET_MS = 90_000
 
 async function retried<T>(what: string, step: () => Promise<T>): Promise<T> {
   const errors: string[] = []
+  const start = Date.now()
   for (;;) {
     try {
       return await step()
     } catch (e) {
       errors.push((e as Error).message)
-      if (errors.length >= STEP_TRIES) throw new Error(`${what}, ${STEP_TRIES} tries:\n${errors.join('\n')}`)
+      if (errors.length >= STEP_TRIES || Date.now() - start > STEP_BUDGET_MS)
+        throw new Error(`${what}, ${errors.length} tries:\n${errors.join('\n')}`)
       await new Promise((r) => setTimeout(r, 1000))
     }
   }
@@ -132,7 +138,10 @@ async function ok(p: Promise<unknown>): Promise<boolean> {
 export async function startRgw(options: RgwOptions = {}): Promise<Rgw> {
   ensureCeph()
   const errors: string[] = []
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const start = Date.now()
+  // At most three starts, none begun after 5 minutes: the file's hook gives up at 15 (rgwForFile), and the reasons
+  // collected here must reach it.
+  for (let attempt = 0; attempt < 3 && Date.now() - start < 300_000; attempt++) {
     try {
       return await startOnce(options)
     } catch (e) {
@@ -222,15 +231,26 @@ ${rgwSettings(options)}
     p.kill('SIGKILL')
     await exited
   }
-  /** A daemon started and waited for; one that exits first or never gets there is killed and started again. */
-  const started = (what: string, bin: string, args: string[], deadlineMs: number, probe: () => Promise<boolean>) =>
+  /**
+   * A daemon started and waited for; one that exits first or never gets there is killed (then `undo` runs) and
+   * started again.
+   */
+  const started = (
+    what: string,
+    bin: string,
+    args: string[],
+    deadlineMs: number,
+    probe: () => Promise<boolean>,
+    undo: () => Promise<unknown> = async () => {},
+  ) =>
     retried(what, async () => {
-      const d = daemon(bin, args)
+      const proc = daemon(bin, args)
       try {
-        await until(what, deadlineMs, probe, d.gone)
-        return d
+        await until(what, deadlineMs, probe, proc.gone)
+        return proc
       } catch (e) {
-        await kill(d.p)
+        await kill(proc.p)
+        await undo()
         throw e
       }
     })
@@ -252,13 +272,25 @@ ${rgwSettings(options)}
       await mkdir(join(d, 'osd0'))
       await run('ceph-osd', [...c, '-i', '0', '--mkfs', '--osd-uuid', osdUuid])
     })
-    const osd = await started('the OSD coming up', 'ceph-osd', ['-i', '0'], 30_000, async () => {
-      const r = await run('ceph', [...c, 'osd', 'stat']).catch(() => ({ stdout: '' }))
-      return r.stdout.includes('1 up')
-    })
+    const osd = await started(
+      'the OSD coming up',
+      'ceph-osd',
+      ['-i', '0'],
+      30_000,
+      async () => {
+        const r = await run('ceph', [...c, '--connect-timeout', '5', 'osd', 'stat']).catch(() => ({ stdout: '' }))
+        return r.stdout.includes('1 up')
+      },
+      // An OSD that came up just after its deadline stays "up" in the map (no peer or manager marks it down), and
+      // the next try's probe would believe it.
+      () => ok(run('ceph', [...c, '--connect-timeout', '5', 'osd', 'down', '0'])),
+    )
     const endpoint = `http://127.0.0.1:${rgwPort}`
     // radosgw's own answer (an S3 error or bucket list in XML), not some other server's on the same port.
-    const isRgw = async () => /ListAllMyBucketsResult|<Error>/.test(await (await fetch(endpoint)).text())
+    const isRgw = async () =>
+      /ListAllMyBucketsResult|<Error>/.test(
+        await (await fetch(endpoint, { signal: AbortSignal.timeout(5_000) })).text(),
+      )
     const rgw = await started('radosgw answering', 'radosgw', ['-n', 'client.rgw.a'], 60_000, () =>
       isRgw().catch(() => false),
     )
@@ -288,7 +320,7 @@ ${rgwSettings(options)}
         return name
       },
       gc: async () => {
-        await run('radosgw-admin', [...c, 'gc', 'process', '--include-all'])
+        await run('radosgw-admin', [...c, 'gc', 'process', '--include-all'], 600_000)
       },
       stop: async () => {
         admin.destroy()
