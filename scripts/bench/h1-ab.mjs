@@ -3,8 +3,8 @@
  * A/B harness for issue 17 target 3 (why `@rufh/client` over HTTP/1.1 trails `curl -T`): one `rufh serve`, one cached
  * random file, and, alternating (order reversed every other round), one upload per variant and round. For each
  * upload: wall time, the client's CPU (its process alone), and the SERVER's CPU (/proc/PID/stat of `rufh serve`
- * between the start and the end of the upload) and the server's read and write system calls (/proc/PID/io), so that
- * a gap can be placed on the client's or the server's side.
+ * between the start and the end of the upload), the server's read and write system calls (/proc/PID/io) and the
+ * machine's busy, idle and steal ticks (/proc/stat), so that a gap can be placed on the client's or the server's side.
  *
  *   flock /work/wt/bench.lock node scripts/bench/h1-ab.mjs [--runs 5] [--size 1GiB] [--only a,b] [--server BIN] [--pin]
  *
@@ -163,6 +163,15 @@ function serverIo(pid) {
   return { reads: Number(io.syscr), writes: Number(io.syscw) }
 }
 
+/** Machine-wide CPU time (/proc/stat, in clock ticks): steal is time the hypervisor gave this VM's CPUs to others. */
+function cpuTicks() {
+  const [, user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .split(/\s+/)
+    .map(Number)
+  return { busy: user + nice + system + irq + softirq, idle, iowait, steal }
+}
+
 /** Exactly one complete upload of `size` bytes in the folder; removed. */
 function verify(who) {
   if (sink) {
@@ -192,8 +201,11 @@ try {
     for (const v of i % 2 ? [...variants].reverse() : variants) {
       const k0 = tcpCounters()
       const io0 = serverIo(server.pid)
+      const t0 = cpuTicks()
       const r = await one(v, endpoint)
+      const t1 = cpuTicks()
       const io1 = serverIo(server.pid)
+      r.ticks = Object.fromEntries(Object.keys(t0).map((k) => [k, t1[k] - t0[k]]))
       const k1 = tcpCounters()
       r.tcp = Object.fromEntries(Object.keys(k0).map((k) => [k, k1[k] - k0[k]]))
       r.io = { reads: io1.reads - io0.reads, writes: io1.writes - io0.writes }
@@ -203,7 +215,7 @@ try {
       console.log(
         `${v.padEnd(11)} ${i + 1}: ${r.seconds.toFixed(3)} s ${r.mbps.toFixed(0)} MB/s client CPU ${r.cpu.toFixed(2)}` +
           ` server CPU ${r.server.toFixed(2)} server syscalls ${r.io.reads} read ${r.io.writes} write` +
-          ` tcp ${JSON.stringify(r.tcp)}${r.own ? ` (curl time_total ${r.own.toFixed(3)})` : ''}`,
+          ` ticks ${JSON.stringify(r.ticks)} tcp ${JSON.stringify(r.tcp)}${r.own ? ` (curl time_total ${r.own.toFixed(3)})` : ''}`,
       )
     }
   }
