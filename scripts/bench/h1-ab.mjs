@@ -172,6 +172,17 @@ function cpuTicks() {
   return { busy: user + nice + system + irq + softirq, idle, iowait, steal }
 }
 
+/** Pages read from and written to the disks (/proc/vmstat, KiB): a cached source file read again shows here. */
+function vm() {
+  const v = Object.fromEntries(
+    readFileSync('/proc/vmstat', 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')),
+  )
+  return { pgpgin: Number(v.pgpgin), pgpgout: Number(v.pgpgout) }
+}
+
 /** Exactly one complete upload of `size` bytes in the folder; removed. */
 function verify(who) {
   if (sink) {
@@ -202,8 +213,11 @@ try {
       const k0 = tcpCounters()
       const io0 = serverIo(server.pid)
       const t0 = cpuTicks()
+      const vm0 = vm()
       const r = await one(v, endpoint)
+      const vm1 = vm()
       const t1 = cpuTicks()
+      r.vm = { inKiB: vm1.pgpgin - vm0.pgpgin, outKiB: vm1.pgpgout - vm0.pgpgout }
       const io1 = serverIo(server.pid)
       r.ticks = Object.fromEntries(Object.keys(t0).map((k) => [k, t1[k] - t0[k]]))
       const k1 = tcpCounters()
@@ -215,7 +229,7 @@ try {
       console.log(
         `${v.padEnd(11)} ${i + 1}: ${r.seconds.toFixed(3)} s ${r.mbps.toFixed(0)} MB/s client CPU ${r.cpu.toFixed(2)}` +
           ` server CPU ${r.server.toFixed(2)} server syscalls ${r.io.reads} read ${r.io.writes} write` +
-          ` ticks ${JSON.stringify(r.ticks)} tcp ${JSON.stringify(r.tcp)}${r.own ? ` (curl time_total ${r.own.toFixed(3)})` : ''}`,
+          ` ticks ${JSON.stringify(r.ticks)} disk ${JSON.stringify(r.vm)} tcp ${JSON.stringify(r.tcp)}${r.own ? ` (curl time_total ${r.own.toFixed(3)})` : ''}`,
       )
     }
   }
