@@ -149,18 +149,22 @@ function tcpCounters() {
   }
 }
 
+/** A /proc file of one `name value` (or `name: value`) pair per line, as numbers by name. */
+function procFields(path) {
+  const pairs = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(/:?\s+/))
+  return Object.fromEntries(pairs.map(([k, v]) => [k, Number(v)]))
+}
+
 /**
  * The server's read and write system calls so far (/proc/PID/io, all its threads): reads per GiB tell how the body
  * reached it (few large reads or many small ones).
  */
 function serverIo(pid) {
-  const io = Object.fromEntries(
-    readFileSync(`/proc/${pid}/io`, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split(/:\s*/)),
-  )
-  return { reads: Number(io.syscr), writes: Number(io.syscw) }
+  const io = procFields(`/proc/${pid}/io`)
+  return { reads: io.syscr, writes: io.syscw }
 }
 
 /** Machine-wide CPU time (/proc/stat, in clock ticks): steal is time the hypervisor gave this VM's CPUs to others. */
@@ -174,13 +178,8 @@ function cpuTicks() {
 
 /** Pages read from and written to the disks (/proc/vmstat, KiB): a cached source file read again shows here. */
 function vm() {
-  const v = Object.fromEntries(
-    readFileSync('/proc/vmstat', 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split(' ')),
-  )
-  return { pgpgin: Number(v.pgpgin), pgpgout: Number(v.pgpgout) }
+  const v = procFields('/proc/vmstat')
+  return { pgpgin: v.pgpgin, pgpgout: v.pgpgout }
 }
 
 /** Exactly one complete upload of `size` bytes in the folder; removed. */

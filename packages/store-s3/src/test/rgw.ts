@@ -85,7 +85,7 @@ async function until(
   what: string,
   deadlineMs: number,
   probe: () => Promise<boolean>,
-  gone: () => string | undefined = () => undefined,
+  gone: () => string | undefined,
 ): Promise<void> {
   const end = Date.now() + deadlineMs
   while (!(await probe())) {
